@@ -1,0 +1,143 @@
+//! The database: connecting to SQLite or PostgreSQL, running migrations, and the small set of
+//! helpers that every query goes through (so statements can be counted and SQL stays portable).
+
+pub mod bulk;
+pub mod sql;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm_migration::MigratorTrait;
+
+use crate::migrations::Migrator;
+
+/// A pooled connection plus a count of the SQL statements it has run, which the tests and the
+/// benchmark read to prove that a page costs the same number of statements whatever its size.
+#[derive(Clone)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+    statements: Arc<AtomicU64>,
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        let backend = backend_of(url)?;
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10));
+        match backend {
+            DbBackend::Sqlite => {
+                // One writer at a time is SQLite's rule; WAL lets readers go on meanwhile and the
+                // busy timeout makes a second writer wait instead of failing.
+                opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        .busy_timeout(Duration::from_secs(10))
+                        .foreign_keys(true)
+                });
+                if url.contains(":memory:") {
+                    // An in-memory database lives as long as its one connection does.
+                    opts.max_connections(1)
+                        .min_connections(1)
+                        .idle_timeout(None::<Duration>)
+                        .max_lifetime(None::<Duration>);
+                }
+            }
+            _ => {
+                opts.max_connections(16).min_connections(1);
+            }
+        }
+        let mut conn = Database::connect(opts)
+            .await
+            .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        conn.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Db { conn, statements })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// SQL statements run on this pool since it was opened.
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        Migrator::up(&self.conn, None)
+            .await
+            .context("applying migrations")
+    }
+
+    /// Whether the schema has never been migrated: used to seed a brand-new embedded database.
+    pub async fn is_pristine(&self) -> anyhow::Result<bool> {
+        let applied = Migrator::get_applied_migrations(&self.conn)
+            .await
+            .context("reading migration state")?;
+        Ok(applied.is_empty())
+    }
+
+    pub async fn ping(&self) -> bool {
+        self.conn.ping().await.is_ok()
+    }
+}
+
+/// The database kind named by a URL, or a one-line error saying what is accepted.
+pub fn backend_of(url: &str) -> anyhow::Result<DbBackend> {
+    if url.starts_with("sqlite:") {
+        Ok(DbBackend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(DbBackend::Postgres)
+    } else {
+        anyhow::bail!(
+            "DATABASE_URL must start with sqlite: or postgres:// (got {})",
+            redact(url)
+        )
+    }
+}
+
+/// A URL with its password replaced, safe to print.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/steering"),
+            "postgres://app:***@db:5432/steering"
+        );
+        assert_eq!(redact("sqlite://x.db?mode=rwc"), "sqlite://x.db?mode=rwc");
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused() {
+        let err = backend_of("mysql://localhost/x").unwrap_err().to_string();
+        assert!(err.contains("DATABASE_URL"), "{err}");
+    }
+}

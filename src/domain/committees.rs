@@ -1,0 +1,94 @@
+//! Steering committees for digital transformation (Ban chỉ đạo chuyển đổi số) and their members.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use super::units::count;
+use super::{CommitteeId, Page, PageRequest, UnitId};
+use crate::authz::Scope;
+use crate::db::sql::{Args, fetch_all, in_list};
+use crate::error::Result;
+use crate::text_enum;
+
+text_enum!(CommitteePosition {
+    Head = "HEAD",
+    DeputyHead = "DEPUTY_HEAD",
+    Member = "MEMBER",
+});
+
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Committee {
+    pub id: CommitteeId,
+    pub unit_id: UnitId,
+    pub name: String,
+    pub decision_no: Option<String>,
+    pub founded_on: Option<NaiveDate>,
+    pub version: i32,
+}
+
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct CommitteeMember {
+    pub committee_id: CommitteeId,
+    pub full_name: String,
+    pub position: CommitteePosition,
+    pub title: Option<String>,
+}
+
+/// Committees of units in scope (and under `under`, when given), in id order.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    under: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<Committee>> {
+    let scope = match under {
+        Some(path) => scope.narrow_to(path),
+        None => scope.clone(),
+    };
+    if scope.is_empty() {
+        return Ok(Page::empty());
+    }
+    let from = |args: &mut Args| {
+        format!(
+            "FROM steering_committee c JOIN admin_unit u ON u.id = c.unit_id WHERE {}",
+            scope.sql("u.path", args)
+        )
+    };
+    let mut args = Args::new();
+    let sql = format!("SELECT COUNT(*) AS n {}", from(&mut args));
+    let total = count(conn, sql, args).await?;
+
+    let mut args = Args::new();
+    let mut sql = format!(
+        "SELECT c.id, c.unit_id, c.name, c.decision_no, c.founded_on, c.version {}",
+        from(&mut args)
+    );
+    if let Some(after) = page.after {
+        sql.push_str(&format!(" AND c.id > {}", args.bind(after)));
+    }
+    sql.push_str(&format!(" ORDER BY c.id LIMIT {}", args.bind(page.first + 1)));
+    let rows: Vec<Committee> = fetch_all(conn, sql, args).await?;
+    Ok(Page::from_rows(rows, page, total, |c| c.id.0))
+}
+
+/// The members of each committee, in the order the founding decision lists them.
+pub async fn members_of(
+    conn: &impl ConnectionTrait,
+    committees: &[CommitteeId],
+) -> Result<HashMap<CommitteeId, Vec<CommitteeMember>>> {
+    let mut args = Args::new();
+    let ids: Vec<i64> = committees.iter().map(|c| c.0).collect();
+    let sql = format!(
+        "SELECT m.committee_id, m.full_name, m.position, m.title FROM committee_member m \
+         WHERE m.committee_id IN {} ORDER BY m.committee_id, m.sort_order, m.id",
+        in_list(&mut args, &ids)
+    );
+    let rows: Vec<CommitteeMember> = fetch_all(conn, sql, args).await?;
+    let mut out: HashMap<CommitteeId, Vec<CommitteeMember>> = HashMap::new();
+    for row in rows {
+        out.entry(row.committee_id).or_default().push(row);
+    }
+    Ok(out)
+}

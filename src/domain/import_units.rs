@@ -1,0 +1,404 @@
+//! Importing the official unit list (`code,name,level,parent_code,division_type`, the format of
+//! the national statistics office's list as published in `vietnam-provinces`).
+//!
+//! The import is all or nothing and idempotent: units are matched by code among current units;
+//! new ones are added, renamed or re-parented ones are changed, the rest is left alone.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait, Value};
+
+use super::units::AdminLevel;
+use crate::db::bulk::{insert_rows, next_id, sync_identity};
+use crate::db::sql::{Args, execute, fetch_rows};
+use crate::text::{clean_name, fold};
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} added, {} changed, {} unchanged",
+            self.added, self.changed, self.unchanged
+        )
+    }
+}
+
+/// A refused file: every problem found, each with its line number.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file was refused, nothing was written:\n{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// Problems listed in one refusal; the rest are counted.
+const MAX_REPORTED: usize = 20;
+
+#[derive(Debug)]
+struct Row {
+    line: u64,
+    code: String,
+    name: String,
+    level: AdminLevel,
+    parent_code: Option<String>,
+    division_type: String,
+}
+
+#[derive(Clone, Debug)]
+struct Existing {
+    id: i64,
+    name: String,
+    level: AdminLevel,
+    parent_id: Option<i64>,
+    division_type: String,
+    path: String,
+}
+
+pub async fn import_csv(
+    conn: &DatabaseConnection,
+    csv_text: &str,
+    valid_from: NaiveDate,
+) -> Result<ImportReport, ImportError> {
+    let rows = parse(csv_text)?;
+    let txn = conn.begin().await?;
+    let report = apply(&txn, rows, valid_from).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+fn parse(csv_text: &str) -> Result<Vec<Row>, ImportError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    let mut problems = Vec::new();
+    let expected = ["code", "name", "level", "parent_code", "division_type"];
+    match reader.headers() {
+        Ok(headers) if headers.iter().map(str::trim).eq(expected) => {}
+        Ok(headers) => {
+            return Err(ImportError::Invalid(vec![format!(
+                "line 1: expected the header {:?}, found {:?}",
+                expected.join(","),
+                headers.iter().collect::<Vec<_>>().join(",")
+            )]));
+        }
+        Err(e) => return Err(ImportError::Invalid(vec![format!("line 1: {e}")])),
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                problems.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        match parse_row(line, &record) {
+            Ok(row) => rows.push(row),
+            Err(message) => problems.push(format!("line {line}: {message}")),
+        }
+    }
+    if rows.is_empty() && problems.is_empty() {
+        problems.push("the file has no units".to_owned());
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(ImportError::Invalid(summarise(problems)))
+    }
+}
+
+fn summarise(mut problems: Vec<String>) -> Vec<String> {
+    if problems.len() > MAX_REPORTED {
+        let more = problems.len() - MAX_REPORTED;
+        problems.truncate(MAX_REPORTED);
+        problems.push(format!("… and {more} more"));
+    }
+    problems
+}
+
+fn parse_row(line: u64, record: &csv::StringRecord) -> Result<Row, String> {
+    if record.len() != 5 {
+        return Err(format!("expected 5 fields, found {}", record.len()));
+    }
+    let field = |i: usize| record.get(i).unwrap_or("").trim();
+    let code = field(0).to_owned();
+    let level = match field(2) {
+        "province" => AdminLevel::Province,
+        "district" => AdminLevel::District,
+        "commune" => AdminLevel::Commune,
+        "village" => AdminLevel::Village,
+        other => {
+            return Err(format!(
+                "level must be province, district, commune or village, not {other:?}"
+            ));
+        }
+    };
+    let well_formed = match level {
+        AdminLevel::Province => code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit()),
+        AdminLevel::District => code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()),
+        AdminLevel::Commune => code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()),
+        AdminLevel::Village => {
+            (2..=16).contains(&code.len())
+                && code.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        }
+    };
+    if !well_formed {
+        return Err(format!("code {code:?} is not a valid {} code", field(2)));
+    }
+    let name = clean_name(field(1));
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err("name must have 1 to 200 characters".to_owned());
+    }
+    let parent_code = Some(field(3).to_owned()).filter(|p| !p.is_empty());
+    match (level, &parent_code) {
+        (AdminLevel::Province, Some(_)) => return Err("a province has no parent_code".to_owned()),
+        (AdminLevel::Province, None) => {}
+        (_, None) => return Err("parent_code is required below province level".to_owned()),
+        _ => {}
+    }
+    let division_type = clean_name(field(4));
+    if division_type.is_empty() {
+        return Err("division_type is required".to_owned());
+    }
+    Ok(Row {
+        line,
+        code,
+        name,
+        level,
+        parent_code,
+        division_type,
+    })
+}
+
+fn rank(level: AdminLevel) -> u8 {
+    match level {
+        AdminLevel::Province => 0,
+        AdminLevel::District => 1,
+        AdminLevel::Commune => 2,
+        AdminLevel::Village => 3,
+    }
+}
+
+async fn apply(
+    txn: &impl ConnectionTrait,
+    rows: Vec<Row>,
+    valid_from: NaiveDate,
+) -> Result<ImportReport, ImportError> {
+    let mut known = load_current(txn).await?;
+    let mut next = next_id(txn, "admin_unit").await?;
+    let mut report = ImportReport::default();
+    let mut problems = Vec::new();
+    let mut inserts: Vec<Vec<Value>> = Vec::new();
+    let mut updates: Vec<(i64, &Row, Option<i64>, String, String)> = Vec::new();
+
+    for row in &rows {
+        let parent = match &row.parent_code {
+            None => None,
+            Some(code) => match known.get(code) {
+                Some(p) if rank(p.level) < rank(row.level) => Some(p.clone()),
+                Some(_) => {
+                    problems.push(format!(
+                        "line {}: parent {code} is not above a {} in the tree",
+                        row.line,
+                        row.level.as_str().to_lowercase()
+                    ));
+                    continue;
+                }
+                None => {
+                    problems.push(format!(
+                        "line {}: parent {code} is unknown (parents must come before their children)",
+                        row.line
+                    ));
+                    continue;
+                }
+            },
+        };
+        let parent_id = parent.as_ref().map(|p| p.id);
+        match known.get(&row.code).cloned() {
+            Some(existing) if existing.level != row.level => {
+                problems.push(format!(
+                    "line {}: {} is already a {} unit, not a {}",
+                    row.line,
+                    row.code,
+                    existing.level.as_str().to_lowercase(),
+                    row.level.as_str().to_lowercase()
+                ));
+            }
+            Some(existing) => {
+                if existing.name == row.name
+                    && existing.parent_id == parent_id
+                    && existing.division_type == row.division_type
+                {
+                    report.unchanged += 1;
+                    continue;
+                }
+                let new_path = match &parent {
+                    Some(p) if existing.parent_id != parent_id => format!("{}{}/", p.path, existing.id),
+                    _ => existing.path.clone(),
+                };
+                if new_path.starts_with(&existing.path) && new_path != existing.path {
+                    problems.push(format!(
+                        "line {}: {} cannot move under its own descendant",
+                        row.line, row.code
+                    ));
+                    continue;
+                }
+                updates.push((existing.id, row, parent_id, existing.path.clone(), new_path.clone()));
+                known.insert(
+                    row.code.clone(),
+                    Existing {
+                        name: row.name.clone(),
+                        parent_id,
+                        division_type: row.division_type.clone(),
+                        path: new_path,
+                        ..existing
+                    },
+                );
+                report.changed += 1;
+            }
+            None => {
+                let id = next;
+                next += 1;
+                let path = match &parent {
+                    Some(p) => format!("{}{id}/", p.path),
+                    None => format!("/{id}/"),
+                };
+                inserts.push(vec![
+                    id.into(),
+                    row.code.clone().into(),
+                    row.name.clone().into(),
+                    fold(&row.name).into(),
+                    row.level.into(),
+                    row.division_type.clone().into(),
+                    parent_id.into(),
+                    path.clone().into(),
+                    valid_from.into(),
+                ]);
+                known.insert(
+                    row.code.clone(),
+                    Existing {
+                        id,
+                        name: row.name.clone(),
+                        level: row.level,
+                        parent_id,
+                        division_type: row.division_type.clone(),
+                        path,
+                    },
+                );
+                report.added += 1;
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Invalid(summarise(problems)));
+    }
+
+    insert_rows(
+        txn,
+        "admin_unit",
+        &[
+            "id",
+            "code",
+            "name",
+            "name_folded",
+            "level",
+            "division_type",
+            "parent_id",
+            "path",
+            "valid_from",
+        ],
+        inserts,
+    )
+    .await?;
+    sync_identity(txn, "admin_unit").await?;
+
+    for (id, row, parent_id, old_path, new_path) in updates {
+        let mut args = Args::new();
+        let sql = format!(
+            "UPDATE admin_unit SET name = {}, name_folded = {}, division_type = {}, parent_id = {} \
+             WHERE id = {}",
+            args.bind(row.name.clone()),
+            args.bind(fold(&row.name)),
+            args.bind(row.division_type.clone()),
+            args.bind(parent_id),
+            args.bind(id)
+        );
+        execute(txn, sql, args).await?;
+        if old_path != new_path {
+            // Re-parenting moves the whole subtree: rewrite the prefix of every path under it.
+            let mut args = Args::new();
+            let sql = format!(
+                "UPDATE admin_unit SET path = {} || substr(path, {}) WHERE path >= {} AND path < {}",
+                args.bind(new_path.clone()),
+                args.bind(old_path.len() as i64 + 1),
+                args.bind(old_path.clone()),
+                args.bind(format!("{old_path}~"))
+            );
+            execute(txn, sql, args).await?;
+        }
+    }
+    Ok(report)
+}
+
+async fn load_current(conn: &impl ConnectionTrait) -> Result<HashMap<String, Existing>, ImportError> {
+    let rows = fetch_rows(
+        conn,
+        "SELECT id, code, name, level, parent_id, division_type, path FROM admin_unit \
+         WHERE valid_to IS NULL",
+        Args::new(),
+    )
+    .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        out.insert(
+            row.try_get::<String>("", "code")?,
+            Existing {
+                id: row.try_get("", "id")?,
+                name: row.try_get("", "name")?,
+                level: row.try_get("", "level")?,
+                parent_id: row.try_get("", "parent_id")?,
+                division_type: row.try_get("", "division_type")?,
+                path: row.try_get("", "path")?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_line_is_named() {
+        let csv = "code,name,level,parent_code,division_type\n\
+                   66,Tỉnh Đắk Lắk,province,,tỉnh\n\
+                   643,Thành phố Buôn Ma Thuột,town,66,thành phố\n";
+        let ImportError::Invalid(problems) = parse(csv).unwrap_err() else {
+            panic!("expected a refusal")
+        };
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("line 3:"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_wrong_header_is_refused() {
+        let ImportError::Invalid(problems) = parse("ma,ten\n66,x\n").unwrap_err() else {
+            panic!("expected a refusal")
+        };
+        assert!(problems[0].starts_with("line 1:"), "{problems:?}");
+    }
+}

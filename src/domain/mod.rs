@@ -1,0 +1,46 @@
+//! The programme's domain: one module per area. Nothing here knows about HTTP or GraphQL; every
+//! function that reads attached data takes the caller's [`Scope`](crate::authz::Scope).
+
+pub mod committees;
+pub mod import_units;
+pub mod page;
+pub mod teams;
+pub mod totals;
+pub mod training;
+pub mod units;
+
+mod text_enum;
+
+pub use page::{Page, PageRequest};
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub i64);
+
+        impl sea_orm::TryGetable for $name {
+            fn try_get_by<I: sea_orm::ColIdx>(
+                res: &sea_orm::QueryResult,
+                index: I,
+            ) -> Result<Self, sea_orm::TryGetError> {
+                i64::try_get_by(res, index).map($name)
+            }
+        }
+
+        impl From<$name> for sea_orm::Value {
+            fn from(id: $name) -> Self {
+                id.0.into()
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// An administrative unit.
+    UnitId,
+    TeamId,
+    MemberId,
+    CommitteeId,
+    SessionId,
+);

@@ -1,0 +1,116 @@
+//! Cursor pagination as the contract describes it: `first` (default 20, at most 100) and `after`,
+//! an opaque cursor. Rows are walked in id order, so a cursor is the last id seen.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::error::{AppError, Result};
+
+pub const DEFAULT_PAGE_SIZE: i64 = 20;
+pub const MAX_PAGE_SIZE: i64 = 100;
+
+/// A validated page request.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRequest {
+    pub first: i64,
+    /// Only rows with an id above this one.
+    pub after: Option<i64>,
+}
+
+impl PageRequest {
+    pub fn parse(first: Option<i32>, after: Option<&str>) -> Result<PageRequest> {
+        let first = match first {
+            None => DEFAULT_PAGE_SIZE,
+            Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => n as i64,
+            Some(_) => {
+                return Err(AppError::bad_input(
+                    "first",
+                    format!("must be between 0 and {MAX_PAGE_SIZE}"),
+                ));
+            }
+        };
+        let after = after.map(decode_cursor).transpose()?;
+        Ok(PageRequest { first, after })
+    }
+
+    pub fn first_page(first: i64) -> PageRequest {
+        PageRequest { first, after: None }
+    }
+}
+
+/// One page of a list, with the size of the whole list.
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    pub total_count: i64,
+    pub nodes: Vec<T>,
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn empty() -> Page<T> {
+        Page {
+            total_count: 0,
+            nodes: Vec::new(),
+            has_next_page: false,
+            end_cursor: None,
+        }
+    }
+
+    /// Builds a page from up to `first + 1` rows fetched in id order; the extra row only says
+    /// that there is a next page.
+    pub fn from_rows(
+        mut rows: Vec<T>,
+        request: PageRequest,
+        total_count: i64,
+        id_of: impl Fn(&T) -> i64,
+    ) -> Page<T> {
+        let has_next_page = rows.len() as i64 > request.first;
+        rows.truncate(request.first as usize);
+        let end_cursor = rows.last().map(|row| encode_cursor(id_of(row)));
+        Page {
+            total_count,
+            nodes: rows,
+            has_next_page,
+            end_cursor,
+        }
+    }
+}
+
+fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("c:{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<i64> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("c:").and_then(|id| id.parse().ok()))
+        .ok_or_else(|| AppError::bad_input("after", "not a cursor returned by this API"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_bad_input() {
+        let page = Page::from_rows(vec![1, 2, 3], PageRequest::first_page(2), 3, |v| *v);
+        assert!(page.has_next_page);
+        assert_eq!(page.nodes, vec![1, 2]);
+        let next = PageRequest::parse(Some(2), page.end_cursor.as_deref()).unwrap();
+        assert_eq!(next.after, Some(2));
+        let err = PageRequest::parse(None, Some("nonsense")).unwrap_err();
+        assert_eq!(err.code(), "BAD_USER_INPUT");
+    }
+
+    #[test]
+    fn first_is_bounded() {
+        assert_eq!(PageRequest::parse(None, None).unwrap().first, 20);
+        assert_eq!(PageRequest::parse(Some(100), None).unwrap().first, 100);
+        let err = PageRequest::parse(Some(101), None).unwrap_err();
+        assert!(matches!(err, AppError::BadUserInput { ref field, .. } if field == "first"));
+        assert!(PageRequest::parse(Some(-1), None).is_err());
+    }
+}

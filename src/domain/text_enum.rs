@@ -1,0 +1,48 @@
+//! Enumerations stored as upper-case text columns (the values the GraphQL contract uses).
+
+/// Declares an enum whose variants are stored as the given strings, with parsing, database
+/// decoding and encoding.
+#[macro_export]
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!("unknown {} {:?}", stringify!($name), other)),
+                }
+            }
+        }
+
+        impl sea_orm::TryGetable for $name {
+            fn try_get_by<I: sea_orm::ColIdx>(
+                res: &sea_orm::QueryResult,
+                index: I,
+            ) -> Result<Self, sea_orm::TryGetError> {
+                let text = String::try_get_by(res, index)?;
+                text.parse().map_err(|e: String| {
+                    sea_orm::TryGetError::DbErr(sea_orm::DbErr::Type(e))
+                })
+            }
+        }
+
+        impl From<$name> for sea_orm::Value {
+            fn from(v: $name) -> Self {
+                v.as_str().into()
+            }
+        }
+    };
+}

@@ -1,0 +1,205 @@
+//! The aggregate counts leadership asks for: teams, members, training and coverage for a unit's
+//! subtree and for each of its children. Every figure is one subtree range over the path index.
+
+use std::collections::HashMap;
+
+use sea_orm::ConnectionTrait;
+
+use super::UnitId;
+use super::teams::{Affiliation, TeamRole};
+use super::units::{COLUMNS as UNIT_COLUMNS, Unit, count};
+use crate::authz::Scope;
+use crate::db::sql::{Args, fetch_all, fetch_rows};
+use crate::error::{AppError, Result};
+
+#[derive(Clone, Debug)]
+pub struct Totals {
+    pub unit: Unit,
+    /// Active teams.
+    pub teams: i64,
+    /// Current members of active teams.
+    pub members: i64,
+    /// Current members of active teams who completed at least one training session.
+    pub members_trained: i64,
+    /// Sessions organised by units of the subtree.
+    pub training_sessions: i64,
+    pub committees: i64,
+    pub villages: i64,
+    /// Villages with an active team: the coverage the programme is measured by.
+    pub villages_with_team: i64,
+    /// Every role, including those with no members.
+    pub members_by_role: Vec<(TeamRole, i64)>,
+    /// Every affiliation, including those with no members.
+    pub members_by_affiliation: Vec<(Affiliation, i64)>,
+    pub children: Vec<ChildTotals>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChildTotals {
+    pub unit: Unit,
+    pub teams: i64,
+    pub members: i64,
+    pub villages: i64,
+    pub villages_with_team: i64,
+}
+
+/// Totals for `unit`, which must lie wholly inside `scope`.
+pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> Result<Totals> {
+    if !scope.contains(&unit.path) {
+        return Err(AppError::Forbidden);
+    }
+    let subtree = Scope::Subtrees(vec![unit.path.clone()]);
+
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM team t JOIN admin_unit u ON u.id = t.unit_id \
+         WHERE {} AND t.status = 'ACTIVE'",
+        subtree.sql("u.path", &mut args)
+    );
+    let teams = count(conn, sql, args).await?;
+
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT m.role AS role, m.affiliation AS affiliation, COUNT(*) AS n FROM team_member m \
+         JOIN team t ON t.id = m.team_id JOIN admin_unit u ON u.id = t.unit_id \
+         WHERE {} AND t.status = 'ACTIVE' AND m.left_on IS NULL GROUP BY m.role, m.affiliation",
+        subtree.sql("u.path", &mut args)
+    );
+    let mut by_role: HashMap<TeamRole, i64> = HashMap::new();
+    let mut by_affiliation: HashMap<Affiliation, i64> = HashMap::new();
+    for row in fetch_rows(conn, sql, args).await? {
+        let n: i64 = row.try_get("", "n")?;
+        *by_role.entry(row.try_get("", "role")?).or_default() += n;
+        *by_affiliation
+            .entry(row.try_get("", "affiliation")?)
+            .or_default() += n;
+    }
+    let members = by_role.values().sum();
+
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM team_member m JOIN team t ON t.id = m.team_id \
+         JOIN admin_unit u ON u.id = t.unit_id \
+         WHERE {} AND t.status = 'ACTIVE' AND m.left_on IS NULL \
+         AND EXISTS (SELECT 1 FROM attendance a WHERE a.member_id = m.id AND a.completed)",
+        subtree.sql("u.path", &mut args)
+    );
+    let members_trained = count(conn, sql, args).await?;
+
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM training_session s JOIN admin_unit u ON u.id = s.organizer_unit_id \
+         WHERE {}",
+        subtree.sql("u.path", &mut args)
+    );
+    let training_sessions = count(conn, sql, args).await?;
+
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM steering_committee c JOIN admin_unit u ON u.id = c.unit_id \
+         WHERE {}",
+        subtree.sql("u.path", &mut args)
+    );
+    let committees = count(conn, sql, args).await?;
+
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT COUNT(*) AS villages, COUNT(t.id) AS with_team FROM admin_unit u \
+         LEFT JOIN team t ON t.unit_id = u.id AND t.status = 'ACTIVE' \
+         WHERE {} AND u.level = 'VILLAGE' AND u.valid_to IS NULL",
+        subtree.sql("u.path", &mut args)
+    );
+    let (villages, villages_with_team) = match fetch_rows(conn, sql, args).await?.first() {
+        Some(row) => (row.try_get("", "villages")?, row.try_get("", "with_team")?),
+        None => (0, 0),
+    };
+
+    let children = children_of(conn, unit.id).await?;
+
+    Ok(Totals {
+        unit,
+        teams,
+        members,
+        members_trained,
+        training_sessions,
+        committees,
+        villages,
+        villages_with_team,
+        members_by_role: TeamRole::ALL
+            .iter()
+            .map(|r| (*r, by_role.get(r).copied().unwrap_or(0)))
+            .collect(),
+        members_by_affiliation: Affiliation::ALL
+            .iter()
+            .map(|a| (*a, by_affiliation.get(a).copied().unwrap_or(0)))
+            .collect(),
+        children,
+    })
+}
+
+/// Per-child figures in three statements, whatever the number of children: each child's
+/// subtree is joined as a path range, which the path index serves child by child.
+async fn children_of(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<ChildTotals>> {
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT {UNIT_COLUMNS} FROM admin_unit u WHERE u.parent_id = {} AND u.valid_to IS NULL \
+         ORDER BY u.code",
+        args.bind(parent)
+    );
+    let units: Vec<Unit> = fetch_all(conn, sql, args).await?;
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT c.id AS id, COUNT(DISTINCT t.id) AS teams, COUNT(m.id) AS members \
+         FROM admin_unit c \
+         JOIN admin_unit d ON d.path >= c.path AND d.path < c.path || '~' \
+         JOIN team t ON t.unit_id = d.id AND t.status = 'ACTIVE' \
+         LEFT JOIN team_member m ON m.team_id = t.id AND m.left_on IS NULL \
+         WHERE c.parent_id = {} AND c.valid_to IS NULL GROUP BY c.id",
+        args.bind(parent)
+    );
+    let mut teams: HashMap<i64, (i64, i64)> = HashMap::new();
+    for row in fetch_rows(conn, sql, args).await? {
+        teams.insert(
+            row.try_get("", "id")?,
+            (row.try_get("", "teams")?, row.try_get("", "members")?),
+        );
+    }
+
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT c.id AS id, COUNT(v.id) AS villages, COUNT(t.id) AS with_team \
+         FROM admin_unit c \
+         JOIN admin_unit v ON v.path >= c.path AND v.path < c.path || '~' \
+              AND v.level = 'VILLAGE' AND v.valid_to IS NULL \
+         LEFT JOIN team t ON t.unit_id = v.id AND t.status = 'ACTIVE' \
+         WHERE c.parent_id = {} AND c.valid_to IS NULL GROUP BY c.id",
+        args.bind(parent)
+    );
+    let mut villages: HashMap<i64, (i64, i64)> = HashMap::new();
+    for row in fetch_rows(conn, sql, args).await? {
+        villages.insert(
+            row.try_get("", "id")?,
+            (row.try_get("", "villages")?, row.try_get("", "with_team")?),
+        );
+    }
+
+    Ok(units
+        .into_iter()
+        .map(|unit| {
+            let (teams, members) = teams.get(&unit.id.0).copied().unwrap_or((0, 0));
+            let (villages, villages_with_team) =
+                villages.get(&unit.id.0).copied().unwrap_or((0, 0));
+            ChildTotals {
+                unit,
+                teams,
+                members,
+                villages,
+                villages_with_team,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,132 @@
+//! Training sessions (lớp bồi dưỡng, hội nghị tập huấn) and who attended them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use super::units::count;
+use super::{MemberId, Page, PageRequest, SessionId, UnitId};
+use crate::authz::Scope;
+use crate::db::sql::{Args, fetch_all, fetch_rows, in_list};
+use crate::error::Result;
+use crate::text_enum;
+
+text_enum!(TrainingFormat {
+    Online = "ONLINE",
+    InPerson = "IN_PERSON",
+    Hybrid = "HYBRID",
+});
+
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Session {
+    pub id: SessionId,
+    pub organizer_unit_id: UnitId,
+    pub title: String,
+    pub topic: Option<String>,
+    pub format: TrainingFormat,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub location: Option<String>,
+    pub link: Option<String>,
+}
+
+/// One member's record for one session.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Attendance {
+    pub session_id: SessionId,
+    pub member_id: MemberId,
+    pub attended: bool,
+    pub completed: bool,
+    pub certificate_no: Option<String>,
+}
+
+const COLUMNS: &str = "s.id, s.organizer_unit_id, s.title, s.topic, s.format, s.starts_at, \
+     s.ends_at, s.location, s.link";
+
+/// Sessions organised by units in scope (and under `under`, when given), in id order.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    under: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<Session>> {
+    let scope = match under {
+        Some(path) => scope.narrow_to(path),
+        None => scope.clone(),
+    };
+    if scope.is_empty() {
+        return Ok(Page::empty());
+    }
+    let from = |args: &mut Args| {
+        format!(
+            "FROM training_session s JOIN admin_unit u ON u.id = s.organizer_unit_id WHERE {}",
+            scope.sql("u.path", args)
+        )
+    };
+    let mut args = Args::new();
+    let sql = format!("SELECT COUNT(*) AS n {}", from(&mut args));
+    let total = count(conn, sql, args).await?;
+
+    let mut args = Args::new();
+    let mut sql = format!("SELECT {COLUMNS} {}", from(&mut args));
+    if let Some(after) = page.after {
+        sql.push_str(&format!(" AND s.id > {}", args.bind(after)));
+    }
+    sql.push_str(&format!(" ORDER BY s.id LIMIT {}", args.bind(page.first + 1)));
+    let rows: Vec<Session> = fetch_all(conn, sql, args).await?;
+    Ok(Page::from_rows(rows, page, total, |s| s.id.0))
+}
+
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    ids: &[SessionId],
+) -> Result<HashMap<SessionId, Session>> {
+    let mut args = Args::new();
+    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM training_session s WHERE s.id IN {}",
+        in_list(&mut args, &raw)
+    );
+    let rows: Vec<Session> = fetch_all(conn, sql, args).await?;
+    Ok(rows.into_iter().map(|s| (s.id, s)).collect())
+}
+
+/// How many people attended each session.
+pub async fn attendee_counts(
+    conn: &impl ConnectionTrait,
+    ids: &[SessionId],
+) -> Result<HashMap<SessionId, i64>> {
+    let mut args = Args::new();
+    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let sql = format!(
+        "SELECT a.session_id AS id, COUNT(*) AS n FROM attendance a \
+         WHERE a.session_id IN {} AND a.attended GROUP BY a.session_id",
+        in_list(&mut args, &raw)
+    );
+    let mut out: HashMap<SessionId, i64> = ids.iter().map(|id| (*id, 0)).collect();
+    for row in fetch_rows(conn, sql, args).await? {
+        out.insert(SessionId(row.try_get("", "id")?), row.try_get("", "n")?);
+    }
+    Ok(out)
+}
+
+/// Each member's training record, oldest session first.
+pub async fn attendance_of(
+    conn: &impl ConnectionTrait,
+    members: &[MemberId],
+) -> Result<HashMap<MemberId, Vec<Attendance>>> {
+    let mut args = Args::new();
+    let raw: Vec<i64> = members.iter().map(|id| id.0).collect();
+    let sql = format!(
+        "SELECT a.session_id, a.member_id, a.attended, a.completed, a.certificate_no \
+         FROM attendance a WHERE a.member_id IN {} ORDER BY a.member_id, a.session_id",
+        in_list(&mut args, &raw)
+    );
+    let rows: Vec<Attendance> = fetch_all(conn, sql, args).await?;
+    let mut out: HashMap<MemberId, Vec<Attendance>> = HashMap::new();
+    for row in rows {
+        out.entry(row.member_id).or_default().push(row);
+    }
+    Ok(out)
+}

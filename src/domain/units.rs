@@ -1,0 +1,100 @@
+//! Administrative units: public reference data that any signed-in caller may read.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use super::{Page, PageRequest, UnitId};
+use crate::db::sql::{Args, fetch_all, fetch_optional, fetch_rows, in_list};
+use crate::error::{AppError, Result};
+use crate::text_enum;
+
+text_enum!(
+    /// The four levels of the tree (since July 2025 the district level is no longer used).
+    AdminLevel {
+        Province = "PROVINCE",
+        District = "DISTRICT",
+        Commune = "COMMUNE",
+        Village = "VILLAGE",
+    }
+);
+
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Unit {
+    pub id: UnitId,
+    pub code: String,
+    pub name: String,
+    pub level: AdminLevel,
+    pub division_type: String,
+    pub parent_id: Option<UnitId>,
+    pub path: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+pub(crate) const COLUMNS: &str =
+    "u.id, u.code, u.name, u.level, u.division_type, u.parent_id, u.path, u.valid_from, u.valid_to";
+
+/// The current unit holding `code`, if any.
+pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Unit>> {
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM admin_unit u WHERE u.code = {} AND u.valid_to IS NULL",
+        args.bind(code.trim())
+    );
+    Ok(fetch_optional(conn, sql, args).await?)
+}
+
+/// Like [`by_code`], but a missing unit is a `NOT_FOUND` error.
+pub async fn require_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Unit> {
+    by_code(conn, code)
+        .await?
+        .ok_or(AppError::NotFound("administrative unit"))
+}
+
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[UnitId]) -> Result<HashMap<UnitId, Unit>> {
+    let mut args = Args::new();
+    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM admin_unit u WHERE u.id IN {}",
+        in_list(&mut args, &raw)
+    );
+    let units: Vec<Unit> = fetch_all(conn, sql, args).await?;
+    Ok(units.into_iter().map(|u| (u.id, u)).collect())
+}
+
+/// The current units directly under `parent`, in id order.
+pub async fn children(
+    conn: &impl ConnectionTrait,
+    parent: UnitId,
+    page: PageRequest,
+) -> Result<Page<Unit>> {
+    let mut args = Args::new();
+    let total_sql = format!(
+        "SELECT COUNT(*) AS n FROM admin_unit u WHERE u.parent_id = {} AND u.valid_to IS NULL",
+        args.bind(parent)
+    );
+    let total = count(conn, total_sql, args).await?;
+
+    let mut args = Args::new();
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM admin_unit u WHERE u.parent_id = {} AND u.valid_to IS NULL",
+        args.bind(parent)
+    );
+    if let Some(after) = page.after {
+        sql.push_str(&format!(" AND u.id > {}", args.bind(after)));
+    }
+    sql.push_str(&format!(" ORDER BY u.id LIMIT {}", args.bind(page.first + 1)));
+    let rows: Vec<Unit> = fetch_all(conn, sql, args).await?;
+    Ok(Page::from_rows(rows, page, total, |u| u.id.0))
+}
+
+/// Runs a `SELECT COUNT(*) AS n …` statement.
+pub(crate) async fn count(conn: &impl ConnectionTrait, sql: String, args: Args) -> Result<i64> {
+    let rows = fetch_rows(conn, sql, args).await?;
+    match rows.first() {
+        Some(row) => Ok(row.try_get::<i64>("", "n")?),
+        None => Ok(0),
+    }
+}

@@ -1,0 +1,98 @@
+//! The one error type of the application and the stable codes clients see.
+//!
+//! Domain code returns [`AppError`]; the GraphQL layer turns it into an error whose
+//! `extensions.code` is one of the codes of DESIGN §4 and, for bad input or conflicts, whose
+//! `extensions.field` names the offending field. Internal errors are logged here, once, and the
+//! client gets a plain message without details.
+
+use async_graphql::ErrorExtensions;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+///
+/// It deliberately does not implement `Display`: async-graphql converts any displayable error
+/// into a bare message, which would drop the code. The explicit `From` below keeps it.
+#[derive(Debug)]
+pub enum AppError {
+    Unauthenticated,
+    Forbidden,
+    /// Deliberately carries no detail beyond the kind of object: an id outside the caller's scope
+    /// must answer exactly as a missing id does.
+    NotFound(&'static str),
+    BadUserInput { field: String, message: String },
+    Conflict { field: String, message: String },
+    Internal(anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The message a client sees; internal details are never part of it.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthenticated => "authentication required".to_owned(),
+            AppError::Forbidden => "not allowed".to_owned(),
+            AppError::NotFound(what) => format!("{what} not found"),
+            AppError::BadUserInput { field, message } | AppError::Conflict { field, message } => {
+                format!("{field}: {message}")
+            }
+            AppError::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The stable machine code of DESIGN §4.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Forbidden => "FORBIDDEN",
+            AppError::NotFound(_) => "NOT_FOUND",
+            AppError::BadUserInput { .. } => "BAD_USER_INPUT",
+            AppError::Conflict { .. } => "CONFLICT",
+            AppError::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        AppError::Internal(err)
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        AppError::Internal(anyhow::Error::new(err))
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.extend()
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        if let AppError::Internal(inner) = self {
+            tracing::error!(error = ?inner, "internal error");
+        }
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let AppError::BadUserInput { field, .. } | AppError::Conflict { field, .. } = self {
+                ext.set("field", field.as_str());
+            }
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! DataLoaders: nested fields of a page are fetched in one statement per kind of relation,
+//! whatever the page size. A fresh set is made for every request.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, ErrorExtensions};
+
+use crate::db::Db;
+use crate::domain::committees::{self, CommitteeMember};
+use crate::domain::teams::{self, Member};
+use crate::domain::training::{self, Attendance, Session};
+use crate::domain::units::{self, Unit};
+use crate::domain::{CommitteeId, MemberId, SessionId, TeamId, UnitId};
+use crate::error::AppError;
+
+pub type LoadError = Arc<AppError>;
+
+macro_rules! loader {
+    ($name:ident, $key:ty, $value:ty, $fetch:path) => {
+        pub struct $name(Db);
+
+        impl Loader<$key> for $name {
+            type Value = $value;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, LoadError> {
+                $fetch(&self.0.conn, keys).await.map_err(Arc::new)
+            }
+        }
+    };
+}
+
+loader!(UnitById, UnitId, Unit, units::by_ids);
+loader!(MembersByTeam, TeamId, Vec<Member>, teams::members_of);
+loader!(CommitteeMembers, CommitteeId, Vec<CommitteeMember>, committees::members_of);
+loader!(SessionById, SessionId, Session, training::by_ids);
+loader!(AttendeeCount, SessionId, i64, training::attendee_counts);
+loader!(AttendanceByMember, MemberId, Vec<Attendance>, training::attendance_of);
+
+/// The loaders of one request.
+pub struct Loaders {
+    pub units: DataLoader<UnitById>,
+    pub team_members: DataLoader<MembersByTeam>,
+    pub committee_members: DataLoader<CommitteeMembers>,
+    pub sessions: DataLoader<SessionById>,
+    pub attendee_counts: DataLoader<AttendeeCount>,
+    pub attendance: DataLoader<AttendanceByMember>,
+}
+
+impl Loaders {
+    pub fn new(db: &Db) -> Loaders {
+        fn make<L>(loader: L) -> DataLoader<L> {
+            DataLoader::new(loader, tokio::spawn)
+        }
+        Loaders {
+            units: make(UnitById(db.clone())),
+            team_members: make(MembersByTeam(db.clone())),
+            committee_members: make(CommitteeMembers(db.clone())),
+            sessions: make(SessionById(db.clone())),
+            attendee_counts: make(AttendeeCount(db.clone())),
+            attendance: make(AttendanceByMember(db.clone())),
+        }
+    }
+
+    pub fn of<'a>(ctx: &Context<'a>) -> &'a Loaders {
+        ctx.data_unchecked::<Loaders>()
+    }
+}
+
+/// A loader failure as the client sees it.
+pub fn load_error(err: LoadError) -> async_graphql::Error {
+    err.as_ref().extend()
+}

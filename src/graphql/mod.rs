@@ -1,0 +1,10 @@
+//! The GraphQL API: schema construction and limits, the query root, the types clients see and
+//! the DataLoaders that keep nested fields to a constant number of SQL statements.
+
+pub mod loaders;
+pub mod query;
+pub mod scalars;
+pub mod schema;
+pub mod types;
+
+pub use schema::{AppSchema, build_schema, export_sdl};

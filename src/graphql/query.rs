@@ -1,0 +1,99 @@
+//! The query root. Resolvers stay thin: read the caller's access, call the domain, wrap.
+
+use async_graphql::{Context, ID, Object, Result};
+
+use super::types::{
+    AdminUnit, CommitteeConnection, SteeringCommittee, Team, TeamConnection, Totals,
+    TrainingSession, TrainingSessionConnection, parse_id,
+};
+use crate::authz::Access;
+use crate::db::Db;
+use crate::domain::teams::TeamFilter;
+use crate::domain::{PageRequest, TeamId, committees, teams, totals, training, units};
+use crate::error::AppError;
+
+pub struct QueryRoot;
+
+fn parts<'a>(ctx: &Context<'a>) -> Result<(&'a Db, &'a Access)> {
+    let db = ctx.data_unchecked::<Db>();
+    let access = ctx.data_opt::<Access>().ok_or(AppError::Unauthenticated)?;
+    Ok((db, access))
+}
+
+/// The path of the unit a list is narrowed to, if the caller named one.
+async fn unit_path(db: &Db, code: Option<&str>) -> Result<Option<String>, AppError> {
+    match code {
+        None => Ok(None),
+        Some(code) => Ok(Some(units::require_by_code(&db.conn, code).await?.path)),
+    }
+}
+
+#[Object]
+impl QueryRoot {
+    /// A current administrative unit by its official code.
+    async fn admin_unit(&self, ctx: &Context<'_>, code: String) -> Result<Option<AdminUnit>> {
+        let (db, _) = parts(ctx)?;
+        Ok(Some(AdminUnit(units::require_by_code(&db.conn, &code).await?)))
+    }
+
+    /// Teams in the caller's scope; `unitCode` narrows to a subtree, `search` matches the team's,
+    /// village's or commune's name without regard to case or accents.
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: Option<String>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<TeamConnection> {
+        let (db, access) = parts(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let filter = TeamFilter {
+            under: unit_path(db, unit_code.as_deref()).await?,
+            search,
+        };
+        let page = teams::list(&db.conn, &access.read, &filter, page).await?;
+        Ok(TeamConnection::from_page(page, Team))
+    }
+
+    async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Team>> {
+        let (db, access) = parts(ctx)?;
+        let id = TeamId(parse_id(&id, "id")?);
+        Ok(Some(Team(teams::get(&db.conn, &access.read, id).await?)))
+    }
+
+    async fn steering_committees(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CommitteeConnection> {
+        let (db, access) = parts(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let under = unit_path(db, unit_code.as_deref()).await?;
+        let page = committees::list(&db.conn, &access.read, under.as_deref(), page).await?;
+        Ok(CommitteeConnection::from_page(page, SteeringCommittee))
+    }
+
+    async fn training_sessions(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<TrainingSessionConnection> {
+        let (db, access) = parts(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let under = unit_path(db, unit_code.as_deref()).await?;
+        let page = training::list(&db.conn, &access.read, under.as_deref(), page).await?;
+        Ok(TrainingSessionConnection::from_page(page, TrainingSession))
+    }
+
+    /// Aggregate figures for a unit's subtree and for each of its children.
+    async fn totals(&self, ctx: &Context<'_>, unit_code: String) -> Result<Totals> {
+        let (db, access) = parts(ctx)?;
+        let unit = units::require_by_code(&db.conn, &unit_code).await?;
+        Ok(Totals(totals::compute(&db.conn, &access.read, unit).await?))
+    }
+}

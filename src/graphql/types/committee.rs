@@ -1,0 +1,70 @@
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+
+use super::{AdminUnit, CommitteePosition, connection};
+use crate::domain::committees;
+use crate::graphql::loaders::{Loaders, load_error};
+use crate::graphql::scalars::Date;
+
+/// A steering committee for digital transformation (Ban chỉ đạo chuyển đổi số).
+pub struct SteeringCommittee(pub committees::Committee);
+
+connection!(CommitteeConnection, SteeringCommittee);
+
+#[Object]
+impl SteeringCommittee {
+    async fn id(&self) -> ID {
+        ID(self.0.id.0.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn decision_no(&self) -> Option<&str> {
+        self.0.decision_no.as_deref()
+    }
+
+    async fn founded_on(&self) -> Option<Date> {
+        self.0.founded_on.map(Date)
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn unit(&self, ctx: &Context<'_>) -> Result<AdminUnit> {
+        let unit = Loaders::of(ctx)
+            .units
+            .load_one(self.0.unit_id)
+            .await
+            .map_err(load_error)?;
+        unit.map(AdminUnit)
+            .ok_or_else(|| async_graphql::Error::new("committee without a unit"))
+    }
+
+    /// In the order of the founding decision: head, deputies, members.
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<CommitteeMember>> {
+        let members = Loaders::of(ctx)
+            .committee_members
+            .load_one(self.0.id)
+            .await
+            .map_err(load_error)?;
+        Ok(members
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| CommitteeMember {
+                full_name: m.full_name,
+                position: m.position.into(),
+                title: m.title,
+            })
+            .collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CommitteeMember {
+    pub full_name: String,
+    pub position: CommitteePosition,
+    /// The member's office, e.g. "Phó Chủ tịch UBND xã".
+    pub title: Option<String>,
+}

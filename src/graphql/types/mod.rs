@@ -1,0 +1,70 @@
+//! The types clients see. Each wraps a domain value; relations resolve through the request's
+//! loaders.
+
+mod committee;
+mod enums;
+mod team;
+mod totals;
+mod training;
+mod unit;
+
+pub use committee::{CommitteeConnection, SteeringCommittee};
+pub use enums::*;
+pub use team::{Team, TeamConnection, TeamMember};
+pub use totals::Totals;
+pub use training::{TrainingSession, TrainingSessionConnection};
+pub use unit::{AdminUnit, AdminUnitConnection};
+
+use async_graphql::{ID, SimpleObject};
+
+use crate::domain::Page;
+use crate::error::{AppError, Result};
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    /// Pass as `after` to fetch the next page.
+    pub end_cursor: Option<String>,
+}
+
+/// Splits a domain page into the parts every connection has.
+pub(crate) fn page_parts<T, G>(page: Page<T>, wrap: impl Fn(T) -> G) -> (i64, PageInfo, Vec<G>) {
+    let info = PageInfo {
+        has_next_page: page.has_next_page,
+        end_cursor: page.end_cursor,
+    };
+    (
+        page.total_count,
+        info,
+        page.nodes.into_iter().map(wrap).collect(),
+    )
+}
+
+/// Reads an `ID` argument; anything but a positive number cannot name a row.
+pub(crate) fn parse_id(id: &ID, field: &str) -> Result<i64> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| AppError::bad_input(field, "not an id returned by this API"))
+}
+
+macro_rules! connection {
+    ($(#[$doc:meta])* $name:ident, $node:ty) => {
+        $(#[$doc])*
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            /// How many rows the whole list holds.
+            pub total_count: i64,
+            pub page_info: $crate::graphql::types::PageInfo,
+            pub nodes: Vec<$node>,
+        }
+
+        impl $name {
+            pub fn from_page<T>(page: $crate::domain::Page<T>, wrap: impl Fn(T) -> $node) -> Self {
+                let (total_count, page_info, nodes) = $crate::graphql::types::page_parts(page, wrap);
+                $name { total_count, page_info, nodes }
+            }
+        }
+    };
+}
+pub(crate) use connection;

@@ -1,0 +1,163 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use super::{Affiliation, AdminUnit, Gender, TeamRole, TeamStatus, TrainingSession, connection};
+use crate::authz::Access;
+use crate::domain::{teams, training};
+use crate::graphql::loaders::{Loaders, load_error};
+use crate::graphql::scalars::Date;
+
+/// A community digital technology team (Tổ công nghệ số cộng đồng).
+pub struct Team(pub teams::Team);
+
+connection!(TeamConnection, Team);
+
+#[Object]
+impl Team {
+    async fn id(&self) -> ID {
+        ID(self.0.id.0.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn status(&self) -> TeamStatus {
+        self.0.status.into()
+    }
+
+    async fn founded_on(&self) -> Option<Date> {
+        self.0.founded_on.map(Date)
+    }
+
+    /// Number of the commune chairman's founding decision.
+    async fn decision_no(&self) -> Option<&str> {
+        self.0.decision_no.as_deref()
+    }
+
+    /// Increases with every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// The village (or commune) the team serves.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<AdminUnit> {
+        let unit = Loaders::of(ctx)
+            .units
+            .load_one(self.0.unit_id)
+            .await
+            .map_err(load_error)?;
+        unit.map(AdminUnit)
+            .ok_or_else(|| async_graphql::Error::new("team without a unit"))
+    }
+
+    /// Current members, leader first.
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TeamMember>> {
+        let members = Loaders::of(ctx)
+            .team_members
+            .load_one(self.0.id)
+            .await
+            .map_err(load_error)?;
+        Ok(members
+            .unwrap_or_default()
+            .into_iter()
+            .map(TeamMember)
+            .collect())
+    }
+}
+
+/// A member of a team (thành viên tổ).
+pub struct TeamMember(pub teams::Member);
+
+/// Personal fields resolve only for callers granted them; others see `null`.
+fn personal<T>(ctx: &Context<'_>, value: Option<T>) -> Option<T> {
+    let access = ctx.data_opt::<Access>();
+    value.filter(|_| access.is_some_and(|a| a.personal_data))
+}
+
+#[Object]
+impl TeamMember {
+    async fn id(&self) -> ID {
+        ID(self.0.id.0.to_string())
+    }
+
+    async fn full_name(&self) -> &str {
+        &self.0.full_name
+    }
+
+    async fn role(&self) -> TeamRole {
+        self.0.role.into()
+    }
+
+    async fn affiliation(&self) -> Affiliation {
+        self.0.affiliation.into()
+    }
+
+    /// Personal data: `null` unless the caller may see it.
+    async fn phone(&self, ctx: &Context<'_>) -> Option<String> {
+        personal(ctx, self.0.phone.clone())
+    }
+
+    /// Personal data: `null` unless the caller may see it.
+    async fn birth_year(&self, ctx: &Context<'_>) -> Option<i32> {
+        personal(ctx, self.0.birth_year)
+    }
+
+    async fn gender(&self) -> Option<Gender> {
+        self.0.gender.map(Into::into)
+    }
+
+    async fn joined_on(&self) -> Option<Date> {
+        self.0.joined_on.map(Date)
+    }
+
+    async fn left_on(&self) -> Option<Date> {
+        self.0.left_on.map(Date)
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// The sessions this member was registered for, oldest first.
+    async fn trainings(&self, ctx: &Context<'_>) -> Result<Vec<TrainingRecord>> {
+        let records = Loaders::of(ctx)
+            .attendance
+            .load_one(self.0.id)
+            .await
+            .map_err(load_error)?;
+        Ok(records
+            .unwrap_or_default()
+            .into_iter()
+            .map(TrainingRecord)
+            .collect())
+    }
+}
+
+/// One member's attendance at one session.
+pub struct TrainingRecord(pub training::Attendance);
+
+#[Object]
+impl TrainingRecord {
+    async fn session(&self, ctx: &Context<'_>) -> Result<TrainingSession> {
+        let session = Loaders::of(ctx)
+            .sessions
+            .load_one(self.0.session_id)
+            .await
+            .map_err(load_error)?;
+        session
+            .map(TrainingSession)
+            .ok_or_else(|| async_graphql::Error::new("attendance without a session"))
+    }
+
+    async fn attended(&self) -> bool {
+        self.0.attended
+    }
+
+    async fn completed(&self) -> bool {
+        self.0.completed
+    }
+
+    async fn certificate_no(&self) -> Option<&str> {
+        self.0.certificate_no.as_deref()
+    }
+}

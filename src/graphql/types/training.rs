@@ -1,0 +1,68 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+
+use super::{AdminUnit, TrainingFormat, connection};
+use crate::domain::training;
+use crate::graphql::loaders::{Loaders, load_error};
+
+/// A training session or conference (lớp bồi dưỡng, hội nghị tập huấn).
+pub struct TrainingSession(pub training::Session);
+
+connection!(TrainingSessionConnection, TrainingSession);
+
+#[Object]
+impl TrainingSession {
+    async fn id(&self) -> ID {
+        ID(self.0.id.0.to_string())
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    async fn topic(&self) -> Option<&str> {
+        self.0.topic.as_deref()
+    }
+
+    async fn format(&self) -> TrainingFormat {
+        self.0.format.into()
+    }
+
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.0.starts_at
+    }
+
+    async fn ends_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ends_at
+    }
+
+    async fn location(&self) -> Option<&str> {
+        self.0.location.as_deref()
+    }
+
+    /// Where an online session is held.
+    async fn link(&self) -> Option<&str> {
+        self.0.link.as_deref()
+    }
+
+    /// The unit that organised the session.
+    async fn organizer(&self, ctx: &Context<'_>) -> Result<AdminUnit> {
+        let unit = Loaders::of(ctx)
+            .units
+            .load_one(self.0.organizer_unit_id)
+            .await
+            .map_err(load_error)?;
+        unit.map(AdminUnit)
+            .ok_or_else(|| async_graphql::Error::new("session without an organiser"))
+    }
+
+    /// How many people attended.
+    async fn attendee_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let count = Loaders::of(ctx)
+            .attendee_counts
+            .load_one(self.0.id)
+            .await
+            .map_err(load_error)?;
+        Ok(count.unwrap_or(0))
+    }
+}

@@ -1,0 +1,22 @@
+//! steering-gateway: the GraphQL gateway for Vietnam's digital-transformation steering committees
+//! and community digital technology teams (Tổ công nghệ số cộng đồng).
+//!
+//! The binary in `main.rs` is a thin shell over this library, so that the integration tests build
+//! exactly the application that production runs.
+
+pub mod app;
+pub mod authz;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod text;
+
+#[path = "../migrations/mod.rs"]
+pub mod migrations;
+
+pub use error::{AppError, Result};

@@ -1,0 +1,17 @@
+//! The `steering-gateway` binary: parse the command line, run the subcommand, report failure in
+//! one line.
+
+use clap::Parser;
+use steering_gateway::cli::{Cli, run};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,542 @@
+//! The Đắk Lắk demo: the province's real units, generated villages, and a programme the size of
+//! the one the province reported in December 2022 (1,163 teams with 7,228 members), with
+//! steering committees, training and monthly results. The same data on every run.
+
+mod names;
+mod rng;
+
+use anyhow::Context;
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait, Value};
+
+use crate::db::Db;
+use crate::db::bulk::{insert_rows, next_id, sync_identity};
+use crate::db::sql::{Args, fetch_rows};
+use crate::domain::import_units::{ImportReport, import_csv};
+use crate::domain::teams::{Affiliation, TeamRole};
+use crate::domain::training::TrainingFormat;
+use crate::domain::committees::CommitteePosition;
+use crate::text::fold;
+use rng::Rng;
+
+/// The Đắk Lắk subtree of the official 2023 unit list.
+pub const DAKLAK_UNITS_CSV: &str = include_str!("data/daklak_2023.csv");
+pub const DAKLAK_CODE: &str = "66";
+pub const DEMO_TEAMS: usize = 1_163;
+pub const DEMO_MEMBERS: usize = 7_228;
+/// The two communes that piloted commune-level digital transformation: every village there has
+/// a team.
+pub const PILOT_COMMUNES: &[&str] = &["24172", "24355"];
+
+/// When the imported units took effect, for want of a recorded date: before the programme.
+pub fn default_valid_from() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 1, 1).expect("a valid date")
+}
+
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub units: ImportReport,
+    pub villages: usize,
+    pub teams: usize,
+    pub members: usize,
+    pub committees: usize,
+    pub sessions: usize,
+    pub attendance: usize,
+    pub reports: usize,
+    pub already_present: bool,
+}
+
+impl std::fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.already_present {
+            return write!(f, "units: {}; the demo programme was already present", self.units);
+        }
+        write!(
+            f,
+            "units: {}; {} villages, {} teams, {} members, {} committees, {} training sessions, \
+             {} attendance records, {} result reports",
+            self.units,
+            self.villages,
+            self.teams,
+            self.members,
+            self.committees,
+            self.sessions,
+            self.attendance,
+            self.reports
+        )
+    }
+}
+
+struct Commune {
+    id: i64,
+    code: String,
+    name: String,
+    division_type: String,
+    path: String,
+}
+
+struct Village {
+    id: i64,
+    commune: usize,
+    name: String,
+    is_buon: bool,
+}
+
+pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
+    let units = import_csv(&db.conn, DAKLAK_UNITS_CSV, default_valid_from())
+        .await
+        .context("importing the Đắk Lắk units")?;
+    let txn = db.conn.begin().await?;
+    let mut report = generate(&txn).await?;
+    txn.commit().await?;
+    report.units = units;
+    Ok(report)
+}
+
+async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
+    let province = unit_rows(txn, "u.code = $1 AND u.valid_to IS NULL", DAKLAK_CODE).await?;
+    let province = province
+        .into_iter()
+        .next()
+        .context("the Đắk Lắk province unit is missing")?;
+    let mut report = SeedReport::default();
+    let existing = fetch_rows(
+        txn,
+        "SELECT COUNT(*) AS n FROM admin_unit WHERE level = 'VILLAGE' AND path >= $1 AND path < $2",
+        path_range(&province.path),
+    )
+    .await?;
+    if existing[0].try_get::<i64>("", "n")? > 0 {
+        report.already_present = true;
+        return Ok(report);
+    }
+    let districts = unit_rows(txn, "u.parent_id = $1", province.id).await?;
+    let mut communes = Vec::new();
+    for d in &districts {
+        communes.extend(unit_rows(txn, "u.parent_id = $1", d.id).await?);
+    }
+    communes.sort_by(|a, b| a.code.cmp(&b.code));
+
+    let mut rng = Rng::new(0x00D4_4C4A_2022_1163);
+    let valid_from = default_valid_from();
+
+    // Villages: thôn and buôn in a xã, tổ dân phố in a phường or thị trấn; 8 to 20 each.
+    let mut villages: Vec<Village> = Vec::new();
+    let mut rows = Vec::new();
+    let mut id = next_id(txn, "admin_unit").await?;
+    for (ci, commune) in communes.iter().enumerate() {
+        let count = rng.range(8, 20) as usize;
+        let rural = commune.division_type == "xã";
+        let buon_count = if rural { rng.range(0, count as i64 / 3) as usize } else { 0 };
+        let mut used = Vec::new();
+        for n in 1..=count {
+            let (name, kind, is_buon) = if !rural {
+                (format!("Tổ dân phố {n}"), "tổ dân phố", false)
+            } else if n > count - buon_count {
+                match names::buon(&mut rng, &mut used) {
+                    Some(name) => (name, "buôn", true),
+                    None => (format!("Thôn {n}"), "thôn", false),
+                }
+            } else {
+                (format!("Thôn {n}"), "thôn", false)
+            };
+            rows.push(vec![
+                id.into(),
+                format!("{}.{n:02}", commune.code).into(),
+                name.clone().into(),
+                fold(&name).into(),
+                "VILLAGE".into(),
+                kind.into(),
+                Some(commune.id).into(),
+                format!("{}{id}/", commune.path).into(),
+                valid_from.into(),
+            ]);
+            villages.push(Village {
+                id,
+                commune: ci,
+                name,
+                is_buon,
+            });
+            id += 1;
+        }
+    }
+    insert_rows(
+        txn,
+        "admin_unit",
+        &[
+            "id", "code", "name", "name_folded", "level", "division_type", "parent_id", "path",
+            "valid_from",
+        ],
+        rows,
+    )
+    .await?;
+    sync_identity(txn, "admin_unit").await?;
+    report.villages = villages.len();
+
+    // Teams: every village of the pilot communes, then villages drawn across the province.
+    let (mut chosen, mut others): (Vec<usize>, Vec<usize>) = (0..villages.len())
+        .partition(|&v| PILOT_COMMUNES.contains(&communes[villages[v].commune].code.as_str()));
+    rng.shuffle(&mut others);
+    chosen.extend(others.into_iter().take(DEMO_TEAMS - chosen.len()));
+    chosen.sort_unstable();
+    anyhow::ensure!(chosen.len() == DEMO_TEAMS, "not enough villages for the demo teams");
+
+    let mut sizes: Vec<i64> = (0..DEMO_TEAMS).map(|_| rng.range(4, 9)).collect();
+    balance_sizes(&mut rng, &mut sizes, DEMO_MEMBERS as i64);
+
+    let programme_start = NaiveDate::from_ymd_opt(2022, 8, 15).expect("a valid date");
+    let mut team_rows = Vec::new();
+    let mut member_rows = Vec::new();
+    let mut team_ids = Vec::new();
+    // (member id, district index) for attendance.
+    let mut members: Vec<(i64, usize)> = Vec::new();
+    let mut team_id = next_id(txn, "team").await?;
+    let mut member_id = next_id(txn, "team_member").await?;
+    let district_index = |commune: &Commune| {
+        districts
+            .iter()
+            .position(|d| commune.path.starts_with(&d.path))
+            .unwrap_or(0)
+    };
+    for (t, &v) in chosen.iter().enumerate() {
+        let village = &villages[v];
+        let commune = &communes[village.commune];
+        let founded = programme_start + Duration::days(rng.range(0, 120));
+        let name = format!("Tổ công nghệ số cộng đồng {}", village.name);
+        team_rows.push(vec![
+            team_id.into(),
+            village.id.into(),
+            name.clone().into(),
+            fold(&name).into(),
+            format!("{}/QĐ-UBND", rng.range(12, 480)).into(),
+            founded.into(),
+            "ACTIVE".into(),
+        ]);
+        let di = district_index(commune);
+        for m in 0..sizes[t] {
+            let role = match m {
+                0 => TeamRole::Leader,
+                1 if sizes[t] >= 5 => TeamRole::Deputy,
+                _ => TeamRole::Member,
+            };
+            let affiliation = if role == TeamRole::Leader && rng.chance(60) {
+                Affiliation::VillageHead
+            } else {
+                rng.weighted(&[
+                    (Affiliation::Police, 15),
+                    (Affiliation::YouthUnion, 20),
+                    (Affiliation::WomenUnion, 18),
+                    (Affiliation::FarmersUnion, 12),
+                    (Affiliation::Veterans, 8),
+                    (Affiliation::Telecom, 7),
+                    (Affiliation::Teacher, 10),
+                    (Affiliation::Other, 10),
+                ])
+            };
+            let ede = if village.is_buon { rng.chance(85) } else { rng.chance(8) };
+            let (full_name, gender) = names::person(&mut rng, ede);
+            let phone = rng.chance(92).then(|| names::phone(&mut rng));
+            member_rows.push(vec![
+                member_id.into(),
+                team_id.into(),
+                full_name.into(),
+                role.into(),
+                affiliation.into(),
+                phone.into(),
+                gender.into(),
+                (rng.range(1965, 2004) as i32).into(),
+                founded.into(),
+            ]);
+            members.push((member_id, di));
+            member_id += 1;
+        }
+        team_ids.push(team_id);
+        team_id += 1;
+    }
+    insert_rows(
+        txn,
+        "team",
+        &["id", "unit_id", "name", "name_folded", "decision_no", "founded_on", "status"],
+        team_rows,
+    )
+    .await?;
+    insert_rows(
+        txn,
+        "team_member",
+        &[
+            "id", "team_id", "full_name", "role", "affiliation", "phone", "gender", "birth_year",
+            "joined_on",
+        ],
+        member_rows,
+    )
+    .await?;
+    sync_identity(txn, "team").await?;
+    sync_identity(txn, "team_member").await?;
+    report.teams = team_ids.len();
+    report.members = members.len();
+
+    report.committees = seed_committees(txn, &mut rng, &province, &districts, &communes).await?;
+
+    let (sessions, attendance) = seed_training(txn, &mut rng, &province, &districts, &members).await?;
+    report.sessions = sessions;
+    report.attendance = attendance;
+    report.reports = seed_reports(txn, &mut rng, &team_ids).await?;
+    Ok(report)
+}
+
+/// Moves members between teams, keeping each within 4 to 9, until the total is exact.
+fn balance_sizes(rng: &mut Rng, sizes: &mut [i64], target: i64) {
+    let mut total: i64 = sizes.iter().sum();
+    while total != target {
+        let i = (rng.next_u64() % sizes.len() as u64) as usize;
+        if total > target && sizes[i] > 4 {
+            sizes[i] -= 1;
+            total -= 1;
+        } else if total < target && sizes[i] < 9 {
+            sizes[i] += 1;
+            total += 1;
+        }
+    }
+}
+
+fn path_range(path: &str) -> Args {
+    let mut args = Args::new();
+    args.bind(path.to_owned());
+    args.bind(format!("{path}~"));
+    args
+}
+
+async fn unit_rows(
+    txn: &impl ConnectionTrait,
+    condition: &str,
+    value: impl Into<Value>,
+) -> anyhow::Result<Vec<Commune>> {
+    let mut args = Args::new();
+    args.bind(value);
+    let sql = format!(
+        "SELECT u.id, u.code, u.name, u.division_type, u.path FROM admin_unit u \
+         WHERE {condition} AND u.valid_to IS NULL ORDER BY u.code"
+    );
+    let mut out = Vec::new();
+    for row in fetch_rows(txn, sql, args).await? {
+        out.push(Commune {
+            id: row.try_get("", "id")?,
+            code: row.try_get("", "code")?,
+            name: row.try_get("", "name")?,
+            division_type: row.try_get("", "division_type")?,
+            path: row.try_get("", "path")?,
+        });
+    }
+    Ok(out)
+}
+
+/// "Xã Hòa Phú" → "xã Hòa Phú", as the name reads inside a sentence.
+fn in_sentence(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+async fn seed_committees(
+    txn: &impl ConnectionTrait,
+    rng: &mut Rng,
+    province: &Commune,
+    districts: &[Commune],
+    communes: &[Commune],
+) -> anyhow::Result<usize> {
+    let mut committee_rows = Vec::new();
+    let mut member_rows = Vec::new();
+    let mut id = next_id(txn, "steering_committee").await?;
+    let mut member_id = next_id(txn, "committee_member").await?;
+    let levels = std::iter::once((province, 0))
+        .chain(districts.iter().map(|d| (d, 1)))
+        .chain(communes.iter().map(|c| (c, 2)));
+    for (unit, level) in levels {
+        let (people, body, founded_from) = match level {
+            0 => (9, "UBND tỉnh", NaiveDate::from_ymd_opt(2021, 3, 1)),
+            1 => (7, "UBND huyện", NaiveDate::from_ymd_opt(2021, 6, 1)),
+            _ => (5, "UBND xã", NaiveDate::from_ymd_opt(2021, 9, 1)),
+        };
+        let founded = founded_from.expect("a valid date") + Duration::days(rng.range(0, 200));
+        committee_rows.push(vec![
+            id.into(),
+            unit.id.into(),
+            format!("Ban Chỉ đạo chuyển đổi số {}", in_sentence(&unit.name)).into(),
+            format!("{}/QĐ-UBND", rng.range(5, 900)).into(),
+            founded.into(),
+        ]);
+        let titles: &[(CommitteePosition, &str)] = &[
+            (CommitteePosition::Head, "Chủ tịch"),
+            (CommitteePosition::DeputyHead, "Phó Chủ tịch"),
+            (CommitteePosition::DeputyHead, "phụ trách thông tin và truyền thông"),
+            (CommitteePosition::Member, "Trưởng Công an"),
+            (CommitteePosition::Member, "Bí thư Đoàn Thanh niên"),
+            (CommitteePosition::Member, "Chủ tịch Hội Liên hiệp Phụ nữ"),
+            (CommitteePosition::Member, "Chủ tịch Hội Nông dân"),
+            (CommitteePosition::Member, "Giám đốc Viễn thông"),
+            (CommitteePosition::Member, "Chánh Văn phòng"),
+        ];
+        for (order, (position, title)) in titles.iter().take(people).enumerate() {
+            let ede = rng.chance(10);
+            let (name, _) = names::person(rng, ede);
+            let title = match position {
+                CommitteePosition::Member => (*title).to_owned(),
+                _ => format!("{title} {body}"),
+            };
+            member_rows.push(vec![
+                member_id.into(),
+                id.into(),
+                name.into(),
+                (*position).into(),
+                title.into(),
+                (order as i32).into(),
+            ]);
+            member_id += 1;
+        }
+        id += 1;
+    }
+    let count = committee_rows.len();
+    insert_rows(
+        txn,
+        "steering_committee",
+        &["id", "unit_id", "name", "decision_no", "founded_on"],
+        committee_rows,
+    )
+    .await?;
+    insert_rows(
+        txn,
+        "committee_member",
+        &["id", "committee_id", "full_name", "position", "title", "sort_order"],
+        member_rows,
+    )
+    .await?;
+    sync_identity(txn, "steering_committee").await?;
+    sync_identity(txn, "committee_member").await?;
+    Ok(count)
+}
+
+/// The province's online conference for all team members (with the national agency), then one
+/// in-person class per district.
+async fn seed_training(
+    txn: &impl ConnectionTrait,
+    rng: &mut Rng,
+    province: &Commune,
+    districts: &[Commune],
+    members: &[(i64, usize)],
+) -> anyhow::Result<(usize, usize)> {
+    let mut session_rows = Vec::new();
+    let mut attendance_rows = Vec::new();
+    let first_session = next_id(txn, "training_session").await?;
+    let at = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("a valid time");
+    session_rows.push(vec![
+        first_session.into(),
+        province.id.into(),
+        "Hội nghị trực tuyến tập huấn kỹ năng số cho Tổ công nghệ số cộng đồng".into(),
+        Some("Kỹ năng số cơ bản: VNeID, dịch vụ công trực tuyến, thanh toán không dùng tiền mặt, thương mại điện tử").into(),
+        TrainingFormat::Online.into(),
+        at(2022, 12, 20, 1).into(),
+        Some(at(2022, 12, 20, 4)).into(),
+        Some("Điểm cầu trực tuyến tại các xã, phường, thị trấn").into(),
+    ]);
+    for (i, district) in districts.iter().enumerate() {
+        let day = 1 + (i as u32 * 3) % 28;
+        let starts = at(2023, 3 + (i as u32 % 4), day, 1);
+        session_rows.push(vec![
+            (first_session + 1 + i as i64).into(),
+            district.id.into(),
+            format!("Lớp bồi dưỡng kỹ năng số cho Tổ công nghệ số cộng đồng {}", in_sentence(&district.name)).into(),
+            Some("Hướng dẫn người dân cài đặt, kích hoạt VNeID mức độ 2 và nộp hồ sơ trực tuyến").into(),
+            TrainingFormat::InPerson.into(),
+            starts.into(),
+            Some(starts + Duration::hours(7)).into(),
+            Some(format!("Hội trường UBND {}", in_sentence(&district.name))).into(),
+        ]);
+    }
+    let mut attendance_id = next_id(txn, "attendance").await?;
+    for &(member, district) in members {
+        if rng.chance(86) {
+            attendance_rows.push(vec![
+                attendance_id.into(),
+                first_session.into(),
+                member.into(),
+                true.into(),
+                rng.chance(95).into(),
+            ]);
+            attendance_id += 1;
+        }
+        if rng.chance(55) {
+            attendance_rows.push(vec![
+                attendance_id.into(),
+                (first_session + 1 + district as i64).into(),
+                member.into(),
+                true.into(),
+                rng.chance(90).into(),
+            ]);
+            attendance_id += 1;
+        }
+    }
+    let counts = (session_rows.len(), attendance_rows.len());
+    insert_rows(
+        txn,
+        "training_session",
+        &["id", "organizer_unit_id", "title", "topic", "format", "starts_at", "ends_at", "location"],
+        session_rows,
+    )
+    .await?;
+    insert_rows(
+        txn,
+        "attendance",
+        &["id", "session_id", "member_id", "attended", "completed"],
+        attendance_rows,
+    )
+    .await?;
+    sync_identity(txn, "training_session").await?;
+    sync_identity(txn, "attendance").await?;
+    Ok(counts)
+}
+
+/// Three months of results per team: two approved, the latest submitted or still a draft.
+async fn seed_reports(
+    txn: &impl ConnectionTrait,
+    rng: &mut Rng,
+    teams: &[i64],
+) -> anyhow::Result<usize> {
+    let mut rows = Vec::new();
+    let mut id = next_id(txn, "result_report").await?;
+    for &team in teams {
+        for (month, state) in [("2023-01", "APPROVED"), ("2023-02", "APPROVED"), ("2023-03", "")] {
+            let state = match state {
+                "" if rng.chance(70) => "SUBMITTED",
+                "" => "DRAFT",
+                s => s,
+            };
+            rows.push(vec![
+                id.into(),
+                team.into(),
+                month.into(),
+                (rng.range(20, 120) as i32).into(),
+                (rng.range(10, 80) as i32).into(),
+                (rng.range(2, 30) as i32).into(),
+                (rng.range(5, 50) as i32).into(),
+                (rng.range(0, 10) as i32).into(),
+                state.into(),
+            ]);
+            id += 1;
+        }
+    }
+    let count = rows.len();
+    insert_rows(
+        txn,
+        "result_report",
+        &[
+            "id", "team_id", "period", "households_reached", "vneid_activations",
+            "online_applications", "cashless_accounts", "ecommerce_accounts", "state",
+        ],
+        rows,
+    )
+    .await?;
+    sync_identity(txn, "result_report").await?;
+    Ok(count)
+}

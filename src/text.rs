@@ -1,0 +1,79 @@
+//! Text handling for Vietnamese names: NFC normalisation for storage and an accent- and
+//! case-insensitive folding for search ("hoa phu" finds "Hòa Phú", "dak lak" finds "Đắk Lắk").
+
+use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+
+/// Trims, collapses inner white space and normalises to NFC, the form names are stored in.
+pub fn clean_name(raw: &str) -> String {
+    let collapsed = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    collapsed.nfc().collect()
+}
+
+/// Lower-case, without diacritics, `đ` read as `d`, white space collapsed. Stored beside names
+/// and applied to search terms, so a plain `LIKE` matches the same way on SQLite and PostgreSQL.
+pub fn fold(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut last_space = true;
+    for c in raw.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        let c = match c {
+            'đ' | 'Đ' => 'd',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        };
+        if c == ' ' {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+            continue;
+        }
+        last_space = false;
+        out.extend(c.to_lowercase());
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// Escapes `%`, `_` and `\` so user input is matched literally inside a `LIKE … ESCAPE '\'`.
+pub fn like_contains(folded: &str) -> String {
+    let mut out = String::with_capacity(folded.len() + 2);
+    out.push('%');
+    for c in folded.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_ignores_case_and_vietnamese_diacritics() {
+        assert_eq!(fold("Hòa Phú"), "hoa phu");
+        assert_eq!(fold("Tỉnh Đắk Lắk"), "tinh dak lak");
+        assert_eq!(fold("  Buôn   Kô Siêr "), "buon ko sier");
+        assert_eq!(fold("Xã Cư ÊBur"), "xa cu ebur");
+    }
+
+    #[test]
+    fn names_are_trimmed_and_nfc() {
+        // "Hòa" written with a combining grave accent (NFD) becomes the precomposed form.
+        let nfd = "Ho\u{0300}a  Phu\u{0301} ";
+        assert_eq!(clean_name(nfd), "Hòa Phú");
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_contains("a%b_c"), "%a\\%b\\_c%");
+    }
+}
