@@ -15,7 +15,12 @@ pub struct Settings {
     pub database_url: Option<String>,
 
     /// Address the server listens on.
-    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000", global = true)]
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
     pub bind_addr: SocketAddr,
 
     /// Comma-separated origins allowed to call the API from a browser.
@@ -44,7 +49,9 @@ impl Settings {
     }
 
     pub fn database_url(&self) -> &str {
-        self.database_url.as_deref().unwrap_or(EMBEDDED_DATABASE_URL)
+        self.database_url
+            .as_deref()
+            .unwrap_or(EMBEDDED_DATABASE_URL)
     }
 
     /// The embedded default: no database configured.

@@ -19,8 +19,14 @@ pub enum AppError {
     /// Deliberately carries no detail beyond the kind of object: an id outside the caller's scope
     /// must answer exactly as a missing id does.
     NotFound(&'static str),
-    BadUserInput { field: String, message: String },
-    Conflict { field: String, message: String },
+    BadUserInput {
+        field: String,
+        message: String,
+    },
+    Conflict {
+        field: String,
+        message: String,
+    },
     Internal(anyhow::Error),
 }
 

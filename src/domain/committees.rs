@@ -68,7 +68,10 @@ pub async fn list(
     if let Some(after) = page.after {
         sql.push_str(&format!(" AND c.id > {}", args.bind(after)));
     }
-    sql.push_str(&format!(" ORDER BY c.id LIMIT {}", args.bind(page.first + 1)));
+    sql.push_str(&format!(
+        " ORDER BY c.id LIMIT {}",
+        args.bind(page.first + 1)
+    ));
     let rows: Vec<Committee> = fetch_all(conn, sql, args).await?;
     Ok(Page::from_rows(rows, page, total, |c| c.id.0))
 }

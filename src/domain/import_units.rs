@@ -151,8 +151,7 @@ fn parse_row(line: u64, record: &csv::StringRecord) -> Result<Row, String> {
         AdminLevel::District => code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()),
         AdminLevel::Commune => code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()),
         AdminLevel::Village => {
-            (2..=16).contains(&code.len())
-                && code.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            (2..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         }
     };
     if !well_formed {
@@ -246,7 +245,9 @@ async fn apply(
                     continue;
                 }
                 let new_path = match &parent {
-                    Some(p) if existing.parent_id != parent_id => format!("{}{}/", p.path, existing.id),
+                    Some(p) if existing.parent_id != parent_id => {
+                        format!("{}{}/", p.path, existing.id)
+                    }
                     _ => existing.path.clone(),
                 };
                 if new_path.starts_with(&existing.path) && new_path != existing.path {
@@ -256,7 +257,13 @@ async fn apply(
                     ));
                     continue;
                 }
-                updates.push((existing.id, row, parent_id, existing.path.clone(), new_path.clone()));
+                updates.push((
+                    existing.id,
+                    row,
+                    parent_id,
+                    existing.path.clone(),
+                    new_path.clone(),
+                ));
                 known.insert(
                     row.code.clone(),
                     Existing {
@@ -343,7 +350,7 @@ async fn apply(
             let sql = format!(
                 "UPDATE admin_unit SET path = {} || substr(path, {}) WHERE path >= {} AND path < {}",
                 args.bind(new_path.clone()),
-                args.bind(old_path.len() as i64 + 1),
+                args.bind(old_path.len() as i32 + 1),
                 args.bind(old_path.clone()),
                 args.bind(format!("{old_path}~"))
             );
@@ -353,7 +360,9 @@ async fn apply(
     Ok(report)
 }
 
-async fn load_current(conn: &impl ConnectionTrait) -> Result<HashMap<String, Existing>, ImportError> {
+async fn load_current(
+    conn: &impl ConnectionTrait,
+) -> Result<HashMap<String, Existing>, ImportError> {
     let rows = fetch_rows(
         conn,
         "SELECT id, code, name, level, parent_id, division_type, path FROM admin_unit \

@@ -124,15 +124,24 @@ pub async fn list(
     let search = search.as_deref();
 
     let mut args = Args::new();
-    let sql = format!("SELECT COUNT(*) AS n {}", from_where(&scope, search, &mut args));
+    let sql = format!(
+        "SELECT COUNT(*) AS n {}",
+        from_where(&scope, search, &mut args)
+    );
     let total = count(conn, sql, args).await?;
 
     let mut args = Args::new();
-    let mut sql = format!("SELECT {TEAM_COLUMNS} {}", from_where(&scope, search, &mut args));
+    let mut sql = format!(
+        "SELECT {TEAM_COLUMNS} {}",
+        from_where(&scope, search, &mut args)
+    );
     if let Some(after) = page.after {
         sql.push_str(&format!(" AND t.id > {}", args.bind(after)));
     }
-    sql.push_str(&format!(" ORDER BY t.id LIMIT {}", args.bind(page.first + 1)));
+    sql.push_str(&format!(
+        " ORDER BY t.id LIMIT {}",
+        args.bind(page.first + 1)
+    ));
     let rows: Vec<Team> = fetch_all(conn, sql, args).await?;
     Ok(Page::from_rows(rows, page, total, |t| t.id.0))
 }

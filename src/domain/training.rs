@@ -73,7 +73,10 @@ pub async fn list(
     if let Some(after) = page.after {
         sql.push_str(&format!(" AND s.id > {}", args.bind(after)));
     }
-    sql.push_str(&format!(" ORDER BY s.id LIMIT {}", args.bind(page.first + 1)));
+    sql.push_str(&format!(
+        " ORDER BY s.id LIMIT {}",
+        args.bind(page.first + 1)
+    ));
     let rows: Vec<Session> = fetch_all(conn, sql, args).await?;
     Ok(Page::from_rows(rows, page, total, |s| s.id.0))
 }

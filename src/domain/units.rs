@@ -85,7 +85,10 @@ pub async fn children(
     if let Some(after) = page.after {
         sql.push_str(&format!(" AND u.id > {}", args.bind(after)));
     }
-    sql.push_str(&format!(" ORDER BY u.id LIMIT {}", args.bind(page.first + 1)));
+    sql.push_str(&format!(
+        " ORDER BY u.id LIMIT {}",
+        args.bind(page.first + 1)
+    ));
     let rows: Vec<Unit> = fetch_all(conn, sql, args).await?;
     Ok(Page::from_rows(rows, page, total, |u| u.id.0))
 }

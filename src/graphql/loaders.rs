@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, ErrorExtensions};
 
 use crate::db::Db;
@@ -34,25 +34,36 @@ macro_rules! loader {
 
 loader!(UnitById, UnitId, Unit, units::by_ids);
 loader!(MembersByTeam, TeamId, Vec<Member>, teams::members_of);
-loader!(CommitteeMembers, CommitteeId, Vec<CommitteeMember>, committees::members_of);
+loader!(
+    CommitteeMembers,
+    CommitteeId,
+    Vec<CommitteeMember>,
+    committees::members_of
+);
 loader!(SessionById, SessionId, Session, training::by_ids);
 loader!(AttendeeCount, SessionId, i64, training::attendee_counts);
-loader!(AttendanceByMember, MemberId, Vec<Attendance>, training::attendance_of);
+loader!(
+    AttendanceByMember,
+    MemberId,
+    Vec<Attendance>,
+    training::attendance_of
+);
 
 /// The loaders of one request.
 pub struct Loaders {
-    pub units: DataLoader<UnitById>,
-    pub team_members: DataLoader<MembersByTeam>,
-    pub committee_members: DataLoader<CommitteeMembers>,
-    pub sessions: DataLoader<SessionById>,
-    pub attendee_counts: DataLoader<AttendeeCount>,
-    pub attendance: DataLoader<AttendanceByMember>,
+    pub units: DataLoader<UnitById, HashMapCache>,
+    pub team_members: DataLoader<MembersByTeam, HashMapCache>,
+    pub committee_members: DataLoader<CommitteeMembers, HashMapCache>,
+    pub sessions: DataLoader<SessionById, HashMapCache>,
+    pub attendee_counts: DataLoader<AttendeeCount, HashMapCache>,
+    pub attendance: DataLoader<AttendanceByMember, HashMapCache>,
 }
 
 impl Loaders {
     pub fn new(db: &Db) -> Loaders {
-        fn make<L>(loader: L) -> DataLoader<L> {
-            DataLoader::new(loader, tokio::spawn)
+        // Cached for the request's lifetime: a prefetched batch then serves every nested field.
+        fn make<L: Send + Sync + 'static>(loader: L) -> DataLoader<L, HashMapCache> {
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
         }
         Loaders {
             units: make(UnitById(db.clone())),

@@ -1,7 +1,8 @@
 //! The query root. Resolvers stay thin: read the caller's access, call the domain, wrap.
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Lookahead, Object, Result};
 
+use super::loaders::{Loaders, load_error};
 use super::types::{
     AdminUnit, CommitteeConnection, SteeringCommittee, Team, TeamConnection, Totals,
     TrainingSession, TrainingSessionConnection, parse_id,
@@ -28,12 +29,56 @@ async fn unit_path(db: &Db, code: Option<&str>) -> Result<Option<String>, AppErr
     }
 }
 
+/// Loads, in one batch per relation, what the selection will ask of a page of teams. Without it
+/// the loaders would still batch, but a slow moment could split a batch in two; with it a page
+/// costs the same statements whatever its size.
+async fn prefetch_teams(
+    ctx: &Context<'_>,
+    selection: Lookahead<'_>,
+    teams: &[teams::Team],
+) -> Result<()> {
+    let loaders = Loaders::of(ctx);
+    if selection.field("unit").exists() {
+        loaders
+            .units
+            .load_many(teams.iter().map(|t| t.unit_id))
+            .await
+            .map_err(load_error)?;
+    }
+    let members = selection.field("members");
+    if members.exists() {
+        let loaded = loaders
+            .team_members
+            .load_many(teams.iter().map(|t| t.id))
+            .await
+            .map_err(load_error)?;
+        let trainings = members.field("trainings");
+        if trainings.exists() {
+            let records = loaders
+                .attendance
+                .load_many(loaded.values().flatten().map(|m| m.id))
+                .await
+                .map_err(load_error)?;
+            if trainings.field("session").exists() {
+                loaders
+                    .sessions
+                    .load_many(records.values().flatten().map(|a| a.session_id))
+                    .await
+                    .map_err(load_error)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[Object]
 impl QueryRoot {
     /// A current administrative unit by its official code.
     async fn admin_unit(&self, ctx: &Context<'_>, code: String) -> Result<Option<AdminUnit>> {
         let (db, _) = parts(ctx)?;
-        Ok(Some(AdminUnit(units::require_by_code(&db.conn, &code).await?)))
+        Ok(Some(AdminUnit(
+            units::require_by_code(&db.conn, &code).await?,
+        )))
     }
 
     /// Teams in the caller's scope; `unitCode` narrows to a subtree, `search` matches the team's,
@@ -53,13 +98,16 @@ impl QueryRoot {
             search,
         };
         let page = teams::list(&db.conn, &access.read, &filter, page).await?;
+        prefetch_teams(ctx, ctx.look_ahead().field("nodes"), &page.nodes).await?;
         Ok(TeamConnection::from_page(page, Team))
     }
 
     async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Team>> {
         let (db, access) = parts(ctx)?;
         let id = TeamId(parse_id(&id, "id")?);
-        Ok(Some(Team(teams::get(&db.conn, &access.read, id).await?)))
+        let team = teams::get(&db.conn, &access.read, id).await?;
+        prefetch_teams(ctx, ctx.look_ahead(), std::slice::from_ref(&team)).await?;
+        Ok(Some(Team(team)))
     }
 
     async fn steering_committees(
@@ -73,6 +121,22 @@ impl QueryRoot {
         let page = PageRequest::parse(first, after.as_deref())?;
         let under = unit_path(db, unit_code.as_deref()).await?;
         let page = committees::list(&db.conn, &access.read, under.as_deref(), page).await?;
+        let nodes = ctx.look_ahead().field("nodes");
+        let loaders = Loaders::of(ctx);
+        if nodes.field("unit").exists() {
+            loaders
+                .units
+                .load_many(page.nodes.iter().map(|c| c.unit_id))
+                .await
+                .map_err(load_error)?;
+        }
+        if nodes.field("members").exists() {
+            loaders
+                .committee_members
+                .load_many(page.nodes.iter().map(|c| c.id))
+                .await
+                .map_err(load_error)?;
+        }
         Ok(CommitteeConnection::from_page(page, SteeringCommittee))
     }
 
@@ -87,6 +151,22 @@ impl QueryRoot {
         let page = PageRequest::parse(first, after.as_deref())?;
         let under = unit_path(db, unit_code.as_deref()).await?;
         let page = training::list(&db.conn, &access.read, under.as_deref(), page).await?;
+        let nodes = ctx.look_ahead().field("nodes");
+        let loaders = Loaders::of(ctx);
+        if nodes.field("organizer").exists() {
+            loaders
+                .units
+                .load_many(page.nodes.iter().map(|s| s.organizer_unit_id))
+                .await
+                .map_err(load_error)?;
+        }
+        if nodes.field("attendeeCount").exists() {
+            loaders
+                .attendee_counts
+                .load_many(page.nodes.iter().map(|s| s.id))
+                .await
+                .map_err(load_error)?;
+        }
         Ok(TrainingSessionConnection::from_page(page, TrainingSession))
     }
 

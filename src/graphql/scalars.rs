@@ -14,7 +14,9 @@ impl ScalarType for Date {
         match &value {
             Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map(Date)
-                .map_err(|_| InputValueError::custom(format!("{text:?} is not a date (YYYY-MM-DD)"))),
+                .map_err(|_| {
+                    InputValueError::custom(format!("{text:?} is not a date (YYYY-MM-DD)"))
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

@@ -52,7 +52,10 @@ async fn healthz() -> impl IntoResponse {
 /// The process can serve: its database answers.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if state.db.ping().await {
-        (StatusCode::OK, Json(serde_json::json!({ "status": "ready" })))
+        (
+            StatusCode::OK,
+            Json(serde_json::json!({ "status": "ready" })),
+        )
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -84,9 +87,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(
-        "serving GraphQL on http://{addr}/graphql (GraphiQL at http://{addr}/graphiql)"
-    );
+    tracing::info!("serving GraphQL on http://{addr}/graphql (GraphiQL at http://{addr}/graphiql)");
     axum::serve(listener, state.router())
         .with_graceful_shutdown(shutdown_signal())
         .await

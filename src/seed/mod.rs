@@ -12,10 +12,10 @@ use sea_orm::{ConnectionTrait, TransactionTrait, Value};
 use crate::db::Db;
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
 use crate::db::sql::{Args, fetch_rows};
+use crate::domain::committees::CommitteePosition;
 use crate::domain::import_units::{ImportReport, import_csv};
 use crate::domain::teams::{Affiliation, TeamRole};
 use crate::domain::training::TrainingFormat;
-use crate::domain::committees::CommitteePosition;
 use crate::text::fold;
 use rng::Rng;
 
@@ -49,7 +49,11 @@ pub struct SeedReport {
 impl std::fmt::Display for SeedReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.already_present {
-            return write!(f, "units: {}; the demo programme was already present", self.units);
+            return write!(
+                f,
+                "units: {}; the demo programme was already present",
+                self.units
+            );
         }
         write!(
             f,
@@ -127,7 +131,11 @@ async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
     for (ci, commune) in communes.iter().enumerate() {
         let count = rng.range(8, 20) as usize;
         let rural = commune.division_type == "xã";
-        let buon_count = if rural { rng.range(0, count as i64 / 3) as usize } else { 0 };
+        let buon_count = if rural {
+            rng.range(0, count as i64 / 3) as usize
+        } else {
+            0
+        };
         let mut used = Vec::new();
         for n in 1..=count {
             let (name, kind, is_buon) = if !rural {
@@ -164,7 +172,14 @@ async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
         txn,
         "admin_unit",
         &[
-            "id", "code", "name", "name_folded", "level", "division_type", "parent_id", "path",
+            "id",
+            "code",
+            "name",
+            "name_folded",
+            "level",
+            "division_type",
+            "parent_id",
+            "path",
             "valid_from",
         ],
         rows,
@@ -179,7 +194,10 @@ async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
     rng.shuffle(&mut others);
     chosen.extend(others.into_iter().take(DEMO_TEAMS - chosen.len()));
     chosen.sort_unstable();
-    anyhow::ensure!(chosen.len() == DEMO_TEAMS, "not enough villages for the demo teams");
+    anyhow::ensure!(
+        chosen.len() == DEMO_TEAMS,
+        "not enough villages for the demo teams"
+    );
 
     let mut sizes: Vec<i64> = (0..DEMO_TEAMS).map(|_| rng.range(4, 9)).collect();
     balance_sizes(&mut rng, &mut sizes, DEMO_MEMBERS as i64);
@@ -233,7 +251,11 @@ async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
                     (Affiliation::Other, 10),
                 ])
             };
-            let ede = if village.is_buon { rng.chance(85) } else { rng.chance(8) };
+            let ede = if village.is_buon {
+                rng.chance(85)
+            } else {
+                rng.chance(8)
+            };
             let (full_name, gender) = names::person(&mut rng, ede);
             let phone = rng.chance(92).then(|| names::phone(&mut rng));
             member_rows.push(vec![
@@ -256,7 +278,15 @@ async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
     insert_rows(
         txn,
         "team",
-        &["id", "unit_id", "name", "name_folded", "decision_no", "founded_on", "status"],
+        &[
+            "id",
+            "unit_id",
+            "name",
+            "name_folded",
+            "decision_no",
+            "founded_on",
+            "status",
+        ],
         team_rows,
     )
     .await?;
@@ -264,7 +294,14 @@ async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
         txn,
         "team_member",
         &[
-            "id", "team_id", "full_name", "role", "affiliation", "phone", "gender", "birth_year",
+            "id",
+            "team_id",
+            "full_name",
+            "role",
+            "affiliation",
+            "phone",
+            "gender",
+            "birth_year",
             "joined_on",
         ],
         member_rows,
@@ -277,7 +314,8 @@ async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
 
     report.committees = seed_committees(txn, &mut rng, &province, &districts, &communes).await?;
 
-    let (sessions, attendance) = seed_training(txn, &mut rng, &province, &districts, &members).await?;
+    let (sessions, attendance) =
+        seed_training(txn, &mut rng, &province, &districts, &members).await?;
     report.sessions = sessions;
     report.attendance = attendance;
     report.reports = seed_reports(txn, &mut rng, &team_ids).await?;
@@ -370,7 +408,10 @@ async fn seed_committees(
         let titles: &[(CommitteePosition, &str)] = &[
             (CommitteePosition::Head, "Chủ tịch"),
             (CommitteePosition::DeputyHead, "Phó Chủ tịch"),
-            (CommitteePosition::DeputyHead, "phụ trách thông tin và truyền thông"),
+            (
+                CommitteePosition::DeputyHead,
+                "phụ trách thông tin và truyền thông",
+            ),
             (CommitteePosition::Member, "Trưởng Công an"),
             (CommitteePosition::Member, "Bí thư Đoàn Thanh niên"),
             (CommitteePosition::Member, "Chủ tịch Hội Liên hiệp Phụ nữ"),
@@ -408,7 +449,14 @@ async fn seed_committees(
     insert_rows(
         txn,
         "committee_member",
-        &["id", "committee_id", "full_name", "position", "title", "sort_order"],
+        &[
+            "id",
+            "committee_id",
+            "full_name",
+            "position",
+            "title",
+            "sort_order",
+        ],
         member_rows,
     )
     .await?;
@@ -429,7 +477,11 @@ async fn seed_training(
     let mut session_rows = Vec::new();
     let mut attendance_rows = Vec::new();
     let first_session = next_id(txn, "training_session").await?;
-    let at = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("a valid time");
+    let at = |y, m, d, h| {
+        Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
+            .single()
+            .expect("a valid time")
+    };
     session_rows.push(vec![
         first_session.into(),
         province.id.into(),
@@ -446,8 +498,13 @@ async fn seed_training(
         session_rows.push(vec![
             (first_session + 1 + i as i64).into(),
             district.id.into(),
-            format!("Lớp bồi dưỡng kỹ năng số cho Tổ công nghệ số cộng đồng {}", in_sentence(&district.name)).into(),
-            Some("Hướng dẫn người dân cài đặt, kích hoạt VNeID mức độ 2 và nộp hồ sơ trực tuyến").into(),
+            format!(
+                "Lớp bồi dưỡng kỹ năng số cho Tổ công nghệ số cộng đồng {}",
+                in_sentence(&district.name)
+            )
+            .into(),
+            Some("Hướng dẫn người dân cài đặt, kích hoạt VNeID mức độ 2 và nộp hồ sơ trực tuyến")
+                .into(),
             TrainingFormat::InPerson.into(),
             starts.into(),
             Some(starts + Duration::hours(7)).into(),
@@ -481,7 +538,16 @@ async fn seed_training(
     insert_rows(
         txn,
         "training_session",
-        &["id", "organizer_unit_id", "title", "topic", "format", "starts_at", "ends_at", "location"],
+        &[
+            "id",
+            "organizer_unit_id",
+            "title",
+            "topic",
+            "format",
+            "starts_at",
+            "ends_at",
+            "location",
+        ],
         session_rows,
     )
     .await?;
@@ -506,7 +572,11 @@ async fn seed_reports(
     let mut rows = Vec::new();
     let mut id = next_id(txn, "result_report").await?;
     for &team in teams {
-        for (month, state) in [("2023-01", "APPROVED"), ("2023-02", "APPROVED"), ("2023-03", "")] {
+        for (month, state) in [
+            ("2023-01", "APPROVED"),
+            ("2023-02", "APPROVED"),
+            ("2023-03", ""),
+        ] {
             let state = match state {
                 "" if rng.chance(70) => "SUBMITTED",
                 "" => "DRAFT",
@@ -531,8 +601,15 @@ async fn seed_reports(
         txn,
         "result_report",
         &[
-            "id", "team_id", "period", "households_reached", "vneid_activations",
-            "online_applications", "cashless_accounts", "ecommerce_accounts", "state",
+            "id",
+            "team_id",
+            "period",
+            "households_reached",
+            "vneid_activations",
+            "online_applications",
+            "cashless_accounts",
+            "ecommerce_accounts",
+            "state",
         ],
         rows,
     )

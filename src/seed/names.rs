@@ -9,7 +9,9 @@ const FAMILY: &[&str] = &[
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
     "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương", "Mai", "Tạ",
 ];
-const MIDDLE_MALE: &[&str] = &["Văn", "Đức", "Minh", "Hữu", "Quang", "Thanh", "Công", "Xuân"];
+const MIDDLE_MALE: &[&str] = &[
+    "Văn", "Đức", "Minh", "Hữu", "Quang", "Thanh", "Công", "Xuân",
+];
 const MIDDLE_FEMALE: &[&str] = &["Thị", "Ngọc", "Thu", "Thanh", "Kim", "Mỹ", "Hồng"];
 const GIVEN_MALE: &[&str] = &[
     "An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Phúc", "Quân", "Sơn",
@@ -20,7 +22,8 @@ const GIVEN_FEMALE: &[&str] = &[
     "Thảo", "Trang", "Vy", "Yến", "Hoa", "Loan", "Tuyết", "Dung",
 ];
 const EDE_CLAN: &[&str] = &[
-    "Niê", "Êban", "Mlô", "Ktul", "Byă", "Adrơng", "Ayŭn", "Knul", "Hwing", "Kbuôr", "Êya", "Mđrăng",
+    "Niê", "Êban", "Mlô", "Ktul", "Byă", "Adrơng", "Ayŭn", "Knul", "Hwing", "Kbuôr", "Êya",
+    "Mđrăng",
 ];
 const EDE_GIVEN_MALE: &[&str] = &[
     "Bhin", "Moan", "Jut", "Khuê", "Blung", "Ngông", "Thuôn", "Suôn", "Kriêng", "Dhơng", "Bun",
@@ -31,9 +34,26 @@ const EDE_GIVEN_FEMALE: &[&str] = &[
 ];
 /// Buôn names of Ê Đê villages in the province.
 const BUON: &[&str] = &[
-    "Kô Siêr", "Ako Dhông", "Tơng Jũ", "Ky", "Đung", "Kmrơng Prông", "Cư Dluê", "Triết",
-    "Ea Bông", "Drăh", "Kbu", "Juk", "M'Hang", "Pơng Drang", "Ea Kmar", "Alê", "Tuôr", "Kniết",
-    "Dham", "Hra",
+    "Kô Siêr",
+    "Ako Dhông",
+    "Tơng Jũ",
+    "Ky",
+    "Đung",
+    "Kmrơng Prông",
+    "Cư Dluê",
+    "Triết",
+    "Ea Bông",
+    "Drăh",
+    "Kbu",
+    "Juk",
+    "M'Hang",
+    "Pơng Drang",
+    "Ea Kmar",
+    "Alê",
+    "Tuôr",
+    "Kniết",
+    "Dham",
+    "Hra",
 ];
 
 pub fn person(rng: &mut Rng, ede: bool) -> (String, Gender) {

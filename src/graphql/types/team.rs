@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 
-use super::{Affiliation, AdminUnit, Gender, TeamRole, TeamStatus, TrainingSession, connection};
+use super::{AdminUnit, Affiliation, Gender, TeamRole, TeamStatus, TrainingSession, connection};
 use crate::authz::Access;
 use crate::domain::{teams, training};
 use crate::graphql::loaders::{Loaders, load_error};

@@ -1,6 +1,6 @@
 use async_graphql::{Object, SimpleObject};
 
-use super::{Affiliation, AdminUnit, TeamRole};
+use super::{AdminUnit, Affiliation, TeamRole};
 use crate::domain::totals;
 
 /// Aggregate figures for a unit's subtree.

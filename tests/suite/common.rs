@@ -1,0 +1,323 @@
+//! The test application, the per-run databases and helpers to send GraphQL as a frontend does.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use steering_gateway::app::AppState;
+use steering_gateway::config::Settings;
+use steering_gateway::db::Db;
+use tokio::sync::{Mutex, OnceCell};
+use tower::ServiceExt;
+
+pub type Test = fn(Arc<Backend>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Registers async test functions under their names.
+#[macro_export]
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        pub fn tests() -> Vec<(&'static str, $crate::common::Test)> {
+            vec![$((
+                concat!(module_path!(), "::", stringify!($name)),
+                (|b| Box::pin($name(b))) as $crate::common::Test,
+            )),*]
+            .into_iter()
+            .map(|(name, test)| (name.trim_start_matches("suite::"), test))
+            .collect()
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// One database server and the databases this run made on it.
+pub struct Backend {
+    pub kind: Kind,
+    run_id: String,
+    /// PostgreSQL: a URL to the server's maintenance database, used to create and drop ours.
+    admin_url: Option<String>,
+    dir: PathBuf,
+    counter: AtomicUsize,
+    created: Mutex<Vec<String>>,
+    demo: OnceCell<TestApp>,
+}
+
+impl Backend {
+    /// SQLite always; PostgreSQL when `TEST_POSTGRES_URL` is set, and then it must answer.
+    pub async fn all() -> anyhow::Result<Vec<Arc<Backend>>> {
+        let run_id = format!(
+            "sgtest_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0)
+        );
+        let dir = std::env::temp_dir().join(&run_id);
+        std::fs::create_dir_all(&dir).context("creating a temporary directory")?;
+        let mut out = vec![Arc::new(Backend::new(
+            Kind::Sqlite,
+            &run_id,
+            None,
+            dir.clone(),
+        ))];
+        match std::env::var("TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => {
+                let conn = Database::connect(&url)
+                    .await
+                    .with_context(|| format!("TEST_POSTGRES_URL={url} does not answer"))?;
+                conn.execute_unprepared("SELECT 1").await?;
+                conn.close().await?;
+                out.push(Arc::new(Backend::new(
+                    Kind::Postgres,
+                    &run_id,
+                    Some(url),
+                    dir,
+                )));
+            }
+            _ => {
+                eprintln!(
+                    "\n*** PostgreSQL tests SKIPPED: TEST_POSTGRES_URL is not set. \
+                     Set it (e.g. postgres://postgres@127.0.0.1:5432/postgres) or run .ci/run \
+                     to test on PostgreSQL as well as SQLite. ***\n"
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    fn new(kind: Kind, run_id: &str, admin_url: Option<String>, dir: PathBuf) -> Backend {
+        Backend {
+            kind,
+            run_id: run_id.to_owned(),
+            admin_url,
+            dir,
+            counter: AtomicUsize::new(0),
+            created: Mutex::new(Vec::new()),
+            demo: OnceCell::new(),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgres",
+        }
+    }
+
+    /// The URL of a new, empty database of this run.
+    pub async fn new_database_url(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::SeqCst);
+        match self.kind {
+            Kind::Sqlite => format!("sqlite://{}/db{n}.sqlite?mode=rwc", self.dir.display()),
+            Kind::Postgres => {
+                let admin = self.admin_url.as_deref().expect("a PostgreSQL URL");
+                let name = format!("{}_{n}", self.run_id);
+                let conn = Database::connect(admin).await.expect("PostgreSQL answers");
+                conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("creating a test database");
+                conn.close().await.ok();
+                self.created.lock().await.push(name.clone());
+                replace_database(admin, &name)
+            }
+        }
+    }
+
+    /// A migrated, empty database.
+    pub async fn fresh(&self) -> TestApp {
+        let url = self.new_database_url().await;
+        let db = Db::connect(&url)
+            .await
+            .expect("connecting to the test database");
+        db.migrate().await.expect("migrating");
+        TestApp::new(db, &url)
+    }
+
+    /// The demo data set, made once per run and shared by tests that only read.
+    pub async fn demo(&self) -> &TestApp {
+        self.demo
+            .get_or_init(|| async {
+                let app = self.fresh().await;
+                steering_gateway::seed::seed_demo(&app.state.db)
+                    .await
+                    .expect("seeding the demo");
+                app
+            })
+            .await
+    }
+
+    /// The demo database behind a connection pool of its own.
+    pub async fn demo_alone(&self) -> TestApp {
+        let url = self.demo().await.url.clone();
+        let db = Db::connect(&url)
+            .await
+            .expect("connecting to the demo database");
+        TestApp::new(db, &url)
+    }
+
+    pub async fn clean_up(&self) -> anyhow::Result<()> {
+        if let Some(admin) = &self.admin_url {
+            let names = self.created.lock().await.clone();
+            if !names.is_empty() {
+                let conn = Database::connect(admin).await?;
+                for name in names {
+                    conn.execute_unprepared(&format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    ))
+                    .await?;
+                }
+                conn.close().await?;
+            }
+        }
+        if self.kind == Kind::Sqlite && self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir)?;
+        }
+        Ok(())
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// The application as a frontend reaches it, in process.
+pub struct TestApp {
+    pub state: AppState,
+    pub url: String,
+    router: Router,
+}
+
+impl TestApp {
+    pub fn new(db: Db, url: &str) -> TestApp {
+        TestApp::with_settings(db, Settings::for_database(url))
+    }
+
+    pub fn with_settings(db: Db, settings: Settings) -> TestApp {
+        let state = AppState::new(db, settings);
+        let router = state.router();
+        TestApp {
+            url: state.settings.database_url().to_owned(),
+            state,
+            router,
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Sends a request and returns the status and the body.
+    pub async fn send(
+        &self,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes()
+            .to_vec();
+        (status, headers, body)
+    }
+
+    /// POSTs a GraphQL operation and returns the JSON answer (which may hold `errors`).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let body = json!({ "query": query, "variables": variables });
+        let request = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("a request");
+        let (status, _, body) = self.send(request).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        serde_json::from_slice(&body).expect("a JSON answer")
+    }
+
+    /// Like [`graphql`], but fails the test on any error and returns `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let answer = self.graphql(query, variables).await;
+        assert!(
+            answer.get("errors").is_none(),
+            "unexpected errors: {answer:#}"
+        );
+        answer["data"].clone()
+    }
+
+    /// SQL statements run so far on this application's pool.
+    pub fn statements(&self) -> u64 {
+        self.state.db.statement_count()
+    }
+
+    /// A single number from SQL, for checking answers against the database directly.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let row = self
+            .state
+            .db
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.state.db.backend(),
+                sql,
+            ))
+            .await
+            .expect("the query runs")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("a number")
+    }
+}
+
+/// The error codes of an answer, in order.
+pub fn error_codes(answer: &Value) -> Vec<String> {
+    answer["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["extensions"]["code"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The contract's operations, as the frontends send them.
+pub mod contract {
+    pub const COMMITTEES: &str = include_str!("../contract/committees.graphql");
+    pub const TEAM: &str = include_str!("../contract/team.graphql");
+    pub const TEAMS: &str = include_str!("../contract/teams.graphql");
+    pub const TOTALS: &str = include_str!("../contract/totals.graphql");
+    pub const TRAINING: &str = include_str!("../contract/training.graphql");
+    pub const UNIT: &str = include_str!("../contract/unit.graphql");
+}

@@ -1,0 +1,102 @@
+//! The HTTP surface: GET and POST GraphQL, GraphiQL, health, CORS and the body limit.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::Value;
+use steering_gateway::config::Settings;
+use steering_gateway::db::Db;
+
+use crate::common::{Backend, TestApp};
+
+crate::tests!(
+    queries_work_over_get,
+    health_and_readiness_answer,
+    graphiql_is_served,
+    cors_allows_only_configured_origins,
+    oversized_bodies_are_refused,
+);
+
+async fn queries_work_over_get(b: Arc<Backend>) {
+    let app = b.demo().await;
+    let request = Request::get("/graphql?query=%7BadminUnit(code%3A%2266%22)%7Bname%7D%7D")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = app.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    let answer: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(answer["data"]["adminUnit"]["name"], "Tỉnh Đắk Lắk");
+}
+
+async fn health_and_readiness_answer(b: Arc<Backend>) {
+    let app = b.demo().await;
+    for path in ["/healthz", "/readyz"] {
+        let (status, _, _) = app
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+}
+
+async fn graphiql_is_served(b: Arc<Backend>) {
+    let app = b.demo().await;
+    let (status, headers, body) = app
+        .send(Request::get("/graphiql").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(String::from_utf8_lossy(&body).contains("/graphql"));
+}
+
+async fn app_with(b: &Backend, settings: impl FnOnce(&mut Settings)) -> TestApp {
+    let url = b.demo().await.url.clone();
+    let mut s = Settings::for_database(&url);
+    settings(&mut s);
+    TestApp::with_settings(Db::connect(&url).await.unwrap(), s)
+}
+
+async fn cors_allows_only_configured_origins(b: Arc<Backend>) {
+    let app = app_with(&b, |s| {
+        s.cors_origins = vec!["https://dashboard.daklak.gov.vn".into()]
+    })
+    .await;
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/graphql")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type,authorization",
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (_, headers, _) = app.send(preflight("https://dashboard.daklak.gov.vn")).await;
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://dashboard.daklak.gov.vn"
+    );
+    let (_, headers, _) = app.send(preflight("https://evil.example")).await;
+    assert!(headers.get("access-control-allow-origin").is_none());
+}
+
+async fn oversized_bodies_are_refused(b: Arc<Backend>) {
+    let app = app_with(&b, |s| s.max_body_bytes = 1024).await;
+    let padding = " ".repeat(4096);
+    let body = format!("{{\"query\": \"{{ adminUnit(code: \\\"66\\\") {{ name }} }}{padding}\"}}");
+    let request = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("content-length", body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, _) = app.send(request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}

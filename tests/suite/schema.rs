@@ -1,0 +1,19 @@
+//! The committed schema is the one the code serves.
+
+use std::sync::Arc;
+
+use crate::common::Backend;
+
+crate::tests!(committed_schema_equals_the_exported_one);
+
+async fn committed_schema_equals_the_exported_one(b: Arc<Backend>) {
+    if b.name() != "sqlite" {
+        return; // The schema does not depend on the database: checked once.
+    }
+    let committed = include_str!("../../schema/schema.graphql");
+    let exported = steering_gateway::graphql::export_sdl();
+    assert!(
+        committed == exported,
+        "schema/schema.graphql is out of date: run `cargo run -- export-schema > schema/schema.graphql`"
+    );
+}
