@@ -11,6 +11,7 @@ crate::tests!(
     a_good_file_imports_and_a_second_run_changes_nothing,
     a_broken_line_is_named_and_nothing_is_written,
     renames_and_moves_are_applied,
+    the_whole_country_imports,
 );
 
 const HEADER: &str = "code,name,level,parent_code,division_type\n";
@@ -117,4 +118,36 @@ async fn renames_and_moves_are_applied(b: Arc<Backend>) {
         )
         .await;
     assert_eq!(under_644, 3, "Buôn Hồ, Hòa Phú and its village");
+}
+
+async fn the_whole_country_imports(b: Arc<Backend>) {
+    let app = b.fresh().await;
+    let national = include_str!("../../src/seed/data/admin_units_2023.csv");
+    let report = import_csv(&app.db().conn, national, default_valid_from())
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        ImportReport {
+            added: 11_366,
+            changed: 0,
+            unchanged: 0
+        }
+    );
+    // The Đắk Lắk file is a slice of the national one: nothing to change.
+    let report = import_csv(&app.db().conn, DAKLAK_UNITS_CSV, default_valid_from())
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        ImportReport {
+            added: 0,
+            changed: 0,
+            unchanged: 200
+        }
+    );
+    let provinces = app
+        .scalar("SELECT COUNT(*) FROM admin_unit WHERE level = 'PROVINCE'")
+        .await;
+    assert_eq!(provinces, 63);
 }
