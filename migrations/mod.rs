@@ -7,13 +7,17 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
 mod m20261129_000001_core;
+mod m20261129_000002_users;
 
 pub struct Migrator;
 
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_core::Migration)]
+        vec![
+            Box::new(m20261129_000001_core::Migration),
+            Box::new(m20261129_000002_users::Migration),
+        ]
     }
 }
 

@@ -1,7 +1,11 @@
 //! The application: shared state and the one constructor that `main` and the tests both use.
 
+use std::sync::Arc;
+
 use axum::Router;
 
+use crate::auth::{Auth, PasswordHasher, TokenIssuer};
+use crate::authz::PolicyStore;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::graphql::{AppSchema, build_schema};
@@ -11,15 +15,28 @@ pub struct AppState {
     pub db: Db,
     pub schema: AppSchema,
     pub settings: Settings,
+    pub auth: Arc<Auth>,
+    pub policy: Arc<PolicyStore>,
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: Settings) -> AppState {
-        AppState {
-            schema: build_schema(db.clone()),
+    /// Loads the policy and the signing key; fails with a one-line reason if either is wrong.
+    pub async fn build(db: Db, settings: Settings) -> anyhow::Result<AppState> {
+        let policy = Arc::new(PolicyStore::open(&settings.policy_dir).await?);
+        let auth = Arc::new(Auth {
+            passwords: PasswordHasher::new()?,
+            tokens: TokenIssuer::new(
+                &settings.jwt_secret()?,
+                chrono::Duration::minutes(settings.jwt_ttl_minutes),
+            )?,
+        });
+        Ok(AppState {
+            schema: build_schema(db.clone(), auth.clone()),
             db,
             settings,
-        }
+            auth,
+            policy,
+        })
     }
 
     pub fn router(&self) -> Router {
@@ -35,7 +52,7 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<Db> {
     db.migrate().await?;
     if pristine && settings.is_embedded() {
         tracing::info!("new embedded database: loading the Đắk Lắk demo data");
-        let report = crate::seed::seed_demo(&db).await?;
+        let report = crate::seed::seed_demo(&db, &settings.demo_password).await?;
         tracing::info!(%report, "demo data loaded");
     }
     Ok(db)

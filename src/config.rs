@@ -1,11 +1,14 @@
 //! Settings, from the environment (or the matching command-line flags), validated once at start.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::Args;
 
 /// Where a fresh clone keeps its data when nothing else is configured.
 pub const EMBEDDED_DATABASE_URL: &str = "sqlite://steering-gateway.db?mode=rwc";
+/// The embedded default's token signing key, beside its database.
+pub const EMBEDDED_SECRET_FILE: &str = "steering-gateway.db.jwt-secret";
 
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
@@ -31,6 +34,23 @@ pub struct Settings {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
 
+    /// Signing key for access tokens, at least 32 bytes. Required unless the embedded default is
+    /// used, which generates one and keeps it beside the database.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// How long an access token stays valid, in minutes.
+    #[arg(long, env = "JWT_TTL_MINUTES", default_value_t = 480, global = true)]
+    pub jwt_ttl_minutes: i64,
+
+    /// Folder holding the authorization model and policy (model.conf, policy.csv).
+    #[arg(long, env = "POLICY_DIR", default_value = "policies", global = true)]
+    pub policy_dir: PathBuf,
+
+    /// Password of the demo users that `seed --demo` creates.
+    #[arg(long, env = "DEMO_PASSWORD", default_value = "demo-password", hide_env_values = true, global = true)]
+    pub demo_password: String,
+
     /// Log as JSON lines instead of text.
     #[arg(long, env = "LOG_JSON", global = true)]
     pub log_json: bool,
@@ -44,6 +64,10 @@ impl Settings {
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 8000)),
             cors_origins: Vec::new(),
             max_body_bytes: 2 * 1024 * 1024,
+            jwt_secret: None,
+            jwt_ttl_minutes: 480,
+            policy_dir: PathBuf::from("policies"),
+            demo_password: "demo-password".to_owned(),
             log_json: false,
         }
     }
@@ -59,9 +83,33 @@ impl Settings {
         self.database_url.is_none()
     }
 
+    /// The token signing key: `JWT_SECRET`, or for the embedded default a key generated on first
+    /// start and kept beside the database file (readable by its owner only).
+    pub fn jwt_secret(&self) -> anyhow::Result<Vec<u8>> {
+        if let Some(secret) = &self.jwt_secret {
+            return Ok(secret.as_bytes().to_vec());
+        }
+        if !self.is_embedded() {
+            anyhow::bail!(
+                "JWT_SECRET is required when DATABASE_URL is set (at least 32 random bytes, \
+                 e.g. from `openssl rand -base64 48`)"
+            );
+        }
+        let path = PathBuf::from(EMBEDDED_SECRET_FILE);
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            return Ok(existing.trim().as_bytes().to_vec());
+        }
+        let secret = crate::auth::random_secret();
+        write_private(&path, &secret)?;
+        Ok(secret.into_bytes())
+    }
+
     /// Checks what can be checked before connecting anywhere.
     pub fn validate(&self) -> anyhow::Result<()> {
         crate::db::backend_of(self.database_url())?;
+        if self.jwt_ttl_minutes < 1 || self.jwt_ttl_minutes > 60 * 24 * 30 {
+            anyhow::bail!("JWT_TTL_MINUTES must be between 1 and 43200 (30 days)");
+        }
         for origin in &self.cors_origins {
             let origin = origin.trim();
             if !(origin.starts_with("http://") || origin.starts_with("https://"))
@@ -74,4 +122,20 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
 }

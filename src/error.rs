@@ -15,6 +15,8 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 #[derive(Debug)]
 pub enum AppError {
     Unauthenticated,
+    /// A failed sign-in; the same answer whether the user exists or not.
+    WrongCredentials,
     Forbidden,
     /// Deliberately carries no detail beyond the kind of object: an id outside the caller's scope
     /// must answer exactly as a missing id does.
@@ -49,6 +51,7 @@ impl AppError {
     pub fn message(&self) -> String {
         match self {
             AppError::Unauthenticated => "authentication required".to_owned(),
+            AppError::WrongCredentials => "wrong username or password".to_owned(),
             AppError::Forbidden => "not allowed".to_owned(),
             AppError::NotFound(what) => format!("{what} not found"),
             AppError::BadUserInput { field, message } | AppError::Conflict { field, message } => {
@@ -58,10 +61,18 @@ impl AppError {
         }
     }
 
+    /// For command-line use: the message, or the internal error with its causes.
+    pub fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            AppError::Internal(inner) => inner,
+            other => anyhow::anyhow!(other.message()),
+        }
+    }
+
     /// The stable machine code of DESIGN §4.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Unauthenticated | AppError::WrongCredentials => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",

@@ -5,6 +5,7 @@
 //! exactly the application that production runs.
 
 pub mod app;
+pub mod auth;
 pub mod authz;
 pub mod cli;
 pub mod config;

@@ -1,24 +1,211 @@
-//! Who may see what. [`Scope`] is the set of administrative subtrees a caller may read; every
-//! finder in `domain` takes one and turns it into an indexed SQL condition.
+//! Who may do what. The casbin policy under `policies/` says which role may read or write which
+//! kind of thing; a caller's assignments say where. [`Access::scope`] combines the two into a
+//! [`Scope`], and every finder in `domain` takes one and turns it into an indexed SQL condition,
+//! so a caller can only reach rows through a check that has already been made.
 
+mod policy;
 mod scope;
 
-pub use scope::Scope;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-/// What the current request may read, attached to each GraphQL request.
+pub use policy::{Policy, PolicyStore};
+pub use scope::{Scope, under};
+
+use crate::domain::{TeamId, UnitId, UserId};
+use crate::error::{AppError, Result};
+use crate::text_enum;
+
+text_enum!(
+    /// A role held at an administrative unit (or, for team leaders, at a team).
+    Role {
+        Admin = "ADMIN",
+        Leader = "LEADER",
+        Officer = "OFFICER",
+        TeamLeader = "TEAM_LEADER",
+    }
+);
+
+impl Role {
+    /// The role's name in the policy files.
+    pub fn policy_name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Leader => "leader",
+            Role::Officer => "officer",
+            Role::TeamLeader => "team_leader",
+        }
+    }
+}
+
+/// The policy name of callers who have not signed in.
+pub const ANONYMOUS: &str = "anonymous";
+
+/// The kinds of things the policy speaks of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Resource {
+    Unit,
+    Committee,
+    Team,
+    Member,
+    /// Members' phone numbers and birth years.
+    MemberPii,
+    Training,
+    Attendance,
+    Report,
+    Totals,
+    User,
+    Audit,
+}
+
+impl Resource {
+    pub const ALL: &'static [Resource] = &[
+        Resource::Unit,
+        Resource::Committee,
+        Resource::Team,
+        Resource::Member,
+        Resource::MemberPii,
+        Resource::Training,
+        Resource::Attendance,
+        Resource::Report,
+        Resource::Totals,
+        Resource::User,
+        Resource::Audit,
+    ];
+
+    pub fn policy_name(self) -> &'static str {
+        match self {
+            Resource::Unit => "unit",
+            Resource::Committee => "committee",
+            Resource::Team => "team",
+            Resource::Member => "member",
+            Resource::MemberPii => "member_pii",
+            Resource::Training => "training",
+            Resource::Attendance => "attendance",
+            Resource::Report => "report",
+            Resource::Totals => "totals",
+            Resource::User => "user",
+            Resource::Audit => "audit",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Read,
+    Write,
+}
+
+impl Action {
+    pub fn policy_name(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Write => "write",
+        }
+    }
+}
+
+/// One assignment of a signed-in user.
 #[derive(Clone, Debug)]
+pub struct Grant {
+    pub role: Role,
+    /// `None`: the whole country.
+    pub unit_id: Option<UnitId>,
+    pub unit_path: Option<String>,
+    /// Set for team leaders: the team they lead.
+    pub team_id: Option<TeamId>,
+}
+
+impl Grant {
+    /// Where this assignment reaches.
+    fn reach(&self) -> Scope {
+        match (self.role, self.team_id, &self.unit_path) {
+            (Role::TeamLeader, Some(team), _) => Scope::team(team),
+            (Role::TeamLeader, None, _) => Scope::nothing(),
+            (_, _, Some(path)) => Scope::subtree(path),
+            (_, _, None) => Scope::All,
+        }
+    }
+
+    /// The casbin domain of the assignment: its unit's path, `/` for the whole country.
+    fn domain(&self) -> &str {
+        self.unit_path.as_deref().unwrap_or("/")
+    }
+}
+
+/// A signed-in user, as loaded for one request.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user_id: UserId,
+    pub username: String,
+    pub grants: Vec<Grant>,
+}
+
+/// What the current caller may do, for one request. Scopes are computed once per kind of
+/// question and remembered, so nested fields cost no further policy evaluation.
 pub struct Access {
-    pub read: Scope,
-    /// Whether personal fields (phone, birth year) resolve or answer `null`.
-    pub personal_data: bool,
+    principal: Option<Principal>,
+    policy: Arc<Policy>,
+    memo: Mutex<HashMap<(Resource, Action), Scope>>,
 }
 
 impl Access {
-    /// Full read access. Used by the command line and, until sign-in is required, by the API.
-    pub fn unrestricted() -> Access {
+    pub fn new(principal: Option<Principal>, policy: Arc<Policy>) -> Access {
         Access {
-            read: Scope::All,
-            personal_data: true,
+            principal,
+            policy,
+            memo: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.as_ref()
+    }
+
+    /// The signed-in user, or `UNAUTHENTICATED`.
+    pub fn require_principal(&self) -> Result<&Principal> {
+        self.principal.as_ref().ok_or(AppError::Unauthenticated)
+    }
+
+    /// Where the caller may do `action` on `resource`; possibly nothing.
+    pub fn reach(&self, resource: Resource, action: Action) -> Scope {
+        let key = (resource, action);
+        if let Some(scope) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return scope;
+        }
+        let scope = match &self.principal {
+            None => {
+                if self.policy.allows(ANONYMOUS, "/", resource, action) {
+                    Scope::All
+                } else {
+                    Scope::nothing()
+                }
+            }
+            Some(principal) => principal
+                .grants
+                .iter()
+                .filter(|g| {
+                    self.policy
+                        .allows(g.role.policy_name(), g.domain(), resource, action)
+                })
+                .fold(Scope::nothing(), |acc, g| acc.union(g.reach())),
+        };
+        if let Ok(mut memo) = self.memo.lock() {
+            memo.insert(key, scope.clone());
+        }
+        scope
+    }
+
+    /// Like [`Access::reach`], but a caller granted nothing anywhere is refused outright:
+    /// `UNAUTHENTICATED` when not signed in, `FORBIDDEN` otherwise.
+    pub fn scope(&self, resource: Resource, action: Action) -> Result<Scope> {
+        let scope = self.reach(resource, action);
+        if !scope.is_empty() {
+            Ok(scope)
+        } else if self.principal.is_none() {
+            Err(AppError::Unauthenticated)
+        } else {
+            Err(AppError::Forbidden)
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod teams;
 pub mod totals;
 pub mod training;
 pub mod units;
+pub mod users;
 
 mod text_enum;
 
@@ -43,4 +44,5 @@ id_type!(
     MemberId,
     CommitteeId,
     SessionId,
+    UserId,
 );

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::units::count;
 use super::{MemberId, Page, PageRequest, TeamId, UnitId};
-use crate::authz::Scope;
+use crate::authz::{Scope, under};
 use crate::db::sql::{Args, fetch_all, fetch_optional, in_list};
 use crate::error::{AppError, Result};
 use crate::text::{fold, like_contains};
@@ -50,6 +50,8 @@ text_enum!(Gender {
 pub struct Team {
     pub id: TeamId,
     pub unit_id: UnitId,
+    /// The materialised path of the team's unit, for scope checks on nested data.
+    pub unit_path: String,
     pub name: String,
     pub decision_no: Option<String>,
     pub founded_on: Option<NaiveDate>,
@@ -73,7 +75,7 @@ pub struct Member {
 }
 
 const TEAM_COLUMNS: &str =
-    "t.id, t.unit_id, t.name, t.decision_no, t.founded_on, t.status, t.version";
+    "t.id, t.unit_id, u.path AS unit_path, t.name, t.decision_no, t.founded_on, t.status, t.version";
 const MEMBER_COLUMNS: &str = "m.id, m.team_id, m.full_name, m.role, m.affiliation, m.phone, \
      m.gender, m.birth_year, m.joined_on, m.left_on, m.version";
 
@@ -88,7 +90,12 @@ pub struct TeamFilter {
 }
 
 /// `FROM … WHERE …` shared by the count and the page, so both see exactly the same rows.
-fn from_where(scope: &Scope, search: Option<&str>, args: &mut Args) -> String {
+fn from_where(
+    scope: &Scope,
+    under_path: Option<&str>,
+    search: Option<&str>,
+    args: &mut Args,
+) -> String {
     let mut sql = String::from("FROM team t JOIN admin_unit u ON u.id = t.unit_id");
     if search.is_some() {
         // A village's parent is its commune; a team set up at commune level matches on the
@@ -96,7 +103,11 @@ fn from_where(scope: &Scope, search: Option<&str>, args: &mut Args) -> String {
         sql.push_str(" LEFT JOIN admin_unit p ON p.id = u.parent_id AND u.level = 'VILLAGE'");
     }
     sql.push_str(" WHERE ");
-    sql.push_str(&scope.sql("u.path", args));
+    sql.push_str(&scope.sql_with_teams("u.path", "t.id", args));
+    if let Some(path) = under_path {
+        sql.push_str(" AND ");
+        sql.push_str(&under(path, "u.path", args));
+    }
     if let Some(search) = search {
         let pattern = args.bind(like_contains(search));
         sql.push_str(&format!(
@@ -113,27 +124,24 @@ pub async fn list(
     filter: &TeamFilter,
     page: PageRequest,
 ) -> Result<Page<Team>> {
-    let scope = match &filter.under {
-        Some(path) => scope.narrow_to(path),
-        None => scope.clone(),
-    };
     if scope.is_empty() {
         return Ok(Page::empty());
     }
+    let under_path = filter.under.as_deref();
     let search = filter.search.as_deref().map(fold).filter(|s| !s.is_empty());
     let search = search.as_deref();
 
     let mut args = Args::new();
     let sql = format!(
         "SELECT COUNT(*) AS n {}",
-        from_where(&scope, search, &mut args)
+        from_where(scope, under_path, search, &mut args)
     );
     let total = count(conn, sql, args).await?;
 
     let mut args = Args::new();
     let mut sql = format!(
         "SELECT {TEAM_COLUMNS} {}",
-        from_where(&scope, search, &mut args)
+        from_where(scope, under_path, search, &mut args)
     );
     if let Some(after) = page.after {
         sql.push_str(&format!(" AND t.id > {}", args.bind(after)));
@@ -153,7 +161,7 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: TeamId) -> Resu
         "SELECT {TEAM_COLUMNS} FROM team t JOIN admin_unit u ON u.id = t.unit_id \
          WHERE t.id = {} AND {}",
         args.bind(id),
-        scope.sql("u.path", &mut args)
+        scope.sql_with_teams("u.path", "t.id", &mut args)
     );
     fetch_optional(conn, sql, args)
         .await?

@@ -48,7 +48,7 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
     if !scope.contains(&unit.path) {
         return Err(AppError::Forbidden);
     }
-    let subtree = Scope::Subtrees(vec![unit.path.clone()]);
+    let subtree = Scope::subtree(&unit.path);
 
     let mut args = Args::new();
     let sql = format!(

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::units::count;
 use super::{MemberId, Page, PageRequest, SessionId, UnitId};
-use crate::authz::Scope;
+use crate::authz::{Scope, under};
 use crate::db::sql::{Args, fetch_all, fetch_rows, in_list};
 use crate::error::Result;
 use crate::text_enum;
@@ -48,21 +48,21 @@ const COLUMNS: &str = "s.id, s.organizer_unit_id, s.title, s.topic, s.format, s.
 pub async fn list(
     conn: &impl ConnectionTrait,
     scope: &Scope,
-    under: Option<&str>,
+    under_path: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<Session>> {
-    let scope = match under {
-        Some(path) => scope.narrow_to(path),
-        None => scope.clone(),
-    };
     if scope.is_empty() {
         return Ok(Page::empty());
     }
     let from = |args: &mut Args| {
-        format!(
+        let sql = format!(
             "FROM training_session s JOIN admin_unit u ON u.id = s.organizer_unit_id WHERE {}",
             scope.sql("u.path", args)
-        )
+        );
+        match under_path {
+            Some(path) => format!("{sql} AND {}", under(path, "u.path", args)),
+            None => sql,
+        }
     };
     let mut args = Args::new();
     let sql = format!("SELECT COUNT(*) AS n {}", from(&mut args));

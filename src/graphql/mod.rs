@@ -2,6 +2,7 @@
 //! the DataLoaders that keep nested fields to a constant number of SQL statements.
 
 pub mod loaders;
+pub mod mutation;
 pub mod query;
 pub mod scalars;
 pub mod schema;

@@ -4,10 +4,10 @@ use async_graphql::{Context, ID, Lookahead, Object, Result};
 
 use super::loaders::{Loaders, load_error};
 use super::types::{
-    AdminUnit, CommitteeConnection, SteeringCommittee, Team, TeamConnection, Totals,
+    AdminUnit, CommitteeConnection, User, SteeringCommittee, Team, TeamConnection, Totals,
     TrainingSession, TrainingSessionConnection, parse_id,
 };
-use crate::authz::Access;
+use crate::authz::{Access, Action, Resource};
 use crate::db::Db;
 use crate::domain::teams::TeamFilter;
 use crate::domain::{PageRequest, TeamId, committees, teams, totals, training, units};
@@ -73,9 +73,18 @@ async fn prefetch_teams(
 
 #[Object]
 impl QueryRoot {
-    /// A current administrative unit by its official code.
+    /// The signed-in user.
+    async fn me(&self, ctx: &Context<'_>) -> Result<User> {
+        let (db, access) = parts(ctx)?;
+        let principal = access.require_principal()?;
+        Ok(User::load(db, principal.user_id).await?)
+    }
+
+    /// A current administrative unit by its official code. Units are reference data: any
+    /// signed-in caller may read the whole tree.
     async fn admin_unit(&self, ctx: &Context<'_>, code: String) -> Result<Option<AdminUnit>> {
-        let (db, _) = parts(ctx)?;
+        let (db, access) = parts(ctx)?;
+        access.scope(Resource::Unit, Action::Read)?;
         Ok(Some(AdminUnit(
             units::require_by_code(&db.conn, &code).await?,
         )))
@@ -92,20 +101,22 @@ impl QueryRoot {
         after: Option<String>,
     ) -> Result<TeamConnection> {
         let (db, access) = parts(ctx)?;
+        let scope = access.scope(Resource::Team, Action::Read)?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let filter = TeamFilter {
             under: unit_path(db, unit_code.as_deref()).await?,
             search,
         };
-        let page = teams::list(&db.conn, &access.read, &filter, page).await?;
+        let page = teams::list(&db.conn, &scope, &filter, page).await?;
         prefetch_teams(ctx, ctx.look_ahead().field("nodes"), &page.nodes).await?;
         Ok(TeamConnection::from_page(page, Team))
     }
 
     async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Team>> {
         let (db, access) = parts(ctx)?;
+        let scope = access.scope(Resource::Team, Action::Read)?;
         let id = TeamId(parse_id(&id, "id")?);
-        let team = teams::get(&db.conn, &access.read, id).await?;
+        let team = teams::get(&db.conn, &scope, id).await?;
         prefetch_teams(ctx, ctx.look_ahead(), std::slice::from_ref(&team)).await?;
         Ok(Some(Team(team)))
     }
@@ -118,9 +129,10 @@ impl QueryRoot {
         after: Option<String>,
     ) -> Result<CommitteeConnection> {
         let (db, access) = parts(ctx)?;
+        let scope = access.scope(Resource::Committee, Action::Read)?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let under = unit_path(db, unit_code.as_deref()).await?;
-        let page = committees::list(&db.conn, &access.read, under.as_deref(), page).await?;
+        let page = committees::list(&db.conn, &scope, under.as_deref(), page).await?;
         let nodes = ctx.look_ahead().field("nodes");
         let loaders = Loaders::of(ctx);
         if nodes.field("unit").exists() {
@@ -148,9 +160,10 @@ impl QueryRoot {
         after: Option<String>,
     ) -> Result<TrainingSessionConnection> {
         let (db, access) = parts(ctx)?;
+        let scope = access.scope(Resource::Training, Action::Read)?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let under = unit_path(db, unit_code.as_deref()).await?;
-        let page = training::list(&db.conn, &access.read, under.as_deref(), page).await?;
+        let page = training::list(&db.conn, &scope, under.as_deref(), page).await?;
         let nodes = ctx.look_ahead().field("nodes");
         let loaders = Loaders::of(ctx);
         if nodes.field("organizer").exists() {
@@ -173,7 +186,8 @@ impl QueryRoot {
     /// Aggregate figures for a unit's subtree and for each of its children.
     async fn totals(&self, ctx: &Context<'_>, unit_code: String) -> Result<Totals> {
         let (db, access) = parts(ctx)?;
+        let scope = access.scope(Resource::Totals, Action::Read)?;
         let unit = units::require_by_code(&db.conn, &unit_code).await?;
-        Ok(Totals(totals::compute(&db.conn, &access.read, unit).await?))
+        Ok(Totals(totals::compute(&db.conn, &scope, unit).await?))
     }
 }

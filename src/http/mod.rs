@@ -6,8 +6,8 @@ use anyhow::Context;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -16,6 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
 use crate::authz::Access;
+use crate::domain::users;
 use crate::graphql::loaders::Loaders;
 
 pub fn router(state: AppState) -> Router {
@@ -32,12 +33,89 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
+async fn graphql(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    let request = request.into_inner();
+    if method == Method::GET && is_mutation(&request) {
+        // A GET can be replayed by a link or an image tag, and ends up in logs.
+        return refusal(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_USER_INPUT",
+            "mutations must be sent with POST",
+        );
+    }
+    let principal = match bearer_token(&headers) {
+        Err(()) => {
+            return unauthenticated("the Authorization header must be `Bearer <token>`");
+        }
+        Ok(None) => None,
+        Ok(Some(token)) => {
+            let Some(user) = state.auth.tokens.verify(token) else {
+                return unauthenticated("the access token is invalid or has expired");
+            };
+            match users::principal(&state.db.conn, user).await {
+                Ok(Some(principal)) => Some(principal),
+                Ok(None) => return unauthenticated("the account is disabled or no longer exists"),
+                Err(err) => {
+                    let err = async_graphql::Error::from(err);
+                    return refusal(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", &err.message);
+                }
+            }
+        }
+    };
     let request = request
-        .into_inner()
-        .data(Access::unrestricted())
+        .data(Access::new(principal, state.policy.current()))
         .data(Loaders::new(&state.db));
-    state.schema.execute(request).await.into()
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+/// `Ok(None)` without an Authorization header; `Err` for one that is not a bearer token.
+fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ()> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| ())?;
+    let (scheme, token) = value.split_once(' ').ok_or(())?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(());
+    }
+    Ok(Some(token.trim()))
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false; // The schema reports the syntax error.
+    };
+    match &document.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(ops) => ops
+            .values()
+            .any(|op| op.node.ty == OperationType::Mutation),
+    }
+}
+
+/// A refused request, shaped as a GraphQL answer so that clients read it the usual way.
+fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": message, "extensions": { "code": code } }],
+    });
+    (status, Json(body)).into_response()
+}
+
+/// A bad token is an error, never a quiet fall back to anonymous.
+fn unauthenticated(message: &str) -> Response {
+    let mut response = refusal(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
 }
 
 async fn graphiql() -> impl IntoResponse {
@@ -88,6 +166,8 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!("serving GraphQL on http://{addr}/graphql (GraphiQL at http://{addr}/graphiql)");
+    #[cfg(unix)]
+    tokio::spawn(reload_policy_on_sighup(state.policy.clone()));
     axum::serve(listener, state.router())
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -116,4 +196,21 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// `kill -HUP` re-reads the policy files; requests in flight keep the policy they started with,
+/// and a broken file leaves the policy in force.
+#[cfg(unix)]
+async fn reload_policy_on_sighup(store: std::sync::Arc<crate::authz::PolicyStore>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP: the policy reloads only on restart");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        match store.reload().await {
+            Ok(()) => tracing::info!("authorization policy reloaded"),
+            Err(err) => tracing::error!("policy not reloaded, the previous one stays: {err:#}"),
+        }
+    }
 }

@@ -9,7 +9,9 @@ use anyhow::Context;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait, Value};
 
+use crate::authz::Role;
 use crate::db::Db;
+use crate::domain::{units, users};
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
 use crate::db::sql::{Args, fetch_rows};
 use crate::domain::committees::CommitteePosition;
@@ -43,6 +45,7 @@ pub struct SeedReport {
     pub sessions: usize,
     pub attendance: usize,
     pub reports: usize,
+    pub users: usize,
     pub already_present: bool,
 }
 
@@ -58,7 +61,7 @@ impl std::fmt::Display for SeedReport {
         write!(
             f,
             "units: {}; {} villages, {} teams, {} members, {} committees, {} training sessions, \
-             {} attendance records, {} result reports",
+             {} attendance records, {} result reports, {} demo users",
             self.units,
             self.villages,
             self.teams,
@@ -66,7 +69,8 @@ impl std::fmt::Display for SeedReport {
             self.committees,
             self.sessions,
             self.attendance,
-            self.reports
+            self.reports,
+            self.users
         )
     }
 }
@@ -86,15 +90,57 @@ struct Village {
     is_buon: bool,
 }
 
-pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
+/// The demo accounts of the contract: username, role, unit code (`None`: the whole country).
+pub const DEMO_USERS: &[(&str, Role, Option<&str>)] = &[
+    ("admin", Role::Admin, None),
+    ("leader.66", Role::Leader, Some("66")),
+    ("officer.643", Role::Officer, Some("643")),
+    ("officer.24172", Role::Officer, Some("24172")),
+    ("officer.24355", Role::Officer, Some("24355")),
+];
+
+pub async fn seed_demo(db: &Db, demo_password: &str) -> anyhow::Result<SeedReport> {
     let units = import_csv(&db.conn, DAKLAK_UNITS_CSV, default_valid_from())
         .await
         .context("importing the Đắk Lắk units")?;
     let txn = db.conn.begin().await?;
     let mut report = generate(&txn).await?;
+    report.users = seed_users(&txn, demo_password).await?;
     txn.commit().await?;
     report.units = units;
     Ok(report)
+}
+
+/// Creates the demo accounts that do not exist yet.
+async fn seed_users(txn: &impl ConnectionTrait, password: &str) -> anyhow::Result<usize> {
+    let mut created = 0;
+    for (username, role, unit_code) in DEMO_USERS {
+        if users::find(txn, username).await.map_err(app_error)?.is_some() {
+            continue;
+        }
+        let hash = crate::auth::hash_password(password)?;
+        let id = users::create(txn, username, None, &hash)
+            .await
+            .map_err(app_error)?;
+        let unit = match unit_code {
+            Some(code) => Some(
+                units::require_by_code(txn, code)
+                    .await
+                    .map_err(app_error)?
+                    .id,
+            ),
+            None => None,
+        };
+        users::assign(txn, id, *role, unit, None)
+            .await
+            .map_err(app_error)?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+fn app_error(err: crate::error::AppError) -> anyhow::Error {
+    err.into_anyhow()
 }
 
 async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {

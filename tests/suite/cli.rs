@@ -23,6 +23,8 @@ async fn a_port_in_use_is_a_one_line_error(b: Arc<Backend>) {
         .arg("serve")
         .env("DATABASE_URL", &url)
         .env("BIND_ADDR", addr.to_string())
+        .env("JWT_SECRET", crate::common::TEST_SECRET)
+        .env("POLICY_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/policies"))
         .env("RUST_LOG", "error")
         .output()
         .unwrap();

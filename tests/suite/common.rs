@@ -1,5 +1,6 @@
 //! The test application, the per-run databases and helpers to send GraphQL as a frontend does.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -144,7 +145,7 @@ impl Backend {
             .await
             .expect("connecting to the test database");
         db.migrate().await.expect("migrating");
-        TestApp::new(db, &url)
+        TestApp::new(db, &url).await
     }
 
     /// The demo data set, made once per run and shared by tests that only read.
@@ -152,7 +153,7 @@ impl Backend {
         self.demo
             .get_or_init(|| async {
                 let app = self.fresh().await;
-                steering_gateway::seed::seed_demo(&app.state.db)
+                steering_gateway::seed::seed_demo(&app.state.db, DEMO_PASSWORD)
                     .await
                     .expect("seeding the demo");
                 app
@@ -166,7 +167,7 @@ impl Backend {
         let db = Db::connect(&url)
             .await
             .expect("connecting to the demo database");
-        TestApp::new(db, &url)
+        TestApp::new(db, &url).await
     }
 
     pub async fn clean_up(&self) -> anyhow::Result<()> {
@@ -206,26 +207,62 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
+pub const DEMO_PASSWORD: &str = "demo-password";
+pub const TEST_SECRET: &str = "a test signing key that is long enough for HS256 tokens";
+
+/// Settings for a test database: the repository's policy and a known signing key.
+pub fn test_settings(url: &str) -> Settings {
+    let mut settings = Settings::for_database(url);
+    settings.jwt_secret = Some(TEST_SECRET.to_owned());
+    settings.policy_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies");
+    settings
+}
+
 /// The application as a frontend reaches it, in process.
 pub struct TestApp {
     pub state: AppState,
     pub url: String,
     router: Router,
+    tokens: Mutex<HashMap<String, String>>,
 }
 
 impl TestApp {
-    pub fn new(db: Db, url: &str) -> TestApp {
-        TestApp::with_settings(db, Settings::for_database(url))
+    pub async fn new(db: Db, url: &str) -> TestApp {
+        TestApp::with_settings(db, test_settings(url)).await
     }
 
-    pub fn with_settings(db: Db, settings: Settings) -> TestApp {
-        let state = AppState::new(db, settings);
+    pub async fn with_settings(db: Db, settings: Settings) -> TestApp {
+        let state = AppState::build(db, settings).await.expect("the application starts");
         let router = state.router();
         TestApp {
             url: state.settings.database_url().to_owned(),
             state,
             router,
+            tokens: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// A token for a demo user, signing in once per application.
+    pub async fn token(&self, username: &str) -> String {
+        if let Some(token) = self.tokens.lock().await.get(username) {
+            return token.clone();
+        }
+        let answer = self
+            .graphql_with(
+                None,
+                include_str!("../contract/login.graphql"),
+                json!({ "username": username, "password": DEMO_PASSWORD }),
+            )
+            .await;
+        let token = answer["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{username} cannot sign in: {answer:#}"))
+            .to_owned();
+        self.tokens
+            .lock()
+            .await
+            .insert(username.to_owned(), token.clone());
+        token
     }
 
     pub fn db(&self) -> &Db {
@@ -255,26 +292,61 @@ impl TestApp {
         (status, headers, body)
     }
 
-    /// POSTs a GraphQL operation and returns the JSON answer (which may hold `errors`).
-    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+    /// POSTs a GraphQL operation with an optional bearer token; returns status and JSON.
+    pub async fn post(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, Value) {
         let body = json!({ "query": query, "variables": variables });
-        let request = Request::post("/graphql")
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .expect("a request");
-        let (status, _, body) = self.send(request).await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        serde_json::from_slice(&body).expect("a JSON answer")
+        let mut request = Request::post("/graphql").header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let (status, _, body) = self
+            .send(request.body(Body::from(body.to_string())).expect("a request"))
+            .await;
+        let json = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&body)));
+        (status, json)
     }
 
-    /// Like [`graphql`], but fails the test on any error and returns `data`.
-    pub async fn data(&self, query: &str, variables: Value) -> Value {
-        let answer = self.graphql(query, variables).await;
+    async fn graphql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let (status, answer) = self.post(token, query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{answer:#}");
+        answer
+    }
+
+    /// The answer (which may hold `errors`) to an operation sent by a demo user.
+    pub async fn graphql_as(&self, username: &str, query: &str, variables: Value) -> Value {
+        let token = self.token(username).await;
+        self.graphql_with(Some(&token), query, variables).await
+    }
+
+    /// The answer to an operation sent without signing in.
+    pub async fn graphql_anonymous(&self, query: &str, variables: Value) -> Value {
+        self.graphql_with(None, query, variables).await
+    }
+
+    /// The answer to an operation sent by the country-wide administrator.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.graphql_as("admin", query, variables).await
+    }
+
+    /// Like [`TestApp::graphql_as`], but fails the test on any error and returns `data`.
+    pub async fn data_as(&self, username: &str, query: &str, variables: Value) -> Value {
+        let answer = self.graphql_as(username, query, variables).await;
         assert!(
             answer.get("errors").is_none(),
-            "unexpected errors: {answer:#}"
+            "unexpected errors for {username}: {answer:#}"
         );
         answer["data"].clone()
+    }
+
+    /// `data` of an operation sent by the country-wide administrator.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        self.data_as("admin", query, variables).await
     }
 
     /// SQL statements run so far on this application's pool.
@@ -314,6 +386,8 @@ pub fn error_codes(answer: &Value) -> Vec<String> {
 
 /// The contract's operations, as the frontends send them.
 pub mod contract {
+    pub const LOGIN: &str = include_str!("../contract/login.graphql");
+    pub const ME: &str = include_str!("../contract/me.graphql");
     pub const COMMITTEES: &str = include_str!("../contract/committees.graphql");
     pub const TEAM: &str = include_str!("../contract/team.graphql");
     pub const TEAMS: &str = include_str!("../contract/teams.graphql");

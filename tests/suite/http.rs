@@ -8,7 +8,7 @@ use serde_json::Value;
 use steering_gateway::config::Settings;
 use steering_gateway::db::Db;
 
-use crate::common::{Backend, TestApp};
+use crate::common::{Backend, TestApp, test_settings};
 
 crate::tests!(
     queries_work_over_get,
@@ -20,7 +20,9 @@ crate::tests!(
 
 async fn queries_work_over_get(b: Arc<Backend>) {
     let app = b.demo().await;
+    let token = app.token("leader.66").await;
     let request = Request::get("/graphql?query=%7BadminUnit(code%3A%2266%22)%7Bname%7D%7D")
+        .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
         .unwrap();
     let (status, _, body) = app.send(request).await;
@@ -56,9 +58,9 @@ async fn graphiql_is_served(b: Arc<Backend>) {
 
 async fn app_with(b: &Backend, settings: impl FnOnce(&mut Settings)) -> TestApp {
     let url = b.demo().await.url.clone();
-    let mut s = Settings::for_database(&url);
+    let mut s = test_settings(&url);
     settings(&mut s);
-    TestApp::with_settings(Db::connect(&url).await.unwrap(), s)
+    TestApp::with_settings(Db::connect(&url).await.unwrap(), s).await
 }
 
 async fn cors_allows_only_configured_origins(b: Arc<Backend>) {

@@ -30,7 +30,7 @@ async fn fingerprint(app: &crate::common::TestApp) -> Vec<String> {
 async fn the_demo_is_the_same_on_every_run(b: Arc<Backend>) {
     let first = b.demo().await;
     let second = b.fresh().await;
-    steering_gateway::seed::seed_demo(second.db())
+    steering_gateway::seed::seed_demo(second.db(), crate::common::DEMO_PASSWORD)
         .await
         .unwrap();
     let (a, c) = (fingerprint(first).await, fingerprint(&second).await);
@@ -52,8 +52,8 @@ async fn the_demo_is_the_same_on_every_run(b: Arc<Backend>) {
 
 async fn seeding_twice_adds_nothing(b: Arc<Backend>) {
     let app = b.fresh().await;
-    steering_gateway::seed::seed_demo(app.db()).await.unwrap();
-    let report = steering_gateway::seed::seed_demo(app.db()).await.unwrap();
+    steering_gateway::seed::seed_demo(app.db(), crate::common::DEMO_PASSWORD).await.unwrap();
+    let report = steering_gateway::seed::seed_demo(app.db(), crate::common::DEMO_PASSWORD).await.unwrap();
     assert!(report.already_present);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM team").await, 1163);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM team_member").await, 7228);

@@ -2,6 +2,7 @@
 
 use async_graphql::Enum;
 
+use crate::authz;
 use crate::domain::{committees, teams, training, units};
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,4 +78,16 @@ pub enum TrainingFormat {
     Online,
     InPerson,
     Hybrid,
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "authz::Role")]
+pub enum Role {
+    Admin,
+    /// Lãnh đạo: reads totals and everything in scope, changes nothing.
+    Leader,
+    /// Cán bộ chuyên trách: reads and edits the programme's data in scope.
+    Officer,
+    /// Tổ trưởng: their own team.
+    TeamLeader,
 }

@@ -7,6 +7,7 @@ mod team;
 mod totals;
 mod training;
 mod unit;
+mod user;
 
 pub use committee::{CommitteeConnection, SteeringCommittee};
 pub use enums::*;
@@ -14,6 +15,7 @@ pub use team::{Team, TeamConnection, TeamMember};
 pub use totals::Totals;
 pub use training::{TrainingSession, TrainingSessionConnection};
 pub use unit::{AdminUnit, AdminUnitConnection};
+pub use user::User;
 
 use async_graphql::{ID, SimpleObject};
 

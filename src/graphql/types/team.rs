@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, Affiliation, Gender, TeamRole, TeamStatus, TrainingSession, connection};
-use crate::authz::Access;
+use crate::authz::{Access, Action, Resource};
 use crate::domain::{teams, training};
 use crate::graphql::loaders::{Loaders, load_error};
 use crate::graphql::scalars::Date;
@@ -52,6 +52,17 @@ impl Team {
 
     /// Current members, leader first.
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TeamMember>> {
+        let access = access(ctx)?;
+        let team = &self.0;
+        if !access
+            .scope(Resource::Member, Action::Read)?
+            .contains_team(team.id, &team.unit_path)
+        {
+            return Ok(Vec::new());
+        }
+        let personal_data = access
+            .reach(Resource::MemberPii, Action::Read)
+            .contains_team(team.id, &team.unit_path);
         let members = Loaders::of(ctx)
             .team_members
             .load_one(self.0.id)
@@ -60,69 +71,85 @@ impl Team {
         Ok(members
             .unwrap_or_default()
             .into_iter()
-            .map(TeamMember)
+            .map(|member| TeamMember {
+                member,
+                unit_path: team.unit_path.clone(),
+                personal_data,
+            })
             .collect())
     }
 }
 
-/// A member of a team (thành viên tổ).
-pub struct TeamMember(pub teams::Member);
+fn access<'a>(ctx: &Context<'a>) -> Result<&'a Access> {
+    Ok(ctx
+        .data_opt::<Access>()
+        .ok_or(crate::error::AppError::Unauthenticated)?)
+}
 
-/// Personal fields resolve only for callers granted them; others see `null`.
-fn personal<T>(ctx: &Context<'_>, value: Option<T>) -> Option<T> {
-    let access = ctx.data_opt::<Access>();
-    value.filter(|_| access.is_some_and(|a| a.personal_data))
+/// A member of a team (thành viên tổ).
+pub struct TeamMember {
+    member: teams::Member,
+    /// The path of the team's unit, for scope checks on the member's own nested data.
+    unit_path: String,
+    /// Whether the caller may see this member's phone and birth year.
+    personal_data: bool,
 }
 
 #[Object]
 impl TeamMember {
     async fn id(&self) -> ID {
-        ID(self.0.id.0.to_string())
+        ID(self.member.id.0.to_string())
     }
 
     async fn full_name(&self) -> &str {
-        &self.0.full_name
+        &self.member.full_name
     }
 
     async fn role(&self) -> TeamRole {
-        self.0.role.into()
+        self.member.role.into()
     }
 
     async fn affiliation(&self) -> Affiliation {
-        self.0.affiliation.into()
+        self.member.affiliation.into()
     }
 
     /// Personal data: `null` unless the caller may see it.
-    async fn phone(&self, ctx: &Context<'_>) -> Option<String> {
-        personal(ctx, self.0.phone.clone())
+    async fn phone(&self) -> Option<&str> {
+        self.member.phone.as_deref().filter(|_| self.personal_data)
     }
 
     /// Personal data: `null` unless the caller may see it.
-    async fn birth_year(&self, ctx: &Context<'_>) -> Option<i32> {
-        personal(ctx, self.0.birth_year)
+    async fn birth_year(&self) -> Option<i32> {
+        self.member.birth_year.filter(|_| self.personal_data)
     }
 
     async fn gender(&self) -> Option<Gender> {
-        self.0.gender.map(Into::into)
+        self.member.gender.map(Into::into)
     }
 
     async fn joined_on(&self) -> Option<Date> {
-        self.0.joined_on.map(Date)
+        self.member.joined_on.map(Date)
     }
 
     async fn left_on(&self) -> Option<Date> {
-        self.0.left_on.map(Date)
+        self.member.left_on.map(Date)
     }
 
     async fn version(&self) -> i32 {
-        self.0.version
+        self.member.version
     }
 
     /// The sessions this member was registered for, oldest first.
     async fn trainings(&self, ctx: &Context<'_>) -> Result<Vec<TrainingRecord>> {
+        if !access(ctx)?
+            .scope(Resource::Attendance, Action::Read)?
+            .contains_team(self.member.team_id, &self.unit_path)
+        {
+            return Ok(Vec::new());
+        }
         let records = Loaders::of(ctx)
             .attendance
-            .load_one(self.0.id)
+            .load_one(self.member.id)
             .await
             .map_err(load_error)?;
         Ok(records

@@ -1,0 +1,69 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use super::{AdminUnit, Role};
+use crate::db::Db;
+use crate::domain::{UserId, users};
+use crate::error::AppError;
+use crate::graphql::loaders::{Loaders, load_error};
+
+/// An account and where it holds which role.
+pub struct User {
+    user: users::User,
+    assignments: Vec<users::Assignment>,
+}
+
+impl User {
+    pub async fn load(db: &Db, id: UserId) -> Result<User, AppError> {
+        let all = users::list_by_ids(&db.conn, &[id]).await?;
+        let user = all.into_iter().next().ok_or(AppError::NotFound("user"))?;
+        let assignments = users::assignments_of(&db.conn, &[id]).await?;
+        Ok(User { user, assignments })
+    }
+}
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.user.id.0.to_string())
+    }
+
+    async fn username(&self) -> &str {
+        &self.user.username
+    }
+
+    async fn display_name(&self) -> Option<&str> {
+        self.user.display_name.as_deref()
+    }
+
+    async fn assignments(&self) -> Vec<Assignment> {
+        self.assignments.iter().cloned().map(Assignment).collect()
+    }
+}
+
+/// A role held at an administrative unit (no unit: the whole country) or at a team.
+pub struct Assignment(users::Assignment);
+
+#[Object]
+impl Assignment {
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+
+    /// The unit whose subtree the role covers; `null` for the whole country.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        let Some(unit) = self.0.unit_id else {
+            return Ok(None);
+        };
+        let unit = Loaders::of(ctx)
+            .units
+            .load_one(unit)
+            .await
+            .map_err(load_error)?;
+        Ok(unit.map(AdminUnit))
+    }
+
+    /// For a team leader: the team led.
+    async fn team_id(&self) -> Option<ID> {
+        self.0.team_id.map(|t| ID(t.0.to_string()))
+    }
+}
