@@ -139,7 +139,10 @@ async fn run_user(db: &Db, command: UserCommand) -> anyhow::Result<()> {
             users::create(conn, &username, display_name.as_deref(), &hash)
                 .await
                 .map_err(cli_error)?;
-            println!("created {}", users::normalise_username(&username).map_err(cli_error)?);
+            println!(
+                "created {}",
+                users::normalise_username(&username).map_err(cli_error)?
+            );
         }
         UserCommand::List => {
             let all = users::list(conn).await.map_err(cli_error)?;
@@ -169,11 +172,9 @@ async fn run_user(db: &Db, command: UserCommand) -> anyhow::Result<()> {
             unit_code,
             team,
         } => {
-            let role: crate::authz::Role = role
-                .trim()
-                .to_uppercase()
-                .parse()
-                .map_err(|_| anyhow::anyhow!("role must be ADMIN, LEADER, OFFICER or TEAM_LEADER"))?;
+            let role: crate::authz::Role = role.trim().to_uppercase().parse().map_err(|_| {
+                anyhow::anyhow!("role must be ADMIN, LEADER, OFFICER or TEAM_LEADER")
+            })?;
             let user = users::find(conn, &username)
                 .await
                 .map_err(cli_error)?
@@ -191,18 +192,27 @@ async fn run_user(db: &Db, command: UserCommand) -> anyhow::Result<()> {
             users::assign(conn, user.id, role, unit, team.map(TeamId))
                 .await
                 .map_err(cli_error)?;
-            println!("{} is {} {}", user.username, role.as_str(), match (&unit_code, team) {
-                (_, Some(team)) => format!("of team {team}"),
-                (Some(code), None) => format!("at {code}"),
-                (None, None) => "of the whole country".to_owned(),
-            });
+            println!(
+                "{} is {} {}",
+                user.username,
+                role.as_str(),
+                match (&unit_code, team) {
+                    (_, Some(team)) => format!("of team {team}"),
+                    (Some(code), None) => format!("at {code}"),
+                    (None, None) => "of the whole country".to_owned(),
+                }
+            );
         }
         UserCommand::Disable { username } => {
-            users::set_active(conn, &username, false).await.map_err(cli_error)?;
+            users::set_active(conn, &username, false)
+                .await
+                .map_err(cli_error)?;
             println!("disabled {username}");
         }
         UserCommand::Enable { username } => {
-            users::set_active(conn, &username, true).await.map_err(cli_error)?;
+            users::set_active(conn, &username, true)
+                .await
+                .map_err(cli_error)?;
             println!("enabled {username}");
         }
         UserCommand::SetPassword { username } => {

@@ -48,7 +48,13 @@ pub struct Settings {
     pub policy_dir: PathBuf,
 
     /// Password of the demo users that `seed --demo` creates.
-    #[arg(long, env = "DEMO_PASSWORD", default_value = "demo-password", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "DEMO_PASSWORD",
+        default_value = "demo-password",
+        hide_env_values = true,
+        global = true
+    )]
     pub demo_password: String,
 
     /// Log as JSON lines instead of text.

@@ -14,7 +14,7 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new() -> anyhow::Result<PasswordHasher> {
-        let dummy = hash(&SaltString::generate(&mut OsRng).to_string())?;
+        let dummy = hash(SaltString::generate(&mut OsRng).as_str())?;
         Ok(PasswordHasher { dummy })
     }
 

@@ -69,12 +69,10 @@ impl Policy {
     /// Whether `role`, holding an assignment whose domain (unit path) is `domain`, may do
     /// `action` on `resource`. Evaluation errors deny.
     pub fn allows(&self, role: &str, domain: &str, resource: Resource, action: Action) -> bool {
-        match self.enforcer.enforce((
-            role,
-            domain,
-            resource.policy_name(),
-            action.policy_name(),
-        )) {
+        match self
+            .enforcer
+            .enforce((role, domain, resource.policy_name(), action.policy_name()))
+        {
             Ok(allowed) => allowed,
             Err(err) => {
                 tracing::error!(%err, role, resource = resource.policy_name(), "policy evaluation failed: denied");
@@ -112,7 +110,9 @@ fn parse(text: &str) -> anyhow::Result<(Lines, Lines)> {
                     problems.push(format!("policy.csv line {at}: unknown role {role:?}"));
                 }
                 if !Resource::ALL.iter().any(|r| r.policy_name() == resource) {
-                    problems.push(format!("policy.csv line {at}: unknown resource {resource:?}"));
+                    problems.push(format!(
+                        "policy.csv line {at}: unknown resource {resource:?}"
+                    ));
                 }
                 if !["read", "write"].contains(&action.as_str()) {
                     problems.push(format!("policy.csv line {at}: unknown action {action:?}"));
@@ -199,11 +199,14 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_names_are_refused_with_their_line() {
-        let err = Policy::from_text(MODEL, "p, leader, *, totals, read\np, mayor, *, teams, read\n")
-            .await
-            .err()
-            .unwrap()
-            .to_string();
+        let err = Policy::from_text(
+            MODEL,
+            "p, leader, *, totals, read\np, mayor, *, teams, read\n",
+        )
+        .await
+        .err()
+        .unwrap()
+        .to_string();
         assert!(err.contains("line 2: unknown role \"mayor\""), "{err}");
         assert!(err.contains("line 2: unknown resource \"teams\""), "{err}");
     }

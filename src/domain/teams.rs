@@ -74,8 +74,7 @@ pub struct Member {
     pub version: i32,
 }
 
-const TEAM_COLUMNS: &str =
-    "t.id, t.unit_id, u.path AS unit_path, t.name, t.decision_no, t.founded_on, t.status, t.version";
+const TEAM_COLUMNS: &str = "t.id, t.unit_id, u.path AS unit_path, t.name, t.decision_no, t.founded_on, t.status, t.version";
 const MEMBER_COLUMNS: &str = "m.id, m.team_id, m.full_name, m.role, m.affiliation, m.phone, \
      m.gender, m.birth_year, m.joined_on, m.left_on, m.version";
 

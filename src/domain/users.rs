@@ -169,15 +169,24 @@ pub async fn assign(
 ) -> Result<()> {
     match (role, unit, team) {
         (Role::TeamLeader, _, None) => {
-            return Err(AppError::bad_input("team", "a team leader's assignment names a team"));
+            return Err(AppError::bad_input(
+                "team",
+                "a team leader's assignment names a team",
+            ));
         }
         (Role::TeamLeader, _, Some(_)) => {}
         (_, _, Some(_)) => {
-            return Err(AppError::bad_input("team", "only team leaders are assigned to a team"));
+            return Err(AppError::bad_input(
+                "team",
+                "only team leaders are assigned to a team",
+            ));
         }
         (Role::Admin, None, None) => {}
         (_, None, None) => {
-            return Err(AppError::bad_input("unit", "only administrators may hold a role over the whole country"));
+            return Err(AppError::bad_input(
+                "unit",
+                "only administrators may hold a role over the whole country",
+            ));
         }
         _ => {}
     }
@@ -202,7 +211,13 @@ pub async fn assign(
         args.bind(team.map_or(0, |t| t.0))
     );
     let rows = fetch_rows(conn, sql, args).await?;
-    if rows.first().map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) > 0 {
+    if rows
+        .first()
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        > 0
+    {
         return Ok(());
     }
     let mut args = Args::new();

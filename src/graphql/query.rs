@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, Lookahead, Object, Result};
 
 use super::loaders::{Loaders, load_error};
 use super::types::{
-    AdminUnit, CommitteeConnection, User, SteeringCommittee, Team, TeamConnection, Totals,
-    TrainingSession, TrainingSessionConnection, parse_id,
+    AdminUnit, CommitteeConnection, SteeringCommittee, Team, TeamConnection, Totals,
+    TrainingSession, TrainingSessionConnection, User, parse_id,
 };
 use crate::authz::{Access, Action, Resource};
 use crate::db::Db;

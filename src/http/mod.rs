@@ -93,9 +93,9 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     };
     match &document.operations {
         DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
-        DocumentOperations::Multiple(ops) => ops
-            .values()
-            .any(|op| op.node.ty == OperationType::Mutation),
+        DocumentOperations::Multiple(ops) => {
+            ops.values().any(|op| op.node.ty == OperationType::Mutation)
+        }
     }
 }
 

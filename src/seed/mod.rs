@@ -11,13 +11,13 @@ use sea_orm::{ConnectionTrait, TransactionTrait, Value};
 
 use crate::authz::Role;
 use crate::db::Db;
-use crate::domain::{units, users};
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
 use crate::db::sql::{Args, fetch_rows};
 use crate::domain::committees::CommitteePosition;
 use crate::domain::import_units::{ImportReport, import_csv};
 use crate::domain::teams::{Affiliation, TeamRole};
 use crate::domain::training::TrainingFormat;
+use crate::domain::{units, users};
 use crate::text::fold;
 use rng::Rng;
 
@@ -115,7 +115,11 @@ pub async fn seed_demo(db: &Db, demo_password: &str) -> anyhow::Result<SeedRepor
 async fn seed_users(txn: &impl ConnectionTrait, password: &str) -> anyhow::Result<usize> {
     let mut created = 0;
     for (username, role, unit_code) in DEMO_USERS {
-        if users::find(txn, username).await.map_err(app_error)?.is_some() {
+        if users::find(txn, username)
+            .await
+            .map_err(app_error)?
+            .is_some()
+        {
             continue;
         }
         let hash = crate::auth::hash_password(password)?;

@@ -232,7 +232,9 @@ impl TestApp {
     }
 
     pub async fn with_settings(db: Db, settings: Settings) -> TestApp {
-        let state = AppState::build(db, settings).await.expect("the application starts");
+        let state = AppState::build(db, settings)
+            .await
+            .expect("the application starts");
         let router = state.router();
         TestApp {
             url: state.settings.database_url().to_owned(),
@@ -305,7 +307,11 @@ impl TestApp {
             request = request.header("authorization", format!("Bearer {token}"));
         }
         let (status, _, body) = self
-            .send(request.body(Body::from(body.to_string())).expect("a request"))
+            .send(
+                request
+                    .body(Body::from(body.to_string()))
+                    .expect("a request"),
+            )
             .await;
         let json = serde_json::from_slice(&body)
             .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&body)));

@@ -4,6 +4,8 @@
 
 mod common;
 
+mod auth;
+mod authz;
 mod cli;
 mod contract;
 mod errors;
@@ -22,6 +24,8 @@ use common::{Backend, Test};
 
 fn all_tests() -> Vec<(&'static str, Test)> {
     let mut tests = Vec::new();
+    tests.extend(auth::tests());
+    tests.extend(authz::tests());
     tests.extend(cli::tests());
     tests.extend(contract::tests());
     tests.extend(errors::tests());

@@ -52,8 +52,12 @@ async fn the_demo_is_the_same_on_every_run(b: Arc<Backend>) {
 
 async fn seeding_twice_adds_nothing(b: Arc<Backend>) {
     let app = b.fresh().await;
-    steering_gateway::seed::seed_demo(app.db(), crate::common::DEMO_PASSWORD).await.unwrap();
-    let report = steering_gateway::seed::seed_demo(app.db(), crate::common::DEMO_PASSWORD).await.unwrap();
+    steering_gateway::seed::seed_demo(app.db(), crate::common::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let report = steering_gateway::seed::seed_demo(app.db(), crate::common::DEMO_PASSWORD)
+        .await
+        .unwrap();
     assert!(report.already_present);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM team").await, 1163);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM team_member").await, 7228);
