@@ -536,6 +536,7 @@ impl World {
                 Role::TeamLeader => team.is_some_and(|tm| tm.0 == *team_id),
                 _ => unit.is_some_and(|u| self.is_within(*unit_id, u.0)),
             });
+            let id = team_id.to_string();
             let single = app
                 .graphql_as(
                     &username,
@@ -549,7 +550,7 @@ impl World {
                 .await;
             let listed = list["data"]["teams"]["nodes"]
                 .as_array()
-                .is_some_and(|nodes| nodes.iter().any(|n| n["id"] == team_id.to_string()));
+                .is_some_and(|nodes| nodes.iter().any(|n| n["id"] == id.as_str()));
             assert_eq!(
                 (listed, found),
                 (expected, expected),
