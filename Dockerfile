@@ -14,9 +14,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /data --create-home gateway
 COPY --from=build /src/target/release/steering-gateway /usr/local/bin/steering-gateway
+COPY policies /etc/steering-gateway/policies
 USER gateway
 WORKDIR /data
-ENV BIND_ADDR=0.0.0.0:8000
+ENV BIND_ADDR=0.0.0.0:8000 \
+    POLICY_DIR=/etc/steering-gateway/policies
 EXPOSE 8000
 ENTRYPOINT ["steering-gateway"]
 CMD ["serve"]

@@ -11,6 +11,8 @@ crate::tests!(
     a_bad_database_url_is_a_one_line_error,
     export_schema_prints_the_sdl,
     accounts_are_managed_from_the_command_line,
+    a_missing_or_short_secret_stops_the_server,
+    the_embedded_default_serves_the_demo_and_keeps_its_key,
 );
 
 fn binary() -> Command {
@@ -162,4 +164,132 @@ async fn accounts_are_managed_from_the_command_line(b: Arc<Backend>) {
     assert!(!can_sign_in(&app, "officer.test", "second-password").await);
     ok(&run(&url, &["user", "enable", "officer.test"], ""));
     assert!(can_sign_in(&app, "officer.test", "second-password").await);
+}
+
+async fn a_missing_or_short_secret_stops_the_server(b: Arc<Backend>) {
+    let url = b.fresh().await.url.clone();
+    for (secret, expected) in [
+        (None, "JWT_SECRET is required"),
+        (Some("too short"), "at least 32 bytes"),
+    ] {
+        let mut command = binary();
+        command
+            .arg("serve")
+            .env("DATABASE_URL", &url)
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env_remove("JWT_SECRET")
+            .env(
+                "POLICY_DIR",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/policies"),
+            );
+        if let Some(secret) = secret {
+            command.env("JWT_SECRET", secret);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}
+
+/// One HTTP/1.1 request over a plain socket; returns the status line and the body.
+fn http_post(addr: std::net::SocketAddr, body: &str) -> (String, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.lines().next().unwrap_or("").to_owned();
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (status, body)
+}
+
+/// Starts `serve` with no DATABASE_URL in an empty folder and waits until it answers.
+fn start_embedded(dir: &std::path::Path) -> (std::process::Child, std::net::SocketAddr) {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut child = binary()
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("JWT_SECRET")
+        .env("BIND_ADDR", addr.to_string())
+        .env(
+            "POLICY_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/policies"),
+        )
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..600 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return (child, addr);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().ok();
+    child.wait().ok();
+    panic!("the embedded server did not start within a minute");
+}
+
+async fn the_embedded_default_serves_the_demo_and_keeps_its_key(b: Arc<Backend>) {
+    if b.name() != "sqlite" {
+        return; // The embedded default is SQLite by definition.
+    }
+    let dir = std::env::temp_dir().join(format!("sg-embedded-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let result = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || {
+            let (mut server, addr) = start_embedded(&dir);
+            let login = r#"{"query":"mutation { login(username: \"leader.66\", password: \"demo-password\") { token } }"}"#;
+            let (status, body) = http_post(addr, login);
+            server.kill().ok();
+            server.wait().ok();
+            assert!(status.contains("200"), "{status} {body}");
+            let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let token = answer["data"]["login"]["token"].as_str().unwrap().to_owned();
+
+            // The key was kept beside the database, readable by its owner only, and a restart
+            // accepts the tokens issued before it.
+            let key = dir.join("steering-gateway.db.jwt-secret");
+            assert!(dir.join("steering-gateway.db").exists());
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600);
+            }
+            let (mut server, addr) = start_embedded(&dir);
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            let query = r#"{"query":"{ totals(unitCode: \"66\") { teams members } }"}"#;
+            write!(
+                stream,
+                "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+                 Authorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{query}",
+                query.len()
+            )
+            .unwrap();
+            let mut response = String::new();
+            std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
+            server.kill().ok();
+            server.wait().ok();
+            assert!(
+                response.contains(r#"{"data":{"totals":{"teams":1163,"members":7228}}}"#),
+                "{response}"
+            );
+        }
+    })
+    .await;
+    std::fs::remove_dir_all(&dir).ok();
+    result.unwrap();
 }
