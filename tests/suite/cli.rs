@@ -13,6 +13,7 @@ crate::tests!(
     accounts_are_managed_from_the_command_line,
     a_missing_or_short_secret_stops_the_server,
     the_embedded_default_serves_the_demo_and_keeps_its_key,
+    sighup_reloads_the_policy_of_a_running_server,
 );
 
 fn binary() -> Command {
@@ -194,12 +195,19 @@ async fn a_missing_or_short_secret_stops_the_server(b: Arc<Backend>) {
 
 /// One HTTP/1.1 request over a plain socket; returns the status line and the body.
 fn http_post(addr: std::net::SocketAddr, body: &str) -> (String, String) {
+    http_post_as(addr, None, body)
+}
+
+fn http_post_as(addr: std::net::SocketAddr, token: Option<&str>, body: &str) -> (String, String) {
     use std::io::Read;
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let authorization = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     write!(
         stream,
         "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         {authorization}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -212,6 +220,13 @@ fn http_post(addr: std::net::SocketAddr, body: &str) -> (String, String) {
 
 /// Starts `serve` with no DATABASE_URL in an empty folder and waits until it answers.
 fn start_embedded(dir: &std::path::Path) -> (std::process::Child, std::net::SocketAddr) {
+    start_embedded_with(dir, concat!(env!("CARGO_MANIFEST_DIR"), "/policies"))
+}
+
+fn start_embedded_with(
+    dir: &std::path::Path,
+    policy_dir: &str,
+) -> (std::process::Child, std::net::SocketAddr) {
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -221,10 +236,7 @@ fn start_embedded(dir: &std::path::Path) -> (std::process::Child, std::net::Sock
         .env_remove("DATABASE_URL")
         .env_remove("JWT_SECRET")
         .env("BIND_ADDR", addr.to_string())
-        .env(
-            "POLICY_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/policies"),
-        )
+        .env("POLICY_DIR", policy_dir)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -287,6 +299,61 @@ async fn the_embedded_default_serves_the_demo_and_keeps_its_key(b: Arc<Backend>)
                 response.contains(r#"{"data":{"totals":{"teams":1163,"members":7228}}}"#),
                 "{response}"
             );
+        }
+    })
+    .await;
+    std::fs::remove_dir_all(&dir).ok();
+    result.unwrap();
+}
+
+async fn sighup_reloads_the_policy_of_a_running_server(b: Arc<Backend>) {
+    if b.name() != "sqlite" {
+        return; // A property of the process, not of the database.
+    }
+    let dir = std::env::temp_dir().join(format!("sg-sighup-{}", std::process::id()));
+    let policies = dir.join("policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    for file in ["model.conf", "policy.csv"] {
+        std::fs::copy(source.join(file), policies.join(file)).unwrap();
+    }
+    let result = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || {
+            let (mut server, addr) = start_embedded_with(&dir, policies.to_str().unwrap());
+            let login = r#"{"query":"mutation { login(username: \"leader.66\", password: \"demo-password\") { token } }"}"#;
+            let (_, body) = http_post(addr, login);
+            let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let token = answer["data"]["login"]["token"].as_str().unwrap().to_owned();
+            let query = r#"{"query":"{ teams(unitCode: \"24172.03\") { nodes { members { phone } } } }"}"#;
+            let phone = || {
+                let (_, body) = http_post_as(addr, Some(&token), query);
+                let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+                answer["data"]["teams"]["nodes"][0]["members"][0]["phone"].clone()
+            };
+            let before = phone();
+            let mut policy = std::fs::read_to_string(policies.join("policy.csv")).unwrap();
+            policy.push_str("\np, leader, *, member_pii, read\n");
+            std::fs::write(policies.join("policy.csv"), policy).unwrap();
+            let sent = Command::new("kill")
+                .args(["-HUP", &server.id().to_string()])
+                .status()
+                .unwrap();
+            let mut after = serde_json::Value::Null;
+            for _ in 0..50 {
+                after = phone();
+                if after.is_string() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let alive = server.try_wait().unwrap().is_none();
+            server.kill().ok();
+            server.wait().ok();
+            assert!(before.is_null(), "leaders see no phones by default");
+            assert!(sent.success());
+            assert!(alive, "the server survives SIGHUP");
+            assert!(after.is_string(), "the reloaded policy grants the phone: {after}");
         }
     })
     .await;
