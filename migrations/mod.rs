@@ -8,6 +8,7 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
 mod m20261129_000001_core;
 mod m20261129_000002_users;
+mod m20261129_000003_editing;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_core::Migration),
             Box::new(m20261129_000002_users::Migration),
+            Box::new(m20261129_000003_editing::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use crate::authz::PolicyStore;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::graphql::{AppSchema, build_schema};
+use crate::hooks::Hooks;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +18,7 @@ pub struct AppState {
     pub settings: Settings,
     pub auth: Arc<Auth>,
     pub policy: Arc<PolicyStore>,
+    pub hooks: Arc<Hooks>,
 }
 
 impl AppState {
@@ -30,8 +32,10 @@ impl AppState {
                 chrono::Duration::minutes(settings.jwt_ttl_minutes),
             )?,
         });
+        let hooks = Arc::new(Hooks::default());
         Ok(AppState {
-            schema: build_schema(db.clone(), auth.clone()),
+            schema: build_schema(db.clone(), auth.clone(), hooks.clone()),
+            hooks,
             db,
             settings,
             auth,

@@ -13,6 +13,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
+pub mod hooks;
 pub mod http;
 pub mod seed;
 pub mod text;

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 pub use policy::{Policy, PolicyStore};
 pub use scope::{Scope, under};
 
+use crate::domain::units::AdminLevel;
 use crate::domain::{TeamId, UnitId, UserId};
 use crate::error::{AppError, Result};
 use crate::text_enum;
@@ -112,6 +113,7 @@ pub struct Grant {
     /// `None`: the whole country.
     pub unit_id: Option<UnitId>,
     pub unit_path: Option<String>,
+    pub unit_level: Option<AdminLevel>,
     /// Set for team leaders: the team they lead.
     pub team_id: Option<TeamId>,
 }
@@ -196,6 +198,31 @@ impl Access {
         scope
     }
 
+    /// The right to change `resource`: where, and by whom. Mutations in `domain` take one, so
+    /// a write cannot be reached without this check.
+    pub fn write(&self, resource: Resource) -> Result<WriteGrant> {
+        let scope = self.scope(resource, Action::Write)?;
+        let principal = self.require_principal()?;
+        let grants = principal
+            .grants
+            .iter()
+            .filter(|g| {
+                self.policy
+                    .allows(g.role.policy_name(), g.domain(), resource, Action::Write)
+            })
+            .cloned()
+            .collect();
+        Ok(WriteGrant {
+            scope,
+            read: self.reach(resource, Action::Read),
+            actor: Actor {
+                user_id: Some(principal.user_id),
+                name: principal.username.clone(),
+            },
+            grants,
+        })
+    }
+
     /// Like [`Access::reach`], but a caller granted nothing anywhere is refused outright:
     /// `UNAUTHENTICATED` when not signed in, `FORBIDDEN` otherwise.
     pub fn scope(&self, resource: Resource, action: Action) -> Result<Scope> {
@@ -207,5 +234,100 @@ impl Access {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+}
+
+/// Who made a change, as the audit log records it.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user_id: Option<UserId>,
+    pub name: String,
+}
+
+impl Actor {
+    /// Changes made from the command line by whoever runs it on the server.
+    pub fn command_line() -> Actor {
+        Actor {
+            user_id: None,
+            name: "command line".to_owned(),
+        }
+    }
+}
+
+/// Proof that the caller may change one kind of thing, and where.
+pub struct WriteGrant {
+    scope: Scope,
+    read: Scope,
+    actor: Actor,
+    grants: Vec<Grant>,
+}
+
+impl WriteGrant {
+    /// For the command line: changes anywhere, attributed to the operator.
+    pub fn operator() -> WriteGrant {
+        WriteGrant {
+            scope: Scope::All,
+            read: Scope::All,
+            actor: Actor::command_line(),
+            grants: Vec::new(),
+        }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The scope for finding the rows to change: those the caller may read. A row found there
+    /// but outside [`WriteGrant::scope`] is `FORBIDDEN`; one not found is `NOT_FOUND`.
+    pub fn read_scope(&self) -> &Scope {
+        &self.read
+    }
+
+    /// Refuses a unit outside the caller's reach for writing.
+    pub fn check_unit(&self, path: &str) -> Result<()> {
+        if self.scope.contains(path) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Refuses a team outside the caller's reach for writing.
+    pub fn check_team(&self, team: TeamId, path: &str) -> Result<()> {
+        if self.scope.contains_team(team, path) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Whether one of the grants behind this right is held at a unit of one of `levels` (or
+    /// over the whole country) covering `path`.
+    pub fn held_at_level(&self, path: &str, levels: &[AdminLevel]) -> bool {
+        if matches!(self.scope, Scope::All) && self.grants.is_empty() {
+            return true; // The operator.
+        }
+        self.grants
+            .iter()
+            .any(|g| match (&g.unit_path, g.unit_level) {
+                (None, _) => true,
+                (Some(p), Some(level)) => path.starts_with(p.as_str()) && levels.contains(&level),
+                _ => false,
+            })
+    }
+
+    /// Whether a grant behind this right is held strictly above the unit at `path`.
+    pub fn held_above(&self, path: &str) -> bool {
+        if matches!(self.scope, Scope::All) && self.grants.is_empty() {
+            return true;
+        }
+        self.grants.iter().any(|g| match &g.unit_path {
+            None => true,
+            Some(p) => path.starts_with(p.as_str()) && path != p,
+        })
     }
 }

@@ -89,6 +89,21 @@ impl Db {
     }
 }
 
+/// Turns a unique-constraint violation into a `CONFLICT` on `field`: the check before the write
+/// covers the common case, the constraint covers two writers racing.
+pub fn conflict_on_unique(
+    err: sea_orm::DbErr,
+    field: &str,
+    message: &str,
+) -> crate::error::AppError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            crate::error::AppError::conflict(field, message)
+        }
+        _ => err.into(),
+    }
+}
+
 /// The database kind named by a URL, or a one-line error saying what is accepted.
 pub fn backend_of(url: &str) -> anyhow::Result<DbBackend> {
     if url.starts_with("sqlite:") {

@@ -1,14 +1,20 @@
 //! The programme's domain: one module per area. Nothing here knows about HTTP or GraphQL; every
 //! function that reads attached data takes the caller's [`Scope`](crate::authz::Scope).
 
+pub mod committee_edits;
 pub mod committees;
 pub mod import_units;
+pub mod member_edits;
 pub mod page;
+pub mod team_edits;
 pub mod teams;
 pub mod totals;
 pub mod training;
+pub mod training_edits;
 pub mod units;
 pub mod users;
+pub mod validate;
+pub mod write;
 
 mod text_enum;
 
@@ -17,7 +23,8 @@ pub use page::{Page, PageRequest};
 macro_rules! id_type {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(transparent)]
         pub struct $name(pub i64);
 
         impl sea_orm::TryGetable for $name {
@@ -43,6 +50,7 @@ id_type!(
     TeamId,
     MemberId,
     CommitteeId,
+    CommitteeMemberId,
     SessionId,
     UserId,
 );

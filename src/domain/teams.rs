@@ -46,11 +46,13 @@ text_enum!(Gender {
     Other = "OTHER",
 });
 
-#[derive(Clone, Debug, FromQueryResult)]
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Team {
     pub id: TeamId,
     pub unit_id: UnitId,
     /// The materialised path of the team's unit, for scope checks on nested data.
+    #[serde(skip)]
     pub unit_path: String,
     pub name: String,
     pub decision_no: Option<String>,
@@ -59,7 +61,8 @@ pub struct Team {
     pub version: i32,
 }
 
-#[derive(Clone, Debug, FromQueryResult)]
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Member {
     pub id: MemberId,
     pub team_id: TeamId,
@@ -74,8 +77,8 @@ pub struct Member {
     pub version: i32,
 }
 
-const TEAM_COLUMNS: &str = "t.id, t.unit_id, u.path AS unit_path, t.name, t.decision_no, t.founded_on, t.status, t.version";
-const MEMBER_COLUMNS: &str = "m.id, m.team_id, m.full_name, m.role, m.affiliation, m.phone, \
+pub(crate) const TEAM_COLUMNS: &str = "t.id, t.unit_id, u.path AS unit_path, t.name, t.decision_no, t.founded_on, t.status, t.version";
+pub(crate) const MEMBER_COLUMNS: &str = "m.id, m.team_id, m.full_name, m.role, m.affiliation, m.phone, \
      m.gender, m.birth_year, m.joined_on, m.left_on, m.version";
 
 /// What a team list is narrowed to besides the caller's scope.
@@ -185,4 +188,25 @@ pub async fn members_of(
         out.entry(member.team_id).or_default().push(member);
     }
     Ok(out)
+}
+
+/// One current member, if their team is in scope; otherwise `NOT_FOUND`, whichever it was.
+pub async fn member(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: MemberId,
+) -> Result<(Member, Team)> {
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT {MEMBER_COLUMNS} FROM team_member m JOIN team t ON t.id = m.team_id \
+         JOIN admin_unit u ON u.id = t.unit_id \
+         WHERE m.id = {} AND m.left_on IS NULL AND {}",
+        args.bind(id),
+        scope.sql_with_teams("u.path", "t.id", &mut args)
+    );
+    let member: Member = fetch_optional(conn, sql, args)
+        .await?
+        .ok_or(AppError::NotFound("team member"))?;
+    let team = get(conn, &Scope::All, member.team_id).await?;
+    Ok((member, team))
 }

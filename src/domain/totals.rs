@@ -23,6 +23,7 @@ pub struct Totals {
     pub members_trained: i64,
     /// Sessions organised by units of the subtree.
     pub training_sessions: i64,
+    /// Committees not dissolved.
     pub committees: i64,
     pub villages: i64,
     /// Villages with an active team: the coverage the programme is measured by.
@@ -97,7 +98,7 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
     let mut args = Args::new();
     let sql = format!(
         "SELECT COUNT(*) AS n FROM steering_committee c JOIN admin_unit u ON u.id = c.unit_id \
-         WHERE {}",
+         WHERE {} AND c.dissolved_on IS NULL",
         subtree.sql("u.path", &mut args)
     );
     let committees = count(conn, sql, args).await?;

@@ -18,10 +18,13 @@ text_enum!(TrainingFormat {
     Hybrid = "HYBRID",
 });
 
-#[derive(Clone, Debug, FromQueryResult)]
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Session {
     pub id: SessionId,
     pub organizer_unit_id: UnitId,
+    #[serde(skip)]
+    pub organizer_path: String,
     pub title: String,
     pub topic: Option<String>,
     pub format: TrainingFormat,
@@ -29,10 +32,12 @@ pub struct Session {
     pub ends_at: Option<DateTime<Utc>>,
     pub location: Option<String>,
     pub link: Option<String>,
+    pub version: i32,
 }
 
 /// One member's record for one session.
-#[derive(Clone, Debug, FromQueryResult)]
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Attendance {
     pub session_id: SessionId,
     pub member_id: MemberId,
@@ -41,8 +46,8 @@ pub struct Attendance {
     pub certificate_no: Option<String>,
 }
 
-const COLUMNS: &str = "s.id, s.organizer_unit_id, s.title, s.topic, s.format, s.starts_at, \
-     s.ends_at, s.location, s.link";
+pub(crate) const COLUMNS: &str = "s.id, s.organizer_unit_id, o.path AS organizer_path, s.title, \
+     s.topic, s.format, s.starts_at, s.ends_at, s.location, s.link, s.version";
 
 /// Sessions organised by units in scope (and under `under`, when given), in id order.
 pub async fn list(
@@ -56,11 +61,11 @@ pub async fn list(
     }
     let from = |args: &mut Args| {
         let sql = format!(
-            "FROM training_session s JOIN admin_unit u ON u.id = s.organizer_unit_id WHERE {}",
-            scope.sql("u.path", args)
+            "FROM training_session s JOIN admin_unit o ON o.id = s.organizer_unit_id WHERE {}",
+            scope.sql("o.path", args)
         );
         match under_path {
-            Some(path) => format!("{sql} AND {}", under(path, "u.path", args)),
+            Some(path) => format!("{sql} AND {}", under(path, "o.path", args)),
             None => sql,
         }
     };
@@ -88,7 +93,8 @@ pub async fn by_ids(
     let mut args = Args::new();
     let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
     let sql = format!(
-        "SELECT {COLUMNS} FROM training_session s WHERE s.id IN {}",
+        "SELECT {COLUMNS} FROM training_session s JOIN admin_unit o ON o.id = s.organizer_unit_id \
+         WHERE s.id IN {}",
         in_list(&mut args, &raw)
     );
     let rows: Vec<Session> = fetch_all(conn, sql, args).await?;

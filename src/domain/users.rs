@@ -2,6 +2,7 @@
 
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
+use super::units::AdminLevel;
 use super::{TeamId, UnitId, UserId};
 use crate::authz::{Grant, Principal, Role};
 use crate::db::sql::{Args, execute, fetch_all, fetch_optional, fetch_rows};
@@ -23,6 +24,7 @@ pub struct Assignment {
     pub unit_id: Option<UnitId>,
     pub unit_path: Option<String>,
     pub unit_code: Option<String>,
+    pub unit_level: Option<AdminLevel>,
     pub team_id: Option<TeamId>,
 }
 
@@ -123,7 +125,8 @@ pub async fn assignments_of(
     let mut args = Args::new();
     let ids: Vec<i64> = users.iter().map(|u| u.0).collect();
     let sql = format!(
-        "SELECT a.user_id, a.role, a.unit_id, u.path AS unit_path, u.code AS unit_code, a.team_id \
+        "SELECT a.user_id, a.role, a.unit_id, u.path AS unit_path, u.code AS unit_code, \
+         u.level AS unit_level, a.team_id \
          FROM assignment a LEFT JOIN admin_unit u ON u.id = a.unit_id \
          WHERE a.user_id IN {} ORDER BY a.user_id, a.id",
         crate::db::sql::in_list(&mut args, &ids)
@@ -148,6 +151,7 @@ pub async fn principal(conn: &impl ConnectionTrait, id: UserId) -> Result<Option
             role: a.role,
             unit_id: a.unit_id,
             unit_path: a.unit_path,
+            unit_level: a.unit_level,
             team_id: a.team_id,
         })
         .collect();

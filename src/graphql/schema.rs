@@ -8,6 +8,7 @@ use super::mutation::MutationRoot;
 use super::query::QueryRoot;
 use crate::auth::Auth;
 use crate::db::Db;
+use crate::hooks::Hooks;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -17,13 +18,13 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 5_000;
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(QueryRoot, MutationRoot::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
 }
 
-pub fn build_schema(db: Db, auth: Arc<Auth>) -> AppSchema {
-    builder().data(db).data(auth).finish()
+pub fn build_schema(db: Db, auth: Arc<Auth>, hooks: Arc<Hooks>) -> AppSchema {
+    builder().data(db).data(auth).data(hooks).finish()
 }
 
 /// The schema as SDL, as committed in `schema/schema.graphql`.

@@ -70,7 +70,35 @@ async fn graphql(
     let request = request
         .data(Access::new(principal, state.policy.current()))
         .data(Loaders::new(&state.db));
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    let mut response = state.schema.execute(request).await;
+    for error in &mut response.errors {
+        classify(error);
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Errors raised by the GraphQL engine itself (a syntax error, an unknown field, a variable of
+/// the wrong type, a query too deep) carry no code; give them one, so that every error a client
+/// sees has a stable `extensions.code`. Errors with no path are about the request as sent, and
+/// so are arguments that failed to parse; anything else uncoded is internal.
+fn classify(error: &mut async_graphql::ServerError) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some());
+    if !has_code {
+        let bad_argument = error.message.starts_with("Failed to parse")
+            || error.message.starts_with("Invalid value for argument");
+        let code = if error.path.is_empty() || bad_argument {
+            "BAD_USER_INPUT"
+        } else {
+            "INTERNAL"
+        };
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
 }
 
 /// `Ok(None)` without an Authorization header; `Err` for one that is not a bearer token.

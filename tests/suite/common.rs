@@ -161,6 +161,15 @@ impl Backend {
             .await
     }
 
+    /// A demo database of its own, for tests that change data.
+    pub async fn fresh_demo(&self) -> TestApp {
+        let app = self.fresh().await;
+        steering_gateway::seed::seed_demo(&app.state.db, DEMO_PASSWORD)
+            .await
+            .expect("seeding the demo");
+        app
+    }
+
     /// The demo database behind a connection pool of its own.
     pub async fn demo_alone(&self) -> TestApp {
         let url = self.demo().await.url.clone();
@@ -301,7 +310,18 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> (StatusCode, Value) {
-        let body = json!({ "query": query, "variables": variables });
+        self.post_operation(token, query, None, variables).await
+    }
+
+    /// Like [`TestApp::post`], naming one operation of a document that holds several.
+    pub async fn post_operation(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        operation: Option<&str>,
+        variables: Value,
+    ) -> (StatusCode, Value) {
+        let body = json!({ "query": query, "operationName": operation, "variables": variables });
         let mut request = Request::post("/graphql").header("content-type", "application/json");
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
@@ -328,6 +348,25 @@ impl TestApp {
     pub async fn graphql_as(&self, username: &str, query: &str, variables: Value) -> Value {
         let token = self.token(username).await;
         self.graphql_with(Some(&token), query, variables).await
+    }
+
+    /// Sends one of the contract's mutations (by operation name) as a demo user (`""`: nobody).
+    pub async fn mutate(&self, username: &str, operation: &str, variables: Value) -> Value {
+        let token = if username.is_empty() {
+            None
+        } else {
+            Some(self.token(username).await)
+        };
+        let (status, answer) = self
+            .post_operation(
+                token.as_deref(),
+                contract::MUTATIONS,
+                Some(operation),
+                variables,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer:#}");
+        answer
     }
 
     /// The answer to an operation sent without signing in.
@@ -377,6 +416,14 @@ impl TestApp {
     }
 }
 
+/// The `extensions.field` of an answer's first error.
+pub fn error_field(answer: &Value) -> String {
+    answer["errors"][0]["extensions"]["field"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+}
+
 /// The error codes of an answer, in order.
 pub fn error_codes(answer: &Value) -> Vec<String> {
     answer["errors"]
@@ -393,6 +440,7 @@ pub fn error_codes(answer: &Value) -> Vec<String> {
 /// The contract's operations, as the frontends send them.
 pub mod contract {
     pub const LOGIN: &str = include_str!("../contract/login.graphql");
+    pub const MUTATIONS: &str = include_str!("../contract/mutations.graphql");
     pub const ME: &str = include_str!("../contract/me.graphql");
     pub const COMMITTEES: &str = include_str!("../contract/committees.graphql");
     pub const TEAM: &str = include_str!("../contract/team.graphql");

@@ -11,6 +11,7 @@ mod contract;
 mod errors;
 mod http;
 mod import;
+mod mutations;
 mod pagination;
 mod schema;
 mod search;
@@ -31,6 +32,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(errors::tests());
     tests.extend(http::tests());
     tests.extend(import::tests());
+    tests.extend(mutations::tests());
     tests.extend(pagination::tests());
     tests.extend(schema::tests());
     tests.extend(search::tests());

@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, CommitteePosition, connection};
 use crate::domain::committees;
@@ -32,6 +32,11 @@ impl SteeringCommittee {
         self.0.version
     }
 
+    /// Set once the committee was dissolved.
+    async fn dissolved_on(&self) -> Option<Date> {
+        self.0.dissolved_on.map(Date)
+    }
+
     async fn unit(&self, ctx: &Context<'_>) -> Result<AdminUnit> {
         let unit = Loaders::of(ctx)
             .units
@@ -52,19 +57,34 @@ impl SteeringCommittee {
         Ok(members
             .unwrap_or_default()
             .into_iter()
-            .map(|m| CommitteeMember {
-                full_name: m.full_name,
-                position: m.position.into(),
-                title: m.title,
-            })
+            .map(CommitteeMember)
             .collect())
     }
 }
 
-#[derive(SimpleObject)]
-pub struct CommitteeMember {
-    pub full_name: String,
-    pub position: CommitteePosition,
+/// A member of a steering committee.
+pub struct CommitteeMember(pub committees::CommitteeMember);
+
+#[Object]
+impl CommitteeMember {
+    async fn id(&self) -> ID {
+        ID(self.0.id.0.to_string())
+    }
+
+    async fn full_name(&self) -> &str {
+        &self.0.full_name
+    }
+
+    async fn position(&self) -> CommitteePosition {
+        self.0.position.into()
+    }
+
     /// The member's office, e.g. "Phó Chủ tịch UBND xã".
-    pub title: Option<String>,
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
 }

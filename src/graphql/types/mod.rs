@@ -9,7 +9,7 @@ mod training;
 mod unit;
 mod user;
 
-pub use committee::{CommitteeConnection, SteeringCommittee};
+pub use committee::{CommitteeConnection, CommitteeMember, SteeringCommittee};
 pub use enums::*;
 pub use team::{Team, TeamConnection, TeamMember};
 pub use totals::Totals;

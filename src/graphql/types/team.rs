@@ -86,6 +86,20 @@ fn access<'a>(ctx: &Context<'a>) -> Result<&'a Access> {
         .ok_or(crate::error::AppError::Unauthenticated)?)
 }
 
+impl TeamMember {
+    /// A member as `access` may see it: personal fields only where the policy grants them.
+    pub fn seen_by(access: &Access, member: teams::Member, team: &teams::Team) -> TeamMember {
+        let personal_data = access
+            .reach(Resource::MemberPii, Action::Read)
+            .contains_team(team.id, &team.unit_path);
+        TeamMember {
+            member,
+            unit_path: team.unit_path.clone(),
+            personal_data,
+        }
+    }
+}
+
 /// A member of a team (thành viên tổ).
 pub struct TeamMember {
     member: teams::Member,

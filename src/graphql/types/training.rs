@@ -45,6 +45,10 @@ impl TrainingSession {
         self.0.link.as_deref()
     }
 
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
     /// The unit that organised the session.
     async fn organizer(&self, ctx: &Context<'_>) -> Result<AdminUnit> {
         let unit = Loaders::of(ctx)

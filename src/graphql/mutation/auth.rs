@@ -1,17 +1,18 @@
-//! The mutation root.
+//! Signing in.
 
 use std::sync::Arc;
 
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::types::User;
 use crate::auth::Auth;
 use crate::db::Db;
 use crate::domain::users;
 use crate::error::AppError;
+use crate::graphql::types::User;
 
-pub struct MutationRoot;
+#[derive(Default)]
+pub struct AuthMutations;
 
 /// A signed access token and who it is for.
 #[derive(SimpleObject)]
@@ -23,7 +24,7 @@ pub struct LoginPayload {
 }
 
 #[Object]
-impl MutationRoot {
+impl AuthMutations {
     /// Signs in. A wrong password and an unknown or disabled user get the same answer, after
     /// the same work.
     async fn login(

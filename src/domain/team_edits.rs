@@ -1,0 +1,241 @@
+//! Creating, changing and dissolving teams.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::ConnectionTrait;
+
+use super::teams::{self, Team, TeamStatus};
+use super::units::{self, AdminLevel, Unit};
+use super::write::Tx;
+use super::{TeamId, validate};
+use crate::authz::{Scope, WriteGrant};
+use crate::db::conflict_on_unique;
+use crate::db::sql::{Args, execute, fetch_rows};
+use crate::error::{AppError, Result};
+use crate::text::fold;
+
+pub struct NewTeam {
+    pub unit_code: String,
+    pub name: String,
+    pub founded_on: Option<NaiveDate>,
+    pub decision_no: Option<String>,
+}
+
+/// A change to a team; `None` leaves a field as it is, `Some(None)` clears an optional one.
+#[derive(Default)]
+pub struct TeamChange {
+    pub name: Option<String>,
+    pub founded_on: Option<Option<NaiveDate>>,
+    pub decision_no: Option<Option<String>>,
+    pub unit_code: Option<String>,
+    pub status: Option<TeamStatus>,
+    pub expected_version: Option<i32>,
+}
+
+const ONE_ACTIVE: &str = "this village already has an active team";
+
+/// The unit a team may be set up at: a village, or a commune.
+async fn team_unit(conn: &impl ConnectionTrait, grant: &WriteGrant, code: &str) -> Result<Unit> {
+    let unit = units::by_code(conn, code)
+        .await?
+        .ok_or_else(|| AppError::bad_input("unitCode", "no current unit has this code"))?;
+    grant.check_unit(&unit.path)?;
+    if !matches!(unit.level, AdminLevel::Village | AdminLevel::Commune) {
+        return Err(AppError::bad_input(
+            "unitCode",
+            "a team is set up in a village or a commune",
+        ));
+    }
+    Ok(unit)
+}
+
+async fn has_active_team(
+    conn: &impl ConnectionTrait,
+    unit: &Unit,
+    except: Option<TeamId>,
+) -> Result<bool> {
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM team WHERE unit_id = {} AND status = 'ACTIVE' AND id <> {}",
+        args.bind(unit.id),
+        args.bind(except.map_or(0, |t| t.0))
+    );
+    let rows = fetch_rows(conn, sql, args).await?;
+    Ok(rows
+        .first()
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        > 0)
+}
+
+pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewTeam) -> Result<Team> {
+    let unit = team_unit(&tx.txn, grant, &input.unit_code).await?;
+    let name = validate::name("name", &input.name)?;
+    let decision_no = validate::optional_text("decisionNo", input.decision_no.as_deref())?;
+    let founded_on = input
+        .founded_on
+        .map(|d| validate::not_in_future("foundedOn", d))
+        .transpose()?;
+    if has_active_team(&tx.txn, &unit, None).await? {
+        return Err(AppError::conflict("unitCode", ONE_ACTIVE));
+    }
+    let mut args = Args::new();
+    let sql = format!(
+        "INSERT INTO team (unit_id, name, name_folded, decision_no, founded_on) \
+         VALUES ({}, {}, {}, {}, {}) RETURNING id",
+        args.bind(unit.id),
+        args.bind(name.clone()),
+        args.bind(fold(&name)),
+        args.bind(decision_no),
+        args.bind(founded_on)
+    );
+    let rows = fetch_rows(&tx.txn, sql, args)
+        .await
+        .map_err(|e| conflict_on_unique(e, "unitCode", ONE_ACTIVE))?;
+    let id = TeamId(
+        rows.first()
+            .ok_or_else(|| anyhow::anyhow!("insert returned no id"))?
+            .try_get("", "id")?,
+    );
+    let team = teams::get(&tx.txn, &Scope::All, id).await?;
+    tx.audit(
+        "createTeam",
+        "team",
+        id.0,
+        unit.id,
+        None::<&Team>,
+        Some(&team),
+    )
+    .await?;
+    Ok(team)
+}
+
+/// Finds a team the caller may change: `NOT_FOUND` if they cannot see it, `FORBIDDEN` if they
+/// can see but not change it.
+async fn editable(tx: &Tx, grant: &WriteGrant, id: TeamId) -> Result<Team> {
+    let team = teams::get(&tx.txn, grant.read_scope(), id).await?;
+    grant.check_team(team.id, &team.unit_path)?;
+    Ok(team)
+}
+
+fn check_version(expected: Option<i32>, current: i32, what: &str) -> Result<()> {
+    match expected {
+        Some(v) if v != current => Err(AppError::conflict(
+            "expectedVersion",
+            format!(
+                "the {what} was changed meanwhile (it is at version {current}); reload and retry"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub async fn update(
+    tx: &mut Tx,
+    grant: &WriteGrant,
+    id: TeamId,
+    change: TeamChange,
+) -> Result<Team> {
+    apply(tx, grant, id, change, "updateTeam").await
+}
+
+async fn apply(
+    tx: &mut Tx,
+    grant: &WriteGrant,
+    id: TeamId,
+    change: TeamChange,
+    operation: &str,
+) -> Result<Team> {
+    let before = editable(tx, grant, id).await?;
+    check_version(change.expected_version, before.version, "team")?;
+    let name = change
+        .name
+        .as_deref()
+        .map(|n| validate::name("name", n))
+        .transpose()?
+        .unwrap_or_else(|| before.name.clone());
+    let decision_no = match change.decision_no {
+        Some(value) => validate::optional_text("decisionNo", value.as_deref())?,
+        None => before.decision_no.clone(),
+    };
+    let founded_on = match change.founded_on {
+        Some(Some(date)) => Some(validate::not_in_future("foundedOn", date)?),
+        Some(None) => None,
+        None => before.founded_on,
+    };
+    // A move is a write at both ends: the team's current unit (checked above) and the new one.
+    let unit = match &change.unit_code {
+        Some(code) => team_unit(&tx.txn, grant, code).await?,
+        None => units::by_ids(&tx.txn, &[before.unit_id])
+            .await?
+            .remove(&before.unit_id)
+            .ok_or_else(|| anyhow::anyhow!("team {} has no unit", id.0))?,
+    };
+    let status = change.status.unwrap_or(before.status);
+    if status == TeamStatus::Active && has_active_team(&tx.txn, &unit, Some(id)).await? {
+        return Err(AppError::conflict(
+            if change.unit_code.is_some() {
+                "unitCode"
+            } else {
+                "status"
+            },
+            ONE_ACTIVE,
+        ));
+    }
+    let dissolved_on = match (before.status, status) {
+        (TeamStatus::Active, TeamStatus::Dissolved) => Some(Utc::now().date_naive()),
+        (_, TeamStatus::Active) => None,
+        _ => None,
+    };
+    let mut args = Args::new();
+    let sql = format!(
+        "UPDATE team SET name = {}, name_folded = {}, decision_no = {}, founded_on = {}, \
+         unit_id = {}, status = {}, dissolved_on = CASE WHEN {} = 'DISSOLVED' THEN \
+         COALESCE(dissolved_on, {}) ELSE NULL END, version = version + 1, updated_at = {} \
+         WHERE id = {} AND version = {}",
+        args.bind(name.clone()),
+        args.bind(fold(&name)),
+        args.bind(decision_no),
+        args.bind(founded_on),
+        args.bind(unit.id),
+        args.bind(status),
+        args.bind(status),
+        args.bind(dissolved_on),
+        args.bind(Utc::now()),
+        args.bind(id),
+        args.bind(before.version)
+    );
+    let changed = execute(&tx.txn, sql, args)
+        .await
+        .map_err(|e| conflict_on_unique(e, "unitCode", ONE_ACTIVE))?;
+    if changed == 0 {
+        return Err(AppError::conflict(
+            "expectedVersion",
+            "the team was changed meanwhile; reload and retry",
+        ));
+    }
+    let after = teams::get(&tx.txn, &Scope::All, id).await?;
+    tx.touch(before.unit_id);
+    tx.audit(
+        operation,
+        "team",
+        id.0,
+        after.unit_id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}
+
+pub async fn dissolve(tx: &mut Tx, grant: &WriteGrant, id: TeamId) -> Result<Team> {
+    let team = editable(tx, grant, id).await?;
+    if team.status == TeamStatus::Dissolved {
+        return Err(AppError::conflict("id", "the team is already dissolved"));
+    }
+    let change = TeamChange {
+        status: Some(TeamStatus::Dissolved),
+        ..TeamChange::default()
+    };
+    apply(tx, grant, id, change, "dissolveTeam").await
+}
