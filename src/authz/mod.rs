@@ -320,6 +320,16 @@ impl WriteGrant {
             })
     }
 
+    /// The deepest unit, strictly above `path`, at which a grant behind this right is held.
+    pub fn unit_above(&self, path: &str) -> Option<UnitId> {
+        self.grants
+            .iter()
+            .filter_map(|g| Some((g.unit_path.as_ref()?, g.unit_id?)))
+            .filter(|(p, _)| path.starts_with(p.as_str()) && path != p.as_str())
+            .max_by_key(|(p, _)| p.len())
+            .map(|(_, id)| id)
+    }
+
     /// Whether a grant behind this right is held strictly above the unit at `path`.
     pub fn held_above(&self, path: &str) -> bool {
         if matches!(self.scope, Scope::All) && self.grants.is_empty() {

@@ -1,11 +1,14 @@
 //! The programme's domain: one module per area. Nothing here knows about HTTP or GraphQL; every
 //! function that reads attached data takes the caller's [`Scope`](crate::authz::Scope).
 
+pub mod audit;
 pub mod committee_edits;
 pub mod committees;
 pub mod import_units;
 pub mod member_edits;
 pub mod page;
+pub mod report_edits;
+pub mod reports;
 pub mod team_edits;
 pub mod teams;
 pub mod totals;

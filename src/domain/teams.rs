@@ -210,3 +210,15 @@ pub async fn member(
     let team = get(conn, &Scope::All, member.team_id).await?;
     Ok((member, team))
 }
+
+/// Teams by id, without a scope: only for relations of rows already found in scope.
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[TeamId]) -> Result<HashMap<TeamId, Team>> {
+    let mut args = Args::new();
+    let raw: Vec<i64> = ids.iter().map(|t| t.0).collect();
+    let sql = format!(
+        "SELECT {TEAM_COLUMNS} FROM team t JOIN admin_unit u ON u.id = t.unit_id WHERE t.id IN {}",
+        in_list(&mut args, &raw)
+    );
+    let rows: Vec<Team> = fetch_all(conn, sql, args).await?;
+    Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+}

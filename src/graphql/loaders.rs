@@ -9,7 +9,7 @@ use async_graphql::{Context, ErrorExtensions};
 
 use crate::db::Db;
 use crate::domain::committees::{self, CommitteeMember};
-use crate::domain::teams::{self, Member};
+use crate::domain::teams::{self, Member, Team};
 use crate::domain::training::{self, Attendance, Session};
 use crate::domain::units::{self, Unit};
 use crate::domain::{CommitteeId, MemberId, SessionId, TeamId, UnitId};
@@ -33,6 +33,7 @@ macro_rules! loader {
 }
 
 loader!(UnitById, UnitId, Unit, units::by_ids);
+loader!(TeamById, TeamId, Team, teams::by_ids);
 loader!(MembersByTeam, TeamId, Vec<Member>, teams::members_of);
 loader!(
     CommitteeMembers,
@@ -52,6 +53,8 @@ loader!(
 /// The loaders of one request.
 pub struct Loaders {
     pub units: DataLoader<UnitById, HashMapCache>,
+    /// Teams by id, unscoped: only for relations of rows already found in scope.
+    pub teams: DataLoader<TeamById, HashMapCache>,
     pub team_members: DataLoader<MembersByTeam, HashMapCache>,
     pub committee_members: DataLoader<CommitteeMembers, HashMapCache>,
     pub sessions: DataLoader<SessionById, HashMapCache>,
@@ -67,6 +70,7 @@ impl Loaders {
         }
         Loaders {
             units: make(UnitById(db.clone())),
+            teams: make(TeamById(db.clone())),
             team_members: make(MembersByTeam(db.clone())),
             committee_members: make(CommitteeMembers(db.clone())),
             sessions: make(SessionById(db.clone())),

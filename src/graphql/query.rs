@@ -4,13 +4,16 @@ use async_graphql::{Context, ID, Lookahead, Object, Result};
 
 use super::loaders::{Loaders, load_error};
 use super::types::{
-    AdminUnit, CommitteeConnection, SteeringCommittee, Team, TeamConnection, Totals,
+    AdminUnit, AuditEntry, AuditEntryConnection, CommitteeConnection, ResultReport,
+    ResultReportConnection, SteeringCommittee, Target, Team, TeamConnection, Totals,
     TrainingSession, TrainingSessionConnection, User, parse_id,
 };
 use crate::authz::{Access, Action, Resource};
 use crate::db::Db;
 use crate::domain::teams::TeamFilter;
-use crate::domain::{PageRequest, TeamId, committees, teams, totals, training, units};
+use crate::domain::{
+    PageRequest, TeamId, audit, committees, reports, teams, totals, training, units, validate,
+};
 use crate::error::AppError;
 
 pub struct QueryRoot;
@@ -181,6 +184,65 @@ impl QueryRoot {
                 .map_err(load_error)?;
         }
         Ok(TrainingSessionConnection::from_page(page, TrainingSession))
+    }
+
+    /// Teams' monthly result reports in the caller's area; `period` is `YYYY-MM`.
+    async fn result_reports(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: Option<String>,
+        period: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ResultReportConnection> {
+        let (db, access) = parts(ctx)?;
+        let scope = access.scope(Resource::Report, Action::Read)?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let period = period
+            .as_deref()
+            .map(|p| validate::period("period", p))
+            .transpose()?;
+        let under = unit_path(db, unit_code.as_deref()).await?;
+        let page =
+            reports::list(&db.conn, &scope, under.as_deref(), period.as_deref(), page).await?;
+        Ok(ResultReportConnection::from_page(page, ResultReport))
+    }
+
+    /// The targets set for a unit in the caller's area.
+    async fn targets(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: String,
+        period: Option<String>,
+    ) -> Result<Vec<Target>> {
+        let (db, access) = parts(ctx)?;
+        let scope = access.scope(Resource::Report, Action::Read)?;
+        let unit = units::require_by_code(&db.conn, &unit_code).await?;
+        if !scope.contains(&unit.path) {
+            return Err(AppError::Forbidden.into());
+        }
+        let targets = reports::targets(&db.conn, unit.id, period.as_deref()).await?;
+        Ok(targets.into_iter().map(Target).collect())
+    }
+
+    /// Recorded changes in the caller's area, newest first.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<AuditEntryConnection> {
+        let (db, access) = parts(ctx)?;
+        let scope = access.scope(Resource::Audit, Action::Read)?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let under = unit_path(db, unit_code.as_deref()).await?;
+        let page = audit::list(&db.conn, &scope, under.as_deref(), page).await?;
+        let personal = access.reach(Resource::MemberPii, Action::Read);
+        Ok(AuditEntryConnection::from_page(page, |entry| AuditEntry {
+            personal_data: personal.contains(&entry.unit_path),
+            entry,
+        }))
     }
 
     /// Aggregate figures for a unit's subtree and for each of its children.

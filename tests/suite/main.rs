@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod cli;
 mod contract;
+mod editing;
 mod errors;
 mod http;
 mod import;
@@ -29,6 +30,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(authz::tests());
     tests.extend(cli::tests());
     tests.extend(contract::tests());
+    tests.extend(editing::tests());
     tests.extend(errors::tests());
     tests.extend(http::tests());
     tests.extend(import::tests());

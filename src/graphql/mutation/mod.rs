@@ -4,6 +4,7 @@
 
 mod auth;
 mod committees;
+mod reports;
 mod teams;
 mod training;
 
@@ -23,6 +24,7 @@ pub struct MutationRoot(
     teams::TeamMutations,
     committees::CommitteeMutations,
     training::TrainingMutations,
+    reports::ReportMutations,
 );
 
 /// The caller's right to change `resource` and an open transaction attributed to them.

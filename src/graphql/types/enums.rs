@@ -3,7 +3,7 @@
 use async_graphql::Enum;
 
 use crate::authz;
-use crate::domain::{committees, teams, training, units};
+use crate::domain::{committees, reports, teams, training, units};
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "units::AdminLevel")]
@@ -90,4 +90,26 @@ pub enum Role {
     Officer,
     /// Tổ trưởng: their own team.
     TeamLeader,
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "reports::ReportState")]
+pub enum ReportState {
+    Draft,
+    Submitted,
+    /// Read-only from now on.
+    Approved,
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "reports::Indicator")]
+pub enum Indicator {
+    Teams,
+    Members,
+    MembersTrained,
+    HouseholdsReached,
+    VneidActivations,
+    OnlineApplications,
+    CashlessAccounts,
+    EcommerceAccounts,
 }

@@ -1,16 +1,20 @@
 //! The types clients see. Each wraps a domain value; relations resolve through the request's
 //! loaders.
 
+mod audit;
 mod committee;
 mod enums;
+mod report;
 mod team;
 mod totals;
 mod training;
 mod unit;
 mod user;
 
+pub use audit::{AuditEntry, AuditEntryConnection};
 pub use committee::{CommitteeConnection, CommitteeMember, SteeringCommittee};
 pub use enums::*;
+pub use report::{ResultReport, ResultReportConnection, Target};
 pub use team::{Team, TeamConnection, TeamMember};
 pub use totals::Totals;
 pub use training::{TrainingSession, TrainingSessionConnection};

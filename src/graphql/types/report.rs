@@ -1,0 +1,93 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use super::{Indicator, ReportState, Team};
+use crate::domain::reports;
+use crate::graphql::loaders::{Loaders, load_error};
+
+use super::connection;
+
+/// A team's results for one month: the five basic skills.
+pub struct ResultReport(pub reports::Report);
+
+connection!(ResultReportConnection, ResultReport);
+
+#[Object]
+impl ResultReport {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
+        let team = Loaders::of(ctx)
+            .teams
+            .load_one(self.0.team_id)
+            .await
+            .map_err(load_error)?;
+        Ok(team.map(Team))
+    }
+
+    /// `YYYY-MM`.
+    async fn period(&self) -> &str {
+        &self.0.period
+    }
+
+    /// Households the team reached.
+    async fn households_reached(&self) -> i32 {
+        self.0.households_reached
+    }
+
+    /// Residents guided to activate VNeID (level 2).
+    async fn vneid_activations(&self) -> i32 {
+        self.0.vneid_activations
+    }
+
+    /// Online public-service applications.
+    async fn online_applications(&self) -> i32 {
+        self.0.online_applications
+    }
+
+    /// Cashless-payment accounts opened.
+    async fn cashless_accounts(&self) -> i32 {
+        self.0.cashless_accounts
+    }
+
+    /// E-commerce accounts or shops opened.
+    async fn ecommerce_accounts(&self) -> i32 {
+        self.0.ecommerce_accounts
+    }
+
+    async fn state(&self) -> ReportState {
+        self.0.state.into()
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// A target set for a unit by a level above it.
+pub struct Target(pub reports::Target);
+
+#[Object]
+impl Target {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// `YYYY` or `YYYY-MM`.
+    async fn period(&self) -> &str {
+        &self.0.period
+    }
+
+    async fn indicator(&self) -> Indicator {
+        self.0.indicator.into()
+    }
+
+    async fn value(&self) -> i64 {
+        self.0.target_value
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
