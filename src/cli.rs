@@ -41,6 +41,8 @@ pub enum Command {
         #[arg(long, default_value = "2020-01-01")]
         valid_from: NaiveDate,
     },
+    /// Import team members from a CSV or XLSX file into the teams under a unit (all or nothing).
+    ImportMembers { unit_code: String, file: PathBuf },
     /// Print the GraphQL schema (SDL).
     ExportSchema,
     /// Manage accounts. Passwords are read from standard input, never from arguments.
@@ -105,6 +107,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::ImportMembers { unit_code, file } => {
+            init_logging(&settings);
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let db = open(&settings).await?;
+            db.migrate().await?;
+            import_members(&db, &unit_code, &file, &bytes).await
+        }
         Command::User { command } => {
             init_logging(&settings);
             let db = open(&settings).await?;
@@ -123,6 +133,49 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+    }
+}
+
+async fn import_members(
+    db: &Db,
+    unit_code: &str,
+    file: &std::path::Path,
+    bytes: &[u8],
+) -> anyhow::Result<()> {
+    use crate::domain::member_import::{self, SheetFormat};
+    use crate::domain::write::Tx;
+    let name = file.file_name().and_then(|n| n.to_str());
+    let format = SheetFormat::detect(name, bytes).map_err(cli_error)?;
+    let grant = crate::authz::WriteGrant::operator();
+    let mut tx = Tx::begin(db, grant.actor()).await.map_err(cli_error)?;
+    match member_import::import(&mut tx, &grant, unit_code, format, bytes).await {
+        Ok(report) => {
+            tx.commit().await.map_err(cli_error)?;
+            for team in &report.teams {
+                println!("{}\t+{}", team.village_code, team.added);
+            }
+            println!(
+                "{} members added to {} teams",
+                report.added,
+                report.teams.len()
+            );
+            Ok(())
+        }
+        Err(crate::error::AppError::InvalidRows(rows)) => {
+            for row in &rows {
+                eprintln!(
+                    "line {}{}: {}",
+                    row.line,
+                    row.column
+                        .as_deref()
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default(),
+                    row.message
+                );
+            }
+            anyhow::bail!("{} bad rows: nothing was imported", rows.len())
+        }
+        Err(other) => Err(cli_error(other)),
     }
 }
 

@@ -29,7 +29,19 @@ pub enum AppError {
         field: String,
         message: String,
     },
+    /// A file refused as a whole: every bad row, by line number.
+    InvalidRows(Vec<RowProblem>),
     Internal(anyhow::Error),
+}
+
+/// One bad row of an uploaded file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RowProblem {
+    /// The line (CSV) or row (spreadsheet) number, counting the header as 1.
+    pub line: u64,
+    /// The column at fault, by its header, when there is one.
+    pub column: Option<String>,
+    pub message: String,
 }
 
 impl AppError {
@@ -57,6 +69,13 @@ impl AppError {
             AppError::BadUserInput { field, message } | AppError::Conflict { field, message } => {
                 format!("{field}: {message}")
             }
+            AppError::InvalidRows(rows) => format!(
+                "file: {} bad row{}, nothing was imported; first: line {}: {}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                rows.first().map_or(0, |r| r.line),
+                rows.first().map_or("", |r| r.message.as_str())
+            ),
             AppError::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -75,7 +94,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::WrongCredentials => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
-            AppError::BadUserInput { .. } => "BAD_USER_INPUT",
+            AppError::BadUserInput { .. } | AppError::InvalidRows(_) => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
             AppError::Internal(_) => "INTERNAL",
         }
@@ -109,6 +128,12 @@ impl ErrorExtensions for AppError {
             ext.set("code", self.code());
             if let AppError::BadUserInput { field, .. } | AppError::Conflict { field, .. } = self {
                 ext.set("field", field.as_str());
+            }
+            if let AppError::InvalidRows(rows) = self {
+                ext.set("field", "file");
+                if let Ok(value) = async_graphql::Value::from_json(serde_json::json!(rows)) {
+                    ext.set("rows", value);
+                }
             }
         })
     }

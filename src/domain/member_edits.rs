@@ -113,13 +113,9 @@ async fn fetch(conn: &impl ConnectionTrait, id: MemberId) -> Result<Member> {
         .ok_or(AppError::NotFound("team member"))
 }
 
-/// Inserts a member whose fields are already clean and whose team was checked.
-pub async fn insert(
-    tx: &mut Tx,
-    team: &Team,
-    input: &NewMember,
-    clean: CleanMember,
-) -> Result<Member> {
+/// Inserts a member whose fields are already clean and whose team was checked; the caller
+/// records the change in the audit log.
+pub async fn insert(tx: &Tx, team: &Team, input: &NewMember, clean: CleanMember) -> Result<Member> {
     let mut args = Args::new();
     let sql = format!(
         "INSERT INTO team_member (team_id, full_name, role, affiliation, phone, gender, \
@@ -141,17 +137,7 @@ pub async fn insert(
             .ok_or_else(|| anyhow::anyhow!("insert returned no id"))?
             .try_get("", "id")?,
     );
-    let member = fetch(&tx.txn, id).await?;
-    tx.audit(
-        "addTeamMember",
-        "member",
-        id.0,
-        team.unit_id,
-        None::<&Member>,
-        Some(&member),
-    )
-    .await?;
-    Ok(member)
+    fetch(&tx.txn, id).await
 }
 
 pub async fn add(tx: &mut Tx, grant: &WriteGrant, input: NewMember) -> Result<(Member, Team)> {
@@ -161,6 +147,15 @@ pub async fn add(tx: &mut Tx, grant: &WriteGrant, input: NewMember) -> Result<(M
         return Err(AppError::conflict("role", ONE_LEADER));
     }
     let member = insert(tx, &team, &input, clean).await?;
+    tx.audit(
+        "addTeamMember",
+        "member",
+        member.id.0,
+        team.unit_id,
+        None::<&Member>,
+        Some(&member),
+    )
+    .await?;
     Ok((member, team))
 }
 

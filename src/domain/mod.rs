@@ -6,6 +6,7 @@ pub mod committee_edits;
 pub mod committees;
 pub mod import_units;
 pub mod member_edits;
+pub mod member_import;
 pub mod page;
 pub mod report_edits;
 pub mod reports;

@@ -12,6 +12,7 @@ mod editing;
 mod errors;
 mod http;
 mod import;
+mod import_members;
 mod mutations;
 mod pagination;
 mod schema;
@@ -34,6 +35,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(errors::tests());
     tests.extend(http::tests());
     tests.extend(import::tests());
+    tests.extend(import_members::tests());
     tests.extend(mutations::tests());
     tests.extend(pagination::tests());
     tests.extend(schema::tests());

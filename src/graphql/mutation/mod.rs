@@ -4,6 +4,7 @@
 
 mod auth;
 mod committees;
+mod import;
 mod reports;
 mod teams;
 mod training;
@@ -25,6 +26,7 @@ pub struct MutationRoot(
     committees::CommitteeMutations,
     training::TrainingMutations,
     reports::ReportMutations,
+    import::ImportMutations,
 );
 
 /// The caller's right to change `resource` and an open transaction attributed to them.

@@ -1,0 +1,531 @@
+//! Importing the member list a commune sends as a spreadsheet (CSV or XLSX) with Vietnamese
+//! headers: `Họ và tên`, `Thôn`, `Vai trò`, `Lực lượng`, and optionally `Số điện thoại`,
+//! `Năm sinh`, `Giới tính`. All or nothing: a file with any bad row is refused with every bad
+//! row listed, and nothing is written.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use sea_orm::ConnectionTrait;
+
+use super::member_edits::{self, NewMember};
+use super::teams::{self, Affiliation, Gender, Team, TeamRole, TeamStatus};
+use super::write::Tx;
+use super::{TeamId, units};
+use crate::authz::{Scope, WriteGrant};
+use crate::db::sql::{Args, fetch_rows};
+use crate::error::{AppError, Result, RowProblem};
+use crate::text::fold;
+
+/// Rows accepted in one file.
+pub const MAX_ROWS: usize = 5_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SheetFormat {
+    Csv,
+    Xlsx,
+}
+
+impl SheetFormat {
+    /// From the file name, or failing that from the first bytes (an XLSX file is a zip).
+    pub fn detect(file_name: Option<&str>, bytes: &[u8]) -> Result<SheetFormat> {
+        let name = file_name.unwrap_or("").to_lowercase();
+        if name.ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
+            Ok(SheetFormat::Xlsx)
+        } else if name.ends_with(".csv") || name.ends_with(".txt") || name.is_empty() {
+            Ok(SheetFormat::Csv)
+        } else {
+            Err(AppError::bad_input("file", "send a CSV or an XLSX file"))
+        }
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamImport {
+    pub team_id: TeamId,
+    pub village_code: String,
+    pub added: usize,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    pub added: usize,
+    pub teams: Vec<TeamImport>,
+}
+
+/// The columns, by the folded form of their Vietnamese headers.
+const NAME: &str = "ho va ten";
+const VILLAGE: &str = "thon";
+const ROLE: &str = "vai tro";
+const AFFILIATION: &str = "luc luong";
+const PHONE: &str = "so dien thoai";
+const BIRTH_YEAR: &str = "nam sinh";
+const GENDER: &str = "gioi tinh";
+const REQUIRED: [(&str, &str); 4] = [
+    (NAME, "Họ và tên"),
+    (VILLAGE, "Thôn"),
+    (ROLE, "Vai trò"),
+    (AFFILIATION, "Lực lượng"),
+];
+
+fn header_of(key: &str) -> &'static str {
+    match key {
+        NAME => "Họ và tên",
+        VILLAGE => "Thôn",
+        ROLE => "Vai trò",
+        AFFILIATION => "Lực lượng",
+        PHONE => "Số điện thoại",
+        BIRTH_YEAR => "Năm sinh",
+        _ => "Giới tính",
+    }
+}
+
+/// A data row: its line number and its cells by column key.
+type Row = (u64, HashMap<&'static str, String>);
+
+fn refuse(line: u64, column: Option<&str>, message: impl Into<String>) -> RowProblem {
+    RowProblem {
+        line,
+        column: column.map(str::to_owned),
+        message: message.into(),
+    }
+}
+
+/// Turns a table (header first) into keyed rows, skipping blank ones.
+fn keyed(table: Vec<(u64, Vec<String>)>) -> Result<Vec<Row>> {
+    let mut rows = table.into_iter();
+    let Some((header_line, header)) = rows.next() else {
+        return Err(AppError::bad_input("file", "the file is empty"));
+    };
+    let known = [NAME, VILLAGE, ROLE, AFFILIATION, PHONE, BIRTH_YEAR, GENDER];
+    let columns: Vec<Option<&'static str>> = header
+        .iter()
+        .map(|h| {
+            let folded = fold(h);
+            known.iter().copied().find(|k| *k == folded)
+        })
+        .collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .filter(|(key, _)| !columns.contains(&Some(*key)))
+        .map(|(_, header)| *header)
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::InvalidRows(vec![refuse(
+            header_line,
+            None,
+            format!(
+                "missing column{}: {}",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", ")
+            ),
+        )]));
+    }
+    let mut out = Vec::new();
+    for (line, cells) in rows {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut row = HashMap::new();
+        for (column, cell) in columns.iter().zip(cells) {
+            if let Some(key) = column {
+                row.insert(*key, cell.trim().to_owned());
+            }
+        }
+        out.push((line, row));
+    }
+    if out.len() > MAX_ROWS {
+        return Err(AppError::bad_input(
+            "file",
+            format!("at most {MAX_ROWS} rows at a time"),
+        ));
+    }
+    Ok(out)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| AppError::bad_input("file", "a CSV file must be UTF-8"))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut table = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            AppError::InvalidRows(vec![refuse(line, None, format!("not valid CSV: {e}"))])
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        table.push((line, record.iter().map(str::to_owned).collect()));
+    }
+    Ok(table)
+}
+
+/// A spreadsheet cell as text. Numbers typed into cells come back as floats: whole ones are
+/// written without a decimal point, so that a birth year reads `1985`.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.to_string(),
+        Data::Error(_) | Data::Empty => String::new(),
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|_| AppError::bad_input("file", "not a readable XLSX file"))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| AppError::bad_input("file", "the workbook has no sheet"))?
+        .map_err(|_| AppError::bad_input("file", "the first sheet cannot be read"))?;
+    let first_row = range.start().map_or(0, |(row, _)| row as u64);
+    Ok(range
+        .rows()
+        .enumerate()
+        .map(|(i, row)| {
+            (
+                first_row + i as u64 + 1,
+                row.iter().map(cell_text).collect(),
+            )
+        })
+        .collect())
+}
+
+fn role(text: &str) -> Option<TeamRole> {
+    match fold(text).as_str() {
+        "to truong" | "leader" => Some(TeamRole::Leader),
+        "to pho" | "deputy" => Some(TeamRole::Deputy),
+        "thanh vien" | "member" => Some(TeamRole::Member),
+        _ => None,
+    }
+}
+
+fn affiliation(text: &str) -> Option<Affiliation> {
+    let folded = fold(text);
+    let plain = folded
+        .trim_start_matches("hoi lien hiep ")
+        .trim_start_matches("hoi ");
+    Some(match plain {
+        "truong thon" | "truong buon" | "to truong to dan pho" | "village_head" => {
+            Affiliation::VillageHead
+        }
+        "cong an" | "police" => Affiliation::Police,
+        "doan thanh nien" | "youth_union" => Affiliation::YouthUnion,
+        "phu nu" | "women_union" => Affiliation::WomenUnion,
+        "nong dan" | "farmers_union" => Affiliation::FarmersUnion,
+        "cuu chien binh" | "veterans" => Affiliation::Veterans,
+        "vien thong" | "telecom" => Affiliation::Telecom,
+        "giao vien" | "teacher" => Affiliation::Teacher,
+        "khac" | "other" => Affiliation::Other,
+        _ => return None,
+    })
+}
+
+fn gender(text: &str) -> Option<Option<Gender>> {
+    match fold(text).as_str() {
+        "" => Some(None),
+        "nam" | "male" => Some(Some(Gender::Male)),
+        "nu" | "female" => Some(Some(Gender::Female)),
+        "khac" | "other" => Some(Some(Gender::Other)),
+        _ => None,
+    }
+}
+
+/// A phone number as typed, or as a spreadsheet stored it: a number column loses the leading
+/// zero, which is put back for nine-digit mobile numbers.
+fn phone_text(raw: &str) -> String {
+    let raw = raw.trim();
+    if raw.len() == 9
+        && raw.bytes().all(|b| b.is_ascii_digit())
+        && b"35789".contains(&raw.as_bytes()[0])
+    {
+        format!("0{raw}")
+    } else {
+        raw.to_owned()
+    }
+}
+
+/// The villages under the import's unit, by code and by folded name, with their active team.
+struct Villages {
+    by_code: HashMap<String, (String, Option<Team>)>,
+    by_name: HashMap<String, Vec<String>>,
+}
+
+async fn villages_under(conn: &impl ConnectionTrait, path: &str) -> Result<Villages> {
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT u.code AS code, u.name AS name, t.id AS team_id FROM admin_unit u \
+         LEFT JOIN team t ON t.unit_id = u.id AND t.status = 'ACTIVE' \
+         WHERE u.level = 'VILLAGE' AND u.valid_to IS NULL AND {}",
+        Scope::subtree(path).sql("u.path", &mut args)
+    );
+    let rows = fetch_rows(conn, sql, args).await?;
+    let mut team_ids = Vec::new();
+    let mut raw = Vec::new();
+    for row in rows {
+        let code: String = row.try_get("", "code")?;
+        let name: String = row.try_get("", "name")?;
+        let team: Option<i64> = row.try_get("", "team_id")?;
+        if let Some(t) = team {
+            team_ids.push(TeamId(t));
+        }
+        raw.push((code, name, team));
+    }
+    let mut teams = teams::by_ids(conn, &team_ids).await?;
+    let mut villages = Villages {
+        by_code: HashMap::new(),
+        by_name: HashMap::new(),
+    };
+    for (code, name, team) in raw {
+        villages
+            .by_name
+            .entry(fold(&name))
+            .or_default()
+            .push(code.clone());
+        let team = team.and_then(|t| teams.remove(&TeamId(t)));
+        villages.by_code.insert(code, (name, team));
+    }
+    Ok(villages)
+}
+
+pub async fn import(
+    tx: &mut Tx,
+    grant: &WriteGrant,
+    unit_code: &str,
+    format: SheetFormat,
+    bytes: &[u8],
+) -> Result<ImportReport> {
+    let unit = units::by_code(&tx.txn, unit_code)
+        .await?
+        .ok_or_else(|| AppError::bad_input("unitCode", "no current unit has this code"))?;
+    grant.check_unit(&unit.path)?;
+    let table = match format {
+        SheetFormat::Csv => read_csv(bytes)?,
+        SheetFormat::Xlsx => read_xlsx(bytes)?,
+    };
+    let rows = keyed(table)?;
+    if rows.is_empty() {
+        return Err(AppError::bad_input("file", "the file has no members"));
+    }
+    let villages = villages_under(&tx.txn, &unit.path).await?;
+
+    let mut problems = Vec::new();
+    let mut accepted: Vec<(Team, NewMember, member_edits::CleanMember)> = Vec::new();
+    let mut leaders: HashMap<TeamId, u64> = HashMap::new();
+    for (line, row) in &rows {
+        let line = *line;
+        let cell = |key: &'static str| row.get(key).map(String::as_str).unwrap_or("");
+        let mut bad = |key: Option<&'static str>, message: String| {
+            problems.push(refuse(line, key.map(header_of), message));
+        };
+        let village = cell(VILLAGE);
+        let code = match villages.by_code.get(village) {
+            Some(_) => Some(village.to_owned()),
+            None => match villages.by_name.get(&fold(village)).map(Vec::as_slice) {
+                Some([only]) => Some(only.clone()),
+                Some(several) => {
+                    bad(
+                        Some(VILLAGE),
+                        format!(
+                            "{} villages here are called {village:?}; write the village code (e.g. {})",
+                            several.len(),
+                            several[0]
+                        ),
+                    );
+                    None
+                }
+                None => {
+                    bad(
+                        Some(VILLAGE),
+                        format!("no village {village:?} in {}", unit.name),
+                    );
+                    None
+                }
+            },
+        };
+        let team = code.as_ref().and_then(|c| match &villages.by_code[c] {
+            (_, Some(team)) if team.status == TeamStatus::Active => Some(team.clone()),
+            (name, _) => {
+                bad(Some(VILLAGE), format!("{name} ({c}) has no active team"));
+                None
+            }
+        });
+        let role = role(cell(ROLE));
+        if role.is_none() {
+            bad(
+                Some(ROLE),
+                format!("{:?} is not Tổ trưởng, Tổ phó or Thành viên", cell(ROLE)),
+            );
+        }
+        let affiliation = affiliation(cell(AFFILIATION));
+        if affiliation.is_none() {
+            bad(
+                Some(AFFILIATION),
+                format!(
+                    "{:?} is not one of Trưởng thôn, Công an, Đoàn thanh niên, Hội phụ nữ, \
+                     Hội nông dân, Cựu chiến binh, Viễn thông, Giáo viên, Khác",
+                    cell(AFFILIATION)
+                ),
+            );
+        }
+        let gender = gender(cell(GENDER));
+        if gender.is_none() {
+            bad(
+                Some(GENDER),
+                format!("{:?} is not Nam, Nữ or Khác", cell(GENDER)),
+            );
+        }
+        let birth_year = match cell(BIRTH_YEAR) {
+            "" => Some(None),
+            text => match text.parse::<i32>() {
+                Ok(year) => Some(Some(year)),
+                Err(_) => {
+                    bad(Some(BIRTH_YEAR), format!("{text:?} is not a year"));
+                    None
+                }
+            },
+        };
+        let phone = Some(phone_text(cell(PHONE))).filter(|p| !p.is_empty());
+        let (Some(team), Some(role), Some(affiliation), Some(gender), Some(birth_year)) =
+            (team, role, affiliation, gender, birth_year)
+        else {
+            continue;
+        };
+        if let Err(AppError::Forbidden) = grant.check_team(team.id, &team.unit_path) {
+            bad(Some(VILLAGE), "outside your area".to_owned());
+            continue;
+        }
+        let input = NewMember {
+            team_id: team.id,
+            full_name: cell(NAME).to_owned(),
+            role,
+            affiliation,
+            phone,
+            gender,
+            birth_year,
+            joined_on: None,
+        };
+        match member_edits::clean(&input) {
+            Ok(clean) => {
+                if role == TeamRole::Leader {
+                    if let Some(first) = leaders.insert(team.id, line) {
+                        bad(
+                            Some(ROLE),
+                            format!("the team already has a leader on line {first}"),
+                        );
+                        continue;
+                    }
+                    if member_edits::has_leader(&tx.txn, team.id, None).await? {
+                        bad(Some(ROLE), "the team already has a leader".to_owned());
+                        continue;
+                    }
+                }
+                accepted.push((team, input, clean));
+            }
+            Err(AppError::BadUserInput { field, message }) => {
+                let column = match field.as_str() {
+                    "fullName" => NAME,
+                    "phone" => PHONE,
+                    "birthYear" => BIRTH_YEAR,
+                    _ => ROLE,
+                };
+                bad(Some(column), message);
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::InvalidRows(problems));
+    }
+
+    let mut per_team: BTreeMap<TeamId, TeamImport> = BTreeMap::new();
+    let mut added = Vec::with_capacity(accepted.len());
+    for (team, input, clean) in accepted {
+        let member = member_edits::insert(tx, &team, &input, clean).await?;
+        per_team
+            .entry(team.id)
+            .or_insert_with(|| TeamImport {
+                team_id: team.id,
+                village_code: String::new(),
+                added: 0,
+            })
+            .added += 1;
+        tx.touch(team.unit_id);
+        added.push(member);
+    }
+    let codes: HashMap<TeamId, String> = villages
+        .by_code
+        .iter()
+        .filter_map(|(code, (_, team))| team.as_ref().map(|t| (t.id, code.clone())))
+        .collect();
+    let report = ImportReport {
+        added: added.len(),
+        teams: per_team
+            .into_values()
+            .map(|mut t| {
+                t.village_code = codes.get(&t.team_id).cloned().unwrap_or_default();
+                t
+            })
+            .collect(),
+    };
+    let detail = serde_json::json!({ "report": &report, "members": &added });
+    tx.audit(
+        "importTeamMembers",
+        "import",
+        unit.id.0,
+        unit.id,
+        None::<&()>,
+        Some(&detail),
+    )
+    .await?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnamese_labels_are_understood_with_or_without_accents() {
+        assert_eq!(role("Tổ trưởng"), Some(TeamRole::Leader));
+        assert_eq!(role("to pho"), Some(TeamRole::Deputy));
+        assert_eq!(role("Thành viên"), Some(TeamRole::Member));
+        assert_eq!(
+            affiliation("Hội Liên hiệp Phụ nữ"),
+            Some(Affiliation::WomenUnion)
+        );
+        assert_eq!(
+            affiliation("Đoàn Thanh niên"),
+            Some(Affiliation::YouthUnion)
+        );
+        assert_eq!(affiliation("Cựu chiến binh"), Some(Affiliation::Veterans));
+        assert_eq!(affiliation("bí thư"), None);
+        assert_eq!(gender("Nữ"), Some(Some(Gender::Female)));
+        assert_eq!(gender(""), Some(None));
+    }
+
+    #[test]
+    fn numeric_phone_cells_get_their_zero_back() {
+        assert_eq!(phone_text("912345678"), "0912345678");
+        assert_eq!(phone_text("0912345678"), "0912345678");
+        assert_eq!(cell_text(&Data::Float(912345678.0)), "912345678");
+        assert_eq!(cell_text(&Data::Float(1985.0)), "1985");
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let table = vec![(1, vec!["Họ và tên".to_owned(), "Thôn".to_owned()])];
+        let Err(AppError::InvalidRows(rows)) = keyed(table) else {
+            panic!("expected a refusal")
+        };
+        assert!(rows[0].message.contains("Vai trò, Lực lượng"), "{rows:?}");
+    }
+}

@@ -1,0 +1,84 @@
+//! Importing a commune's member list.
+
+use std::io::Read;
+
+use async_graphql::{Context, Object, Result, SimpleObject, Upload};
+
+use super::{begin, commit};
+use crate::authz::Resource;
+use crate::domain::member_import::{self, SheetFormat};
+use crate::error::AppError;
+use crate::graphql::loaders::{Loaders, load_error};
+use crate::graphql::types::Team;
+
+/// What an import added.
+#[derive(SimpleObject)]
+pub struct MemberImport {
+    pub added: i64,
+    pub teams: Vec<ImportedTeam>,
+}
+
+/// Members added to one team.
+#[derive(SimpleObject)]
+pub struct ImportedTeam {
+    pub team: Team,
+    pub village_code: String,
+    pub added: i64,
+}
+
+#[derive(Default)]
+pub struct ImportMutations;
+
+/// Uploads larger than this are refused before reading further.
+const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+#[Object]
+impl ImportMutations {
+    /// Adds the members listed in a CSV or XLSX file (a GraphQL multipart upload) to the
+    /// active teams of their villages under `unitCode`. Columns: Họ và tên, Thôn (the
+    /// village's name or code), Vai trò, Lực lượng, and optionally Số điện thoại, Năm sinh,
+    /// Giới tính. A file with any bad row is refused whole, every bad row listed in
+    /// `extensions.rows`.
+    async fn import_team_members(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: String,
+        file: Upload,
+    ) -> Result<MemberImport> {
+        let upload = file
+            .value(ctx)
+            .map_err(|_| AppError::bad_input("file", "no file was sent"))?;
+        let mut bytes = Vec::new();
+        upload
+            .content
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| AppError::Internal(e.into()))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(AppError::bad_input("file", "the file is larger than 2 MiB").into());
+        }
+        let format = SheetFormat::detect(Some(&upload.filename), &bytes)?;
+        let (_, grant, mut tx) = begin(ctx, Resource::Member).await?;
+        let report = member_import::import(&mut tx, &grant, &unit_code, format, &bytes).await?;
+        commit(ctx, tx).await?;
+        let loaders = Loaders::of(ctx);
+        let mut teams = Vec::new();
+        for t in report.teams {
+            let team = loaders
+                .teams
+                .load_one(t.team_id)
+                .await
+                .map_err(load_error)?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("imported team vanished")))?;
+            teams.push(ImportedTeam {
+                team: Team(team),
+                village_code: t.village_code,
+                added: t.added as i64,
+            });
+        }
+        Ok(MemberImport {
+            added: report.added as i64,
+            teams,
+        })
+    }
+}
