@@ -6,6 +6,7 @@ use axum::Router;
 
 use crate::auth::{Auth, PasswordHasher, TokenIssuer};
 use crate::authz::PolicyStore;
+use crate::cache::{Cache, Invalidator};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::graphql::{AppSchema, build_schema};
@@ -19,6 +20,7 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub policy: Arc<PolicyStore>,
     pub hooks: Arc<Hooks>,
+    pub cache: Arc<Cache>,
 }
 
 impl AppState {
@@ -33,9 +35,16 @@ impl AppState {
             )?,
         });
         let hooks = Arc::new(Hooks::default());
+        let cache = Arc::new(Cache::new(&settings.cache())?);
+        hooks.register(Arc::new(Invalidator {
+            db: db.clone(),
+            cache: cache.clone(),
+        }));
+        tracing::info!(backend = cache.backend(), "aggregate cache ready");
         Ok(AppState {
-            schema: build_schema(db.clone(), auth.clone(), hooks.clone()),
+            schema: build_schema(db.clone(), auth.clone(), hooks.clone(), cache.clone()),
             hooks,
+            cache,
             db,
             settings,
             auth,

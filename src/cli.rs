@@ -104,6 +104,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             db.migrate().await?;
             let report = crate::seed::seed_demo(&db, &settings.demo_password).await?;
+            forget_cached(&settings).await?;
             println!("{report}");
             Ok(())
         }
@@ -113,7 +114,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let db = open(&settings).await?;
             db.migrate().await?;
-            import_members(&db, &unit_code, &file, &bytes).await
+            import_members(&db, &unit_code, &file, &bytes).await?;
+            forget_cached(&settings).await
         }
         Command::User { command } => {
             init_logging(&settings);
@@ -130,6 +132,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = crate::domain::import_units::import_csv(&db.conn, &text, valid_from)
                 .await
                 .with_context(|| format!("importing {}", file.display()))?;
+            forget_cached(&settings).await?;
             println!("{report}");
             Ok(())
         }
@@ -293,6 +296,24 @@ fn read_password() -> anyhow::Result<String> {
 
 fn cli_error(err: crate::error::AppError) -> anyhow::Error {
     err.into_anyhow()
+}
+
+/// After a change made outside the server, drops every cached aggregate in the shared cache.
+/// (An in-process cache belongs to the server process; its entries expire with their TTL.)
+async fn forget_cached(settings: &Settings) -> anyhow::Result<()> {
+    let cache_settings = settings.cache();
+    if cache_settings.redis_url.is_some()
+        && !crate::cache::Cache::new(&cache_settings)?
+            .invalidate_all()
+            .await
+    {
+        eprintln!(
+            "warning: Redis did not answer: cached totals may not show this change for up to \
+             {} seconds (CACHE_TTL_SECONDS)",
+            settings.cache_ttl_seconds
+        );
+    }
+    Ok(())
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Db> {

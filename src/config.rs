@@ -30,6 +30,23 @@ pub struct Settings {
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
 
+    /// The shared cache, `redis://host:6379`. Unset: an in-process cache, right for a single
+    /// gateway process only.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key, to share one Redis between deployments.
+    #[arg(long, env = "CACHE_PREFIX", default_value = "sg", global = true)]
+    pub cache_prefix: String,
+
+    /// How long a cached aggregate may live, in seconds (changes invalidate it sooner).
+    #[arg(long, env = "CACHE_TTL_SECONDS", default_value_t = 600, global = true)]
+    pub cache_ttl_seconds: u64,
+
+    /// The longest a Redis call may take, in milliseconds, before the database answers.
+    #[arg(long, env = "REDIS_TIMEOUT_MS", default_value_t = 50, global = true)]
+    pub redis_timeout_ms: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
@@ -70,6 +87,10 @@ impl Settings {
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 8000)),
             cors_origins: Vec::new(),
             max_body_bytes: 2 * 1024 * 1024,
+            redis_url: None,
+            cache_prefix: "sg".to_owned(),
+            cache_ttl_seconds: 600,
+            redis_timeout_ms: 50,
             jwt_secret: None,
             jwt_ttl_minutes: 480,
             policy_dir: PathBuf::from("policies"),
@@ -110,9 +131,25 @@ impl Settings {
         Ok(secret.into_bytes())
     }
 
+    pub fn cache(&self) -> crate::cache::CacheSettings {
+        crate::cache::CacheSettings {
+            redis_url: self.redis_url.clone().filter(|u| !u.is_empty()),
+            prefix: self.cache_prefix.clone(),
+            ttl: std::time::Duration::from_secs(self.cache_ttl_seconds),
+            timeout: std::time::Duration::from_millis(self.redis_timeout_ms),
+            retry_after: std::time::Duration::from_secs(2),
+        }
+    }
+
     /// Checks what can be checked before connecting anywhere.
     pub fn validate(&self) -> anyhow::Result<()> {
         crate::db::backend_of(self.database_url())?;
+        if !(1..=86_400).contains(&self.cache_ttl_seconds) {
+            anyhow::bail!("CACHE_TTL_SECONDS must be between 1 and 86400");
+        }
+        if !(1..=10_000).contains(&self.redis_timeout_ms) {
+            anyhow::bail!("REDIS_TIMEOUT_MS must be between 1 and 10000");
+        }
         if self.jwt_ttl_minutes < 1 || self.jwt_ttl_minutes > 60 * 24 * 30 {
             anyhow::bail!("JWT_TTL_MINUTES must be between 1 and 43200 (30 days)");
         }

@@ -12,7 +12,7 @@ use crate::authz::Scope;
 use crate::db::sql::{Args, fetch_all, fetch_rows};
 use crate::error::{AppError, Result};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
     pub unit: Unit,
     /// Active teams.
@@ -35,7 +35,7 @@ pub struct Totals {
     pub children: Vec<ChildTotals>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ChildTotals {
     pub unit: Unit,
     pub teams: i64,
@@ -203,4 +203,71 @@ async fn children_of(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<
             }
         })
         .collect())
+}
+
+/// Sums of the approved result reports of a subtree for a period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ResultTotals {
+    /// `YYYY-MM`, or `YYYY` for the whole year.
+    pub period: String,
+    /// Approved reports counted.
+    pub reports: i64,
+    pub households_reached: i64,
+    pub vneid_activations: i64,
+    pub online_applications: i64,
+    pub cashless_accounts: i64,
+    pub ecommerce_accounts: i64,
+}
+
+/// A period as reports are filed: a month, or a whole year.
+pub fn parse_period(raw: &str) -> Result<String> {
+    let raw = raw.trim();
+    if raw.len() == 4 && raw.parse::<u16>().is_ok() {
+        return Ok(raw.to_owned());
+    }
+    super::validate::period("period", raw)
+        .map_err(|_| AppError::bad_input("period", "must be a month (YYYY-MM) or a year (YYYY)"))
+}
+
+/// Sums approved reports of `unit`'s subtree for `period`, which [`parse_period`] accepted.
+pub async fn results(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    unit: &Unit,
+    period: &str,
+) -> Result<ResultTotals> {
+    if !scope.contains(&unit.path) {
+        return Err(AppError::Forbidden);
+    }
+    let mut args = Args::new();
+    let range = Scope::subtree(&unit.path).sql("u.path", &mut args);
+    let (month, year) = (
+        args.bind(period.to_owned()),
+        args.bind(format!("{period}-%")),
+    );
+    let sql = format!(
+        "SELECT COUNT(*) AS reports, COALESCE(SUM(r.households_reached), 0) AS h, \
+         COALESCE(SUM(r.vneid_activations), 0) AS v, COALESCE(SUM(r.online_applications), 0) AS o, \
+         COALESCE(SUM(r.cashless_accounts), 0) AS c, COALESCE(SUM(r.ecommerce_accounts), 0) AS e \
+         FROM result_report r JOIN team t ON t.id = r.team_id JOIN admin_unit u ON u.id = t.unit_id \
+         WHERE {range} AND r.state = 'APPROVED' AND (r.period = {month} OR r.period LIKE {year})"
+    );
+    let rows = fetch_rows(conn, sql, args).await?;
+    let Some(row) = rows.first() else {
+        return Ok(ResultTotals {
+            period: period.to_owned(),
+            ..ResultTotals::default()
+        });
+    };
+    // The columns are 32-bit, so both databases sum them as 64-bit integers.
+    let number = |name: &str| -> Result<i64> { Ok(row.try_get::<i64>("", name)?) };
+    Ok(ResultTotals {
+        period: period.to_owned(),
+        reports: number("reports")?,
+        households_reached: number("h")?,
+        vneid_activations: number("v")?,
+        online_applications: number("o")?,
+        cashless_accounts: number("c")?,
+        ecommerce_accounts: number("e")?,
+    })
 }

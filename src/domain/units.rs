@@ -20,7 +20,7 @@ text_enum!(
     }
 );
 
-#[derive(Clone, Debug, FromQueryResult)]
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub id: UnitId,
     pub code: String,
@@ -100,4 +100,19 @@ pub(crate) async fn count(conn: &impl ConnectionTrait, sql: String, args: Args) 
         Some(row) => Ok(row.try_get::<i64>("", "n")?),
         None => Ok(0),
     }
+}
+
+/// The materialised paths of these units (ancestors are the ids along each path).
+pub async fn paths_of(conn: &impl ConnectionTrait, ids: &[UnitId]) -> Result<Vec<String>> {
+    let mut args = Args::new();
+    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let sql = format!(
+        "SELECT path FROM admin_unit WHERE id IN {}",
+        in_list(&mut args, &raw)
+    );
+    let rows = fetch_rows(conn, sql, args).await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "path"))
+        .collect::<Result<_, _>>()?)
 }

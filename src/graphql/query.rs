@@ -8,7 +8,10 @@ use super::types::{
     ResultReportConnection, SteeringCommittee, Target, Team, TeamConnection, Totals,
     TrainingSession, TrainingSessionConnection, User, parse_id,
 };
+use std::sync::Arc;
+
 use crate::authz::{Access, Action, Resource};
+use crate::cache::{Cache, TotalsKey};
 use crate::db::Db;
 use crate::domain::teams::TeamFilter;
 use crate::domain::{
@@ -250,6 +253,14 @@ impl QueryRoot {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Totals, Action::Read)?;
         let unit = units::require_by_code(&db.conn, &unit_code).await?;
-        Ok(Totals(totals::compute(&db.conn, &scope, unit).await?))
+        // Authorization before the cache: a cached value never crosses scope.
+        if !scope.contains(&unit.path) {
+            return Err(AppError::Forbidden.into());
+        }
+        let cache = ctx.data_unchecked::<Arc<Cache>>();
+        let value = cache
+            .get_or_compute(&TotalsKey(unit.id), totals::compute(&db.conn, &scope, unit))
+            .await?;
+        Ok(Totals(value))
     }
 }

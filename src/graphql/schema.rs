@@ -7,6 +7,7 @@ use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use super::mutation::MutationRoot;
 use super::query::QueryRoot;
 use crate::auth::Auth;
+use crate::cache::Cache;
 use crate::db::Db;
 use crate::hooks::Hooks;
 
@@ -23,8 +24,13 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
         .limit_complexity(MAX_COMPLEXITY)
 }
 
-pub fn build_schema(db: Db, auth: Arc<Auth>, hooks: Arc<Hooks>) -> AppSchema {
-    builder().data(db).data(auth).data(hooks).finish()
+pub fn build_schema(db: Db, auth: Arc<Auth>, hooks: Arc<Hooks>, cache: Arc<Cache>) -> AppSchema {
+    builder()
+        .data(db)
+        .data(auth)
+        .data(hooks)
+        .data(cache)
+        .finish()
 }
 
 /// The schema as SDL, as committed in `schema/schema.graphql`.

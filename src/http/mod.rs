@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(limit)
         .layer(cors)
         .layer(TraceLayer::new_for_http())
@@ -168,6 +169,52 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             Json(serde_json::json!({ "status": "database unreachable" })),
         )
     }
+}
+
+/// Counters in the Prometheus text format.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    use std::fmt::Write;
+    use std::sync::atomic::Ordering::Relaxed;
+    let stats = &state.cache.stats;
+    let mut out = String::new();
+    let mut counter = |name: &str, help: &str, value: u64| {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+        );
+    };
+    counter(
+        "steering_cache_hits_total",
+        "Aggregates answered from the cache.",
+        stats.hits.load(Relaxed),
+    );
+    counter(
+        "steering_cache_misses_total",
+        "Aggregates computed and stored.",
+        stats.misses.load(Relaxed),
+    );
+    counter(
+        "steering_cache_errors_total",
+        "Failed or unreadable cache calls.",
+        stats.errors.load(Relaxed),
+    );
+    counter(
+        "steering_cache_bypassed_total",
+        "Aggregates computed without the cache because it was unavailable.",
+        stats.bypassed.load(Relaxed),
+    );
+    counter(
+        "steering_sql_statements_total",
+        "SQL statements run.",
+        state.db.statement_count(),
+    );
+    let open = u64::from(state.cache.circuit() == "open");
+    let _ = writeln!(
+        out,
+        "# HELP steering_cache_circuit_open 1 while Redis is skipped after a failure.\n\
+         # TYPE steering_cache_circuit_open gauge\nsteering_cache_circuit_open {open}"
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {

@@ -44,9 +44,11 @@ pub enum Kind {
     Postgres,
 }
 
-/// One database server and the databases this run made on it.
+/// One database server and the databases this run made on it, with one kind of cache.
 pub struct Backend {
     pub kind: Kind,
+    /// The shared cache the applications use; none: each application's own.
+    pub redis_url: Option<String>,
     run_id: String,
     /// PostgreSQL: a URL to the server's maintenance database, used to create and drop ours.
     admin_url: Option<String>,
@@ -58,6 +60,8 @@ pub struct Backend {
 
 impl Backend {
     /// SQLite always; PostgreSQL when `TEST_POSTGRES_URL` is set, and then it must answer.
+    /// Each with the in-process cache, and again with Redis when `TEST_REDIS_URL` is set (and
+    /// then it must answer).
     pub async fn all() -> anyhow::Result<Vec<Arc<Backend>>> {
         let run_id = format!(
             "sgtest_{}_{}",
@@ -69,12 +73,29 @@ impl Backend {
         );
         let dir = std::env::temp_dir().join(&run_id);
         std::fs::create_dir_all(&dir).context("creating a temporary directory")?;
-        let mut out = vec![Arc::new(Backend::new(
-            Kind::Sqlite,
-            &run_id,
-            None,
-            dir.clone(),
-        ))];
+        let redis = match std::env::var("TEST_REDIS_URL") {
+            Ok(url) if !url.is_empty() => {
+                let client = redis::Client::open(url.as_str())
+                    .with_context(|| format!("TEST_REDIS_URL={url} is not a Redis URL"))?;
+                let mut conn = tokio::time::timeout(
+                    std::time::Duration::from_secs(5),
+                    client.get_multiplexed_async_connection(),
+                )
+                .await
+                .map_err(|_| anyhow::anyhow!("TEST_REDIS_URL={url} does not answer"))?
+                .with_context(|| format!("TEST_REDIS_URL={url} does not answer"))?;
+                let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+                Some(url)
+            }
+            _ => {
+                eprintln!(
+                    "\n*** Redis tests SKIPPED: TEST_REDIS_URL is not set. Set it (e.g. \
+                     redis://127.0.0.1:6379) or run .ci/run to test the shared cache too. ***\n"
+                );
+                None
+            }
+        };
+        let mut kinds = vec![(Kind::Sqlite, None)];
         match std::env::var("TEST_POSTGRES_URL") {
             Ok(url) if !url.is_empty() => {
                 let conn = Database::connect(&url)
@@ -82,12 +103,7 @@ impl Backend {
                     .with_context(|| format!("TEST_POSTGRES_URL={url} does not answer"))?;
                 conn.execute_unprepared("SELECT 1").await?;
                 conn.close().await?;
-                out.push(Arc::new(Backend::new(
-                    Kind::Postgres,
-                    &run_id,
-                    Some(url),
-                    dir,
-                )));
+                kinds.push((Kind::Postgres, Some(url)));
             }
             _ => {
                 eprintln!(
@@ -97,12 +113,27 @@ impl Backend {
                 );
             }
         }
+        let mut out = Vec::new();
+        for (kind, admin_url) in kinds {
+            for cache in [None, redis.clone()] {
+                if cache.is_none() || redis.is_some() {
+                    let with_redis = cache.is_some();
+                    let mut backend = Backend::new(kind, &run_id, admin_url.clone(), dir.clone());
+                    backend.redis_url = cache;
+                    if with_redis {
+                        backend.run_id = format!("{run_id}r");
+                    }
+                    out.push(Arc::new(backend));
+                }
+            }
+        }
         Ok(out)
     }
 
     fn new(kind: Kind, run_id: &str, admin_url: Option<String>, dir: PathBuf) -> Backend {
         Backend {
             kind,
+            redis_url: None,
             run_id: run_id.to_owned(),
             admin_url,
             dir,
@@ -113,17 +144,36 @@ impl Backend {
     }
 
     pub fn name(&self) -> &'static str {
-        match self.kind {
-            Kind::Sqlite => "sqlite",
-            Kind::Postgres => "postgres",
+        match (self.kind, self.redis_url.is_some()) {
+            (Kind::Sqlite, false) => "sqlite",
+            (Kind::Sqlite, true) => "sqlite+redis",
+            (Kind::Postgres, false) => "postgres",
+            (Kind::Postgres, true) => "postgres+redis",
         }
+    }
+
+    /// Settings for an application on `url`: the repository's policy, a known signing key,
+    /// and this backend's cache under a key prefix of the database's own, so that replicas of
+    /// one database share it and nothing else does.
+    pub fn settings(&self, url: &str) -> Settings {
+        let mut settings = test_settings(url);
+        settings.redis_url = self.redis_url.clone();
+        settings.cache_prefix = format!("{}:{}", self.run_id, database_name(url));
+        // The suite loads two cores fully; a production-tight timeout would open the circuit
+        // now and then, which is correct but makes "served from the cache" checks wait.
+        settings.redis_timeout_ms = 500;
+        settings
     }
 
     /// The URL of a new, empty database of this run.
     pub async fn new_database_url(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::SeqCst);
         match self.kind {
-            Kind::Sqlite => format!("sqlite://{}/db{n}.sqlite?mode=rwc", self.dir.display()),
+            Kind::Sqlite => format!(
+                "sqlite://{}/{}_{n}.sqlite?mode=rwc",
+                self.dir.display(),
+                self.run_id
+            ),
             Kind::Postgres => {
                 let admin = self.admin_url.as_deref().expect("a PostgreSQL URL");
                 let name = format!("{}_{n}", self.run_id);
@@ -145,7 +195,15 @@ impl Backend {
             .await
             .expect("connecting to the test database");
         db.migrate().await.expect("migrating");
-        TestApp::new(db, &url).await
+        TestApp::with_settings(db, self.settings(&url)).await
+    }
+
+    /// Another gateway process on the same database and cache, as a second replica.
+    pub async fn replica(&self, of: &TestApp) -> TestApp {
+        let db = Db::connect(&of.url)
+            .await
+            .expect("connecting to the test database");
+        TestApp::with_settings(db, of.state.settings.clone()).await
     }
 
     /// The demo data set, made once per run and shared by tests that only read.
@@ -176,7 +234,7 @@ impl Backend {
         let db = Db::connect(&url)
             .await
             .expect("connecting to the demo database");
-        TestApp::new(db, &url).await
+        TestApp::with_settings(db, self.settings(&url)).await
     }
 
     pub async fn clean_up(&self) -> anyhow::Result<()> {
@@ -193,11 +251,28 @@ impl Backend {
                 conn.close().await?;
             }
         }
+        if let Some(url) = &self.redis_url {
+            let client = redis::Client::open(url.as_str())?;
+            let mut conn = client.get_multiplexed_async_connection().await?;
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}:*", self.run_id))
+                .query_async(&mut conn)
+                .await?;
+            if !keys.is_empty() {
+                let _: i64 = redis::cmd("DEL").arg(keys).query_async(&mut conn).await?;
+            }
+        }
         if self.kind == Kind::Sqlite && self.dir.exists() {
             std::fs::remove_dir_all(&self.dir)?;
         }
         Ok(())
     }
+}
+
+/// The last segment of a database URL's path, without its query: distinct per test database.
+fn database_name(url: &str) -> String {
+    let base = url.split('?').next().unwrap_or(url);
+    base.rsplit('/').next().unwrap_or(base).replace('.', "_")
 }
 
 fn replace_database(url: &str, name: &str) -> String {
@@ -236,10 +311,6 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    pub async fn new(db: Db, url: &str) -> TestApp {
-        TestApp::with_settings(db, test_settings(url)).await
-    }
-
     pub async fn with_settings(db: Db, settings: Settings) -> TestApp {
         let state = AppState::build(db, settings)
             .await

@@ -6,6 +6,7 @@ mod common;
 
 mod auth;
 mod authz;
+mod cache;
 mod cli;
 mod contract;
 mod editing;
@@ -28,6 +29,7 @@ use common::{Backend, Test};
 fn all_tests() -> Vec<(&'static str, Test)> {
     let mut tests = Vec::new();
     tests.extend(auth::tests());
+    tests.extend(cache::tests());
     tests.extend(authz::tests());
     tests.extend(cli::tests());
     tests.extend(contract::tests());

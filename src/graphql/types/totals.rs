@@ -1,10 +1,37 @@
-use async_graphql::{Object, SimpleObject};
+use std::sync::Arc;
 
-use super::{AdminUnit, Affiliation, TeamRole};
+use async_graphql::{Context, Object, Result, SimpleObject};
+
+use super::{AdminUnit, Affiliation, Indicator, TeamRole};
+use crate::authz::Scope;
+use crate::cache::{Cache, ResultsKey};
+use crate::db::Db;
+use crate::domain::reports::{self, Indicator as DomainIndicator};
 use crate::domain::totals;
 
 /// Aggregate figures for a unit's subtree.
-pub struct Totals(pub totals::Totals);
+pub struct Totals(pub Arc<totals::Totals>);
+
+impl Totals {
+    async fn results_for(
+        &self,
+        ctx: &Context<'_>,
+        period: &str,
+    ) -> Result<Arc<totals::ResultTotals>> {
+        let period = totals::parse_period(period)?;
+        let db = ctx.data_unchecked::<Db>();
+        let cache = ctx.data_unchecked::<Arc<Cache>>();
+        let unit = &self.0.unit;
+        // The totals themselves were authorised for this unit's subtree.
+        let scope = Scope::subtree(&unit.path);
+        Ok(cache
+            .get_or_compute(
+                &ResultsKey(unit.id, period.clone()),
+                totals::results(&db.conn, &scope, unit, &period),
+            )
+            .await?)
+    }
+}
 
 #[Object]
 impl Totals {
@@ -12,7 +39,8 @@ impl Totals {
         AdminUnit(self.0.unit.clone())
     }
 
-    /// Active teams.
+    /// Active teams (as of the last change: figures are cached, and every change invalidates
+    /// them before it answers).
     async fn teams(&self) -> i64 {
         self.0.teams
     }
@@ -71,6 +99,79 @@ impl Totals {
     async fn children(&self) -> Vec<ChildTotals> {
         self.0.children.iter().cloned().map(ChildTotals).collect()
     }
+
+    /// Sums of the approved result reports for a month (`YYYY-MM`) or a year (`YYYY`).
+    async fn results(&self, ctx: &Context<'_>, period: String) -> Result<ResultTotals> {
+        let r = self.results_for(ctx, &period).await?;
+        Ok(ResultTotals {
+            period: r.period.clone(),
+            reports: r.reports,
+            households_reached: r.households_reached,
+            vneid_activations: r.vneid_activations,
+            online_applications: r.online_applications,
+            cashless_accounts: r.cashless_accounts,
+            ecommerce_accounts: r.ecommerce_accounts,
+        })
+    }
+
+    /// The targets set for this unit for a period, against what was achieved.
+    async fn progress(&self, ctx: &Context<'_>, period: String) -> Result<Vec<TargetProgress>> {
+        let period = totals::parse_period(&period)?;
+        let db = ctx.data_unchecked::<Db>();
+        let targets = reports::targets(&db.conn, self.0.unit.id, Some(&period)).await?;
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let results = self.results_for(ctx, &period).await?;
+        Ok(targets
+            .into_iter()
+            .map(|t| {
+                let actual = match t.indicator {
+                    DomainIndicator::Teams => self.0.teams,
+                    DomainIndicator::Members => self.0.members,
+                    DomainIndicator::MembersTrained => self.0.members_trained,
+                    DomainIndicator::HouseholdsReached => results.households_reached,
+                    DomainIndicator::VneidActivations => results.vneid_activations,
+                    DomainIndicator::OnlineApplications => results.online_applications,
+                    DomainIndicator::CashlessAccounts => results.cashless_accounts,
+                    DomainIndicator::EcommerceAccounts => results.ecommerce_accounts,
+                };
+                TargetProgress {
+                    indicator: t.indicator.into(),
+                    target: t.target_value,
+                    actual,
+                    ratio: if t.target_value > 0 {
+                        Some(actual as f64 / t.target_value as f64)
+                    } else {
+                        None
+                    },
+                }
+            })
+            .collect())
+    }
+}
+
+/// Approved results summed over a subtree.
+#[derive(SimpleObject)]
+pub struct ResultTotals {
+    pub period: String,
+    /// Approved reports counted.
+    pub reports: i64,
+    pub households_reached: i64,
+    pub vneid_activations: i64,
+    pub online_applications: i64,
+    pub cashless_accounts: i64,
+    pub ecommerce_accounts: i64,
+}
+
+/// One target against what was achieved.
+#[derive(SimpleObject)]
+pub struct TargetProgress {
+    pub indicator: Indicator,
+    pub target: i64,
+    pub actual: i64,
+    /// `actual / target`; none for a target of zero.
+    pub ratio: Option<f64>,
 }
 
 #[derive(SimpleObject)]

@@ -1,0 +1,279 @@
+//! Cached aggregates. Values are stored under keys that carry generation counters: a global
+//! one and one per unit. A change increments the counters of its unit and of every ancestor
+//! before the mutation answers, so readers from then on look under new keys; a reader that
+//! computed from the database before the change can only store its value under a key nobody
+//! reads any more. A TTL bounds whatever is left behind.
+//!
+//! Two stores keep the counters and values: Redis, shared by every replica, or this process
+//! alone. Either way an in-process layer holds decoded values (keyed by the same versioned
+//! keys) and makes concurrent misses on one key compute once.
+
+mod local;
+mod redis_store;
+
+use std::any::Any;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::domain::UnitId;
+use crate::error::{AppError, Result};
+use local::LocalStore;
+use redis_store::RedisStore;
+
+/// A key bound to the type of its value.
+pub trait CacheKey {
+    type Value: Serialize + DeserializeOwned + Send + Sync + 'static;
+    /// The unit whose subtree the value summarises: its counter versions the key.
+    fn unit(&self) -> UnitId;
+    /// What is cached, without versions: `totals:42`.
+    fn name(&self) -> String;
+}
+
+/// Settings of the cache.
+#[derive(Clone, Debug)]
+pub struct CacheSettings {
+    /// `redis://…`; none: this process only.
+    pub redis_url: Option<String>,
+    /// Prepended to every Redis key, so that deployments (and test runs) sharing a Redis never
+    /// see each other's data.
+    pub prefix: String,
+    pub ttl: Duration,
+    /// The longest a Redis call may take before the database answers instead.
+    pub timeout: Duration,
+    /// How long Redis is left alone after it failed, before one call tries it again.
+    pub retry_after: Duration,
+}
+
+impl CacheSettings {
+    pub fn in_process() -> CacheSettings {
+        CacheSettings {
+            redis_url: None,
+            prefix: "sg".to_owned(),
+            ttl: Duration::from_secs(600),
+            timeout: Duration::from_millis(50),
+            retry_after: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Counts of what the cache did, for logs and `/metrics`.
+#[derive(Default)]
+pub struct CacheStats {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    pub errors: AtomicU64,
+    /// Reads answered straight from the database because the store was unavailable.
+    pub bypassed: AtomicU64,
+}
+
+enum Store {
+    Local(LocalStore),
+    Redis(RedisStore),
+}
+
+type Decoded = Arc<dyn Any + Send + Sync>;
+
+/// Waits between computing a value and storing it: lets a test hold a reader there.
+pub type StoreHook =
+    Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+pub struct Cache {
+    store: Store,
+    decoded: moka::future::Cache<String, Decoded>,
+    ttl: Duration,
+    pub stats: Arc<CacheStats>,
+    before_store: std::sync::RwLock<Option<StoreHook>>,
+}
+
+impl Cache {
+    pub fn new(settings: &CacheSettings) -> anyhow::Result<Cache> {
+        let stats = Arc::new(CacheStats::default());
+        let store = match &settings.redis_url {
+            Some(url) => Store::Redis(RedisStore::new(url, settings, stats.clone())?),
+            None => Store::Local(LocalStore::default()),
+        };
+        Ok(Cache {
+            store,
+            decoded: moka::future::Cache::builder()
+                .max_capacity(20_000)
+                .time_to_live(settings.ttl)
+                .build(),
+            ttl: settings.ttl,
+            stats,
+            before_store: std::sync::RwLock::new(None),
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.store {
+            Store::Local(_) => "in-process",
+            Store::Redis(_) => "redis",
+        }
+    }
+
+    /// For tests: run `hook` after a value was computed and before it is stored.
+    pub fn set_before_store(&self, hook: Option<StoreHook>) {
+        if let Ok(mut slot) = self.before_store.write() {
+            *slot = hook;
+        }
+    }
+
+    /// The circuit state of the Redis store: `closed` (in use), `open` (skipped for now).
+    pub fn circuit(&self) -> &'static str {
+        match &self.store {
+            Store::Local(_) => "none",
+            Store::Redis(redis) => redis.circuit(),
+        }
+    }
+
+    /// The cached value of `key`, or `compute`'s, stored for the next reader. If the store
+    /// cannot be reached the value is computed and nothing is stored; the read never fails
+    /// because of the cache.
+    pub async fn get_or_compute<K, F>(&self, key: &K, compute: F) -> Result<Arc<K::Value>>
+    where
+        K: CacheKey,
+        F: Future<Output = Result<K::Value>>,
+    {
+        let versions = match &self.store {
+            Store::Local(local) => Some(local.versions(key.unit())),
+            Store::Redis(redis) => redis.versions(key.unit()).await,
+        };
+        let Some((global, unit)) = versions else {
+            self.stats.bypassed.fetch_add(1, Ordering::Relaxed);
+            return compute.await.map(Arc::new);
+        };
+        let full = format!("{}:{global}:{unit}", key.name());
+        if let Some(found) = self.decoded.get(&full).await
+            && let Ok(value) = found.downcast::<K::Value>()
+        {
+            self.stats.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(value);
+        }
+        // One computation per key at a time in this process; the others wait for its result.
+        let loaded = self
+            .decoded
+            .try_get_with(full.clone(), async {
+                if let Store::Redis(redis) = &self.store
+                    && let Some(value) = redis.get::<K::Value>(&full).await
+                {
+                    self.stats.hits.fetch_add(1, Ordering::Relaxed);
+                    return Ok::<Decoded, AppError>(Arc::new(value));
+                }
+                self.stats.misses.fetch_add(1, Ordering::Relaxed);
+                let value = compute.await?;
+                let hook = self.before_store.read().ok().and_then(|h| h.clone());
+                if let Some(hook) = hook {
+                    hook().await;
+                }
+                if let Store::Redis(redis) = &self.store {
+                    redis.set(&full, &value, self.ttl).await;
+                }
+                Ok(Arc::new(value))
+            })
+            .await;
+        match loaded {
+            Ok(found) => found.downcast::<K::Value>().map_err(|_| {
+                AppError::Internal(anyhow::anyhow!("cache entry of another type at {full}"))
+            }),
+            Err(err) => Err(match Arc::try_unwrap(err) {
+                Ok(err) => err,
+                Err(shared) => AppError::Internal(anyhow::anyhow!("{}", shared.message())),
+            }),
+        }
+    }
+
+    /// Makes every cached value of these units' subtrees unreachable: bumps the counter of
+    /// each unit on the paths (the unit and all its ancestors).
+    pub async fn invalidate(&self, paths: &[String]) {
+        let mut units: Vec<UnitId> = paths
+            .iter()
+            .flat_map(|p| p.split('/').filter_map(|s| s.parse().ok()).map(UnitId))
+            .collect();
+        units.sort();
+        units.dedup();
+        if units.is_empty() {
+            return;
+        }
+        match &self.store {
+            Store::Local(local) => local.bump(&units),
+            Store::Redis(redis) => redis.bump(&units).await,
+        }
+    }
+
+    /// Makes every cached value unreachable (after the unit tree itself changed). Answers
+    /// whether the store took it; if not, this process starts afresh once the store is back.
+    pub async fn invalidate_all(&self) -> bool {
+        let done = match &self.store {
+            Store::Local(local) => {
+                local.bump_global();
+                true
+            }
+            Store::Redis(redis) => redis.bump_global().await,
+        };
+        self.decoded.invalidate_all();
+        done
+    }
+}
+
+/// `totals` of a unit.
+pub struct TotalsKey(pub UnitId);
+
+impl CacheKey for TotalsKey {
+    type Value = crate::domain::totals::Totals;
+
+    fn unit(&self) -> UnitId {
+        self.0
+    }
+
+    fn name(&self) -> String {
+        format!("totals:{}", self.0.0)
+    }
+}
+
+/// Sums of approved result reports of a unit's subtree for a period.
+pub struct ResultsKey(pub UnitId, pub String);
+
+impl CacheKey for ResultsKey {
+    type Value = crate::domain::totals::ResultTotals;
+
+    fn unit(&self) -> UnitId {
+        self.0
+    }
+
+    fn name(&self) -> String {
+        format!("results:{}:{}", self.0.0, self.1)
+    }
+}
+
+/// The after-commit hook that invalidates the totals of every unit a change touched, and of
+/// all their ancestors.
+pub struct Invalidator {
+    pub db: crate::db::Db,
+    pub cache: Arc<Cache>,
+}
+
+impl crate::hooks::AfterCommit for Invalidator {
+    fn committed<'a>(
+        &'a self,
+        change: &'a crate::domain::write::Committed,
+    ) -> crate::hooks::HookFuture<'a> {
+        Box::pin(async move {
+            if change.units.is_empty() {
+                return;
+            }
+            match crate::domain::units::paths_of(&self.db.conn, &change.units).await {
+                Ok(paths) => self.cache.invalidate(&paths).await,
+                Err(err) => {
+                    // Without the paths, drop everything rather than risk a stale answer.
+                    tracing::error!(error = ?err, "cannot read unit paths: invalidating all");
+                    let _ = self.cache.invalidate_all().await;
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,338 @@
+//! Cached totals: never stale after a change, shared by replicas, computed once under load,
+//! and no failure of Redis ever fails a query.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use steering_gateway::cache::{Cache, CacheKey, StoreHook};
+use steering_gateway::domain::UnitId;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+
+use crate::common::{Backend, TestApp, contract, error_codes};
+
+crate::tests!(
+    a_change_through_one_replica_shows_through_another,
+    a_slow_reader_cannot_store_a_value_from_before_a_change,
+    concurrent_misses_compute_once,
+    cached_totals_are_refused_out_of_scope,
+    queries_survive_redis_going_away_and_changes_made_meanwhile_show_after,
+    unreadable_cached_values_are_recomputed,
+    results_and_progress_sum_approved_reports,
+);
+
+const TOTALS_OF: &str = "query($u: String!) { totals(unitCode: $u) { members teams } }";
+
+async fn members(app: &TestApp, code: &str) -> i64 {
+    app.data(TOTALS_OF, json!({ "u": code })).await["totals"]["members"]
+        .as_i64()
+        .unwrap()
+}
+
+fn new_member(team: &Value) -> Value {
+    json!({ "input": { "teamId": team, "fullName": "Y Jut Mlô", "role": "MEMBER",
+        "affiliation": "YOUTH_UNION" } })
+}
+
+async fn hoa_phu_team(app: &TestApp) -> Value {
+    app.data(contract::TEAMS, json!({ "unitCode": "24172.03" }))
+        .await["teams"]["nodes"][0]["id"]
+        .clone()
+}
+
+async fn a_change_through_one_replica_shows_through_another(b: Arc<Backend>) {
+    if b.redis_url.is_none() {
+        // Replicas share nothing in-process: the README says the in-process cache is for one
+        // gateway process.
+        return;
+    }
+    let a = b.fresh_demo().await;
+    let replica = b.replica(&a).await;
+    let codes = ["24172", "643", "66"];
+    let mut before = Vec::new();
+    for code in codes {
+        // Warm both replicas' caches.
+        before.push(members(&replica, code).await);
+        assert_eq!(members(&a, code).await, *before.last().unwrap());
+    }
+    let team = hoa_phu_team(&a).await;
+    let answer = a
+        .mutate("officer.24172", "AddTeamMember", new_member(&team))
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer:#}");
+    for (code, was) in codes.iter().zip(before) {
+        assert_eq!(
+            members(&replica, code).await,
+            was + 1,
+            "{code} through the other replica"
+        );
+    }
+}
+
+async fn a_slow_reader_cannot_store_a_value_from_before_a_change(b: Arc<Backend>) {
+    let app = Arc::new(b.fresh_demo().await);
+    let team = hoa_phu_team(&app).await;
+    app.token("officer.24172").await;
+    app.token("admin").await;
+    let computed = Arc::new(Notify::new());
+    let release = Arc::new(Notify::new());
+    let hook: StoreHook = {
+        let (computed, release) = (computed.clone(), release.clone());
+        Arc::new(move || {
+            let (computed, release) = (computed.clone(), release.clone());
+            Box::pin(async move {
+                computed.notify_one();
+                release.notified().await;
+            })
+        })
+    };
+    app.state.cache.set_before_store(Some(hook));
+    let reader = tokio::spawn({
+        let app = app.clone();
+        async move { members(&app, "24172").await }
+    });
+    computed.notified().await; // The reader has its (old) figure and waits to store it.
+    app.state.cache.set_before_store(None);
+    let answer = app
+        .mutate("officer.24172", "AddTeamMember", new_member(&team))
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer:#}");
+    release.notify_one();
+    let old = reader.await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            members(&app, "24172").await,
+            old + 1,
+            "no answer predates the change"
+        );
+    }
+}
+
+struct Slow(UnitId);
+
+impl CacheKey for Slow {
+    type Value = u64;
+
+    fn unit(&self) -> UnitId {
+        self.0
+    }
+
+    fn name(&self) -> String {
+        format!("stampede-test:{}", self.0.0)
+    }
+}
+
+async fn concurrent_misses_compute_once(b: Arc<Backend>) {
+    let app = b.fresh().await;
+    let cache: Arc<Cache> = app.state.cache.clone();
+    let computations = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..100 {
+        let (cache, computations) = (cache.clone(), computations.clone());
+        tasks.spawn(async move {
+            cache
+                .get_or_compute(&Slow(UnitId(7)), async {
+                    computations.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    Ok(42)
+                })
+                .await
+                .map(|v| *v)
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        assert_eq!(result.unwrap().unwrap(), 42);
+    }
+    assert_eq!(computations.load(Ordering::SeqCst), 1);
+}
+
+async fn cached_totals_are_refused_out_of_scope(b: Arc<Backend>) {
+    let app = b.fresh_demo().await;
+    let leader = app
+        .data_as("leader.66", TOTALS_OF, json!({ "u": "24172" }))
+        .await;
+    assert!(leader["totals"]["members"].as_i64().unwrap() > 0);
+    let outsider = app
+        .graphql_as("officer.24355", TOTALS_OF, json!({ "u": "24172" }))
+        .await;
+    assert_eq!(error_codes(&outsider), ["FORBIDDEN"]);
+    assert!(outsider["data"].is_null() || outsider["data"]["totals"].is_null());
+}
+
+/// A TCP proxy in front of Redis that can be cut (every connection dropped, new ones refused
+/// at once) and restored.
+async fn proxy(upstream: String) -> (String, watch::Sender<bool>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (cut, watcher) = watch::channel(false);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                return;
+            };
+            if *watcher.borrow() {
+                drop(inbound);
+                continue;
+            }
+            let upstream = upstream.clone();
+            let mut watcher = watcher.clone();
+            tokio::spawn(async move {
+                let Ok(mut outbound) = TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    _ = watcher.wait_for(|cut| *cut) => {}
+                }
+            });
+        }
+    });
+    (format!("redis://{addr}"), cut)
+}
+
+async fn queries_survive_redis_going_away_and_changes_made_meanwhile_show_after(b: Arc<Backend>) {
+    let Some(redis) = b.redis_url.clone() else {
+        return; // Needs Redis.
+    };
+    let upstream = redis
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let (proxied, cut) = proxy(upstream).await;
+    let base = b.fresh_demo().await;
+    let mut settings = base.state.settings.clone();
+    settings.redis_url = Some(proxied);
+    let db = steering_gateway::db::Db::connect(&base.url).await.unwrap();
+    let app = TestApp::with_settings(db, settings).await;
+    let team = hoa_phu_team(&app).await;
+
+    let before = members(&app, "24172").await;
+    assert_eq!(members(&app, "24172").await, before);
+    assert!(
+        app.state.cache.stats.hits.load(Ordering::Relaxed) >= 1,
+        "served from the cache"
+    );
+
+    cut.send(true).unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            members(&app, "24172").await,
+            before,
+            "answered while Redis is away"
+        );
+    }
+    let answer = app
+        .mutate("officer.24172", "AddTeamMember", new_member(&team))
+        .await;
+    assert!(
+        answer.get("errors").is_none(),
+        "a change while Redis is away: {answer:#}"
+    );
+    assert_eq!(members(&app, "24172").await, before + 1);
+    assert!(app.state.cache.stats.errors.load(Ordering::Relaxed) >= 1);
+
+    cut.send(false).unwrap();
+    // The circuit retries after its pause; from then on the new figure, never the old one.
+    eventually_cached(&app, before + 1).await;
+}
+
+/// Asks for the commune's members until an answer comes from the cache, checking every
+/// answer on the way.
+async fn eventually_cached(app: &TestApp, expected: i64) {
+    let hits = app.state.cache.stats.hits.load(Ordering::Relaxed);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        assert_eq!(members(app, "24172").await, expected);
+        if app.state.cache.stats.hits.load(Ordering::Relaxed) > hits {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never served from the cache"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn unreadable_cached_values_are_recomputed(b: Arc<Backend>) {
+    let Some(redis) = b.redis_url.clone() else {
+        return;
+    };
+    let app = b.fresh_demo().await;
+    let expected = members(&app, "24172").await;
+    let prefix = app.state.settings.cache_prefix.clone();
+    let client = redis::Client::open(redis.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:v:totals:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    for key in keys {
+        let _: () = redis::cmd("SET")
+            .arg(key)
+            .arg("not json {")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+    // A second replica has nothing decoded yet and reads the garbage.
+    let replica = b.replica(&app).await;
+    assert_eq!(members(&replica, "24172").await, expected);
+    assert!(replica.state.cache.stats.errors.load(Ordering::Relaxed) >= 1);
+}
+
+async fn results_and_progress_sum_approved_reports(b: Arc<Backend>) {
+    let app = b.fresh_demo().await;
+    let query = "query($u: String!, $p: String!) { totals(unitCode: $u) {
+        results(period: $p) { period reports householdsReached vneidActivations ecommerceAccounts }
+        progress(period: $p) { indicator target actual ratio } } }";
+    let expected = |period: &str| {
+        format!(
+            "SELECT COUNT(*) FROM result_report r JOIN team t ON t.id = r.team_id \
+             JOIN admin_unit u ON u.id = t.unit_id, admin_unit a WHERE a.code = '643' \
+             AND u.path >= a.path AND u.path < a.path || '~' AND r.state = 'APPROVED' \
+             AND r.period LIKE '{period}%'"
+        )
+    };
+    let month = app.data(query, json!({ "u": "643", "p": "2023-01" })).await;
+    let results = &month["totals"]["results"];
+    assert_eq!(results["reports"], app.scalar(&expected("2023-01")).await);
+    let households = app
+        .scalar(
+            &expected("2023-01").replace("COUNT(*)", "CAST(SUM(r.households_reached) AS BIGINT)"),
+        )
+        .await;
+    assert_eq!(results["householdsReached"], households);
+    let year = app.data(query, json!({ "u": "643", "p": "2023" })).await;
+    assert_eq!(
+        year["totals"]["results"]["reports"],
+        app.scalar(&expected("2023")).await
+    );
+    let bad = app
+        .graphql(query, json!({ "u": "643", "p": "March" }))
+        .await;
+    assert_eq!(
+        error_codes(&bad),
+        ["BAD_USER_INPUT", "BAD_USER_INPUT"],
+        "results and progress"
+    );
+
+    // A target set by the province, and the change shows at once in the cached progress.
+    let set = "mutation($i: SetTargetInput!) { setTarget(input: $i) { id } }";
+    let answer = app
+        .graphql(set, json!({ "i": { "unitCode": "643", "period": "2023", "indicator": "HOUSEHOLDS_REACHED", "value": 1000 } }))
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer:#}");
+    let year = app.data(query, json!({ "u": "643", "p": "2023" })).await;
+    let progress = &year["totals"]["progress"][0];
+    assert_eq!(progress["indicator"], "HOUSEHOLDS_REACHED");
+    assert_eq!(progress["target"], 1000);
+    assert_eq!(
+        progress["actual"],
+        year["totals"]["results"]["householdsReached"]
+    );
+}
