@@ -16,6 +16,7 @@ crate::tests!(
     graphiql_is_served,
     cors_allows_only_configured_origins,
     oversized_bodies_are_refused,
+    metrics_count_cache_use_and_statements,
 );
 
 async fn queries_work_over_get(b: Arc<Backend>) {
@@ -101,4 +102,35 @@ async fn oversized_bodies_are_refused(b: Arc<Backend>) {
         .unwrap();
     let (status, _, _) = app.send(request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+async fn metrics_count_cache_use_and_statements(b: Arc<Backend>) {
+    let app = b.fresh_demo().await;
+    let query = "query { totals(unitCode: \"66\") { teams } }";
+    app.data(query, serde_json::json!({})).await;
+    app.data(query, serde_json::json!({})).await;
+    let (status, headers, body) = app
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = String::from_utf8(body).unwrap();
+    let value = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from {text}"))
+    };
+    assert!(value("steering_cache_misses_total") >= 1);
+    assert!(
+        value("steering_cache_hits_total") >= 1,
+        "the second read came from the cache"
+    );
+    assert!(value("steering_sql_statements_total") > 0);
+    assert_eq!(value("steering_cache_circuit_open"), 0);
 }
