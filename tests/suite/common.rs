@@ -115,16 +115,13 @@ impl Backend {
         }
         let mut out = Vec::new();
         for (kind, admin_url) in kinds {
-            for cache in [None, redis.clone()] {
-                if cache.is_none() || redis.is_some() {
-                    let with_redis = cache.is_some();
-                    let mut backend = Backend::new(kind, &run_id, admin_url.clone(), dir.clone());
-                    backend.redis_url = cache;
-                    if with_redis {
-                        backend.run_id = format!("{run_id}r");
-                    }
-                    out.push(Arc::new(backend));
+            for cache in std::iter::once(None).chain(redis.clone().map(Some)) {
+                let mut backend = Backend::new(kind, &run_id, admin_url.clone(), dir.clone());
+                if cache.is_some() {
+                    backend.run_id = format!("{run_id}r");
                 }
+                backend.redis_url = cache;
+                out.push(Arc::new(backend));
             }
         }
         Ok(out)
