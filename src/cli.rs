@@ -31,8 +31,15 @@ pub enum Command {
     /// Load generated data.
     Seed {
         /// The Đắk Lắk demo: real units, generated villages, teams, members and training.
-        #[arg(long, required = true)]
+        #[arg(
+            long,
+            required_unless_present = "national",
+            conflicts_with = "national"
+        )]
         demo: bool,
+        /// The whole country by the same rules (the national benchmark data set).
+        #[arg(long)]
+        national: bool,
     },
     /// Import administrative units from a CSV file (code,name,level,parent_code,division_type).
     ImportUnits {
@@ -99,11 +106,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Seed { demo: _ } => {
+        Command::Seed { national, .. } => {
             init_logging(&settings);
             let db = open(&settings).await?;
             db.migrate().await?;
-            let report = crate::seed::seed_demo(&db, &settings.demo_password).await?;
+            let started = std::time::Instant::now();
+            let report = if national {
+                crate::seed::seed_national(
+                    &db,
+                    &settings.demo_password,
+                    None,
+                    |done, all, name, r| {
+                        eprintln!(
+                            "[{done:>2}/{all}] {name}: {} villages, {} teams, {} members ({:.0?})",
+                            r.villages,
+                            r.teams,
+                            r.members,
+                            started.elapsed()
+                        );
+                    },
+                )
+                .await?
+            } else {
+                crate::seed::seed_demo(&db, &settings.demo_password).await?
+            };
             forget_cached(&settings).await?;
             println!("{report}");
             Ok(())

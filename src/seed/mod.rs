@@ -49,6 +49,19 @@ pub struct SeedReport {
     pub already_present: bool,
 }
 
+impl SeedReport {
+    fn add(&mut self, other: &SeedReport) {
+        self.villages += other.villages;
+        self.teams += other.teams;
+        self.members += other.members;
+        self.committees += other.committees;
+        self.sessions += other.sessions;
+        self.attendance += other.attendance;
+        self.reports += other.reports;
+        self.already_present |= other.already_present;
+    }
+}
+
 impl std::fmt::Display for SeedReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.already_present {
@@ -75,6 +88,7 @@ impl std::fmt::Display for SeedReport {
     }
 }
 
+#[derive(Clone)]
 struct Commune {
     id: i64,
     code: String,
@@ -104,11 +118,120 @@ pub async fn seed_demo(db: &Db, demo_password: &str) -> anyhow::Result<SeedRepor
         .await
         .context("importing the Đắk Lắk units")?;
     let txn = db.conn.begin().await?;
-    let mut report = generate(&txn).await?;
+    let province = province_row(&txn, DAKLAK_CODE).await?;
+    let plan = Plan {
+        teams: DEMO_TEAMS,
+        members: DEMO_MEMBERS,
+        seed: DEMO_SEED,
+    };
+    let mut report = generate_province(&txn, &province, plan).await?;
     report.users = seed_users(&txn, demo_password).await?;
     txn.commit().await?;
     report.units = units;
     Ok(report)
+}
+
+/// The whole 2023 unit list of the country (63 provinces, 705 districts, 10,598 communes).
+pub const NATIONAL_UNITS_CSV: &str = include_str!("data/admin_units_2023.csv");
+/// The national figures reported for 2023: community digital technology teams and members.
+pub const NATIONAL_TEAMS: usize = 74_422;
+pub const NATIONAL_MEMBERS: usize = 348_362;
+
+/// The whole country by the same rules as the demo: Đắk Lắk comes out exactly as the demo, and
+/// the other provinces share the rest of the national figures in proportion to their communes.
+/// Each province is its own transaction: a seed that stops can be run again and goes on where
+/// it stopped. `only` limits the work to some provinces (by code), each still getting exactly
+/// its share of the national figures. `progress` hears of each province as it is done.
+pub async fn seed_national(
+    db: &Db,
+    demo_password: &str,
+    only: Option<&[&str]>,
+    mut progress: impl FnMut(usize, usize, &str, &SeedReport),
+) -> anyhow::Result<SeedReport> {
+    let units = import_csv(&db.conn, NATIONAL_UNITS_CSV, default_valid_from())
+        .await
+        .context("importing the national units")?;
+    let provinces = unit_rows(&db.conn, "u.level = $1 AND u.parent_id IS NULL", "PROVINCE").await?;
+    let mut communes = Vec::with_capacity(provinces.len());
+    for province in &provinces {
+        let rows = fetch_rows(
+            &db.conn,
+            "SELECT COUNT(*) AS n FROM admin_unit WHERE level = 'COMMUNE' AND valid_to IS NULL \
+             AND path >= $1 AND path < $2",
+            path_range(&province.path),
+        )
+        .await?;
+        communes.push(rows[0].try_get::<i64>("", "n")? as usize);
+    }
+    let plans = national_plans(&provinces, &communes);
+    let mut total = SeedReport {
+        units,
+        ..SeedReport::default()
+    };
+    for (i, (province, plan)) in provinces.iter().zip(plans).enumerate() {
+        if only.is_some_and(|codes| !codes.contains(&province.code.as_str())) {
+            continue;
+        }
+        let txn = db.conn.begin().await?;
+        let report = generate_province(&txn, province, plan).await?;
+        txn.commit().await?;
+        progress(i + 1, provinces.len(), &province.name, &report);
+        total.add(&report);
+    }
+    let txn = db.conn.begin().await?;
+    total.users = seed_users(&txn, demo_password).await?;
+    txn.commit().await?;
+    Ok(total)
+}
+
+/// Splits the national figures: Đắk Lắk keeps its own, the rest goes by communes (largest
+/// remainders, so the sums are exact).
+fn national_plans(provinces: &[Commune], communes: &[usize]) -> Vec<Plan> {
+    let share = |total: usize, weights: &[usize]| -> Vec<usize> {
+        let sum: usize = weights.iter().sum::<usize>().max(1);
+        let mut parts: Vec<(usize, usize, usize)> = weights
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (i, total * w / sum, total * w % sum))
+            .collect();
+        let mut left = total - parts.iter().map(|p| p.1).sum::<usize>();
+        parts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        for part in parts.iter_mut() {
+            if left == 0 {
+                break;
+            }
+            part.1 += 1;
+            left -= 1;
+        }
+        parts.sort_by_key(|p| p.0);
+        parts.into_iter().map(|p| p.1).collect()
+    };
+    let weights: Vec<usize> = provinces
+        .iter()
+        .zip(communes)
+        .map(|(p, c)| if p.code == DAKLAK_CODE { 0 } else { *c })
+        .collect();
+    let teams = share(NATIONAL_TEAMS - DEMO_TEAMS, &weights);
+    let members = share(NATIONAL_MEMBERS - DEMO_MEMBERS, &teams);
+    provinces
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if p.code == DAKLAK_CODE {
+                Plan {
+                    teams: DEMO_TEAMS,
+                    members: DEMO_MEMBERS,
+                    seed: DEMO_SEED,
+                }
+            } else {
+                Plan {
+                    teams: teams[i],
+                    members: members[i],
+                    seed: seed_of(&p.code),
+                }
+            }
+        })
+        .collect()
 }
 
 /// Creates the demo accounts that do not exist yet.
@@ -147,12 +270,37 @@ fn app_error(err: crate::error::AppError) -> anyhow::Error {
     err.into_anyhow()
 }
 
-async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
-    let province = unit_rows(txn, "u.code = $1 AND u.valid_to IS NULL", DAKLAK_CODE).await?;
-    let province = province
+/// How much programme a province gets: its teams and members, and the seed of its generator.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    teams: usize,
+    members: usize,
+    seed: u64,
+}
+
+/// The generator of a province depends on its code alone, so that a province comes out the
+/// same whether it is seeded alone (the demo) or with the whole country.
+fn seed_of(code: &str) -> u64 {
+    let number: u64 = code.parse().unwrap_or(0);
+    DEMO_SEED.wrapping_add(number.wrapping_sub(66).wrapping_mul(0x9E37_79B9))
+}
+
+const DEMO_SEED: u64 = 0x00D4_4C4A_2022_1163;
+
+async fn province_row(txn: &impl ConnectionTrait, code: &str) -> anyhow::Result<Commune> {
+    unit_rows(txn, "u.code = $1 AND u.valid_to IS NULL", code)
+        .await?
         .into_iter()
         .next()
-        .context("the Đắk Lắk province unit is missing")?;
+        .with_context(|| format!("the province {code} is missing"))
+}
+
+async fn generate_province(
+    txn: &impl ConnectionTrait,
+    province: &Commune,
+    plan: Plan,
+) -> anyhow::Result<SeedReport> {
+    let province = province.clone();
     let mut report = SeedReport::default();
     let existing = fetch_rows(
         txn,
@@ -171,7 +319,7 @@ async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
     }
     communes.sort_by(|a, b| a.code.cmp(&b.code));
 
-    let mut rng = Rng::new(0x00D4_4C4A_2022_1163);
+    let mut rng = Rng::new(plan.seed);
     let valid_from = default_valid_from();
 
     // Villages: thôn and buôn in a xã, tổ dân phố in a phường or thị trấn; 8 to 20 each.
@@ -242,15 +390,29 @@ async fn generate(txn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
     let (mut chosen, mut others): (Vec<usize>, Vec<usize>) = (0..villages.len())
         .partition(|&v| PILOT_COMMUNES.contains(&communes[villages[v].commune].code.as_str()));
     rng.shuffle(&mut others);
-    chosen.extend(others.into_iter().take(DEMO_TEAMS - chosen.len()));
+    chosen.extend(
+        others
+            .into_iter()
+            .take(plan.teams.saturating_sub(chosen.len())),
+    );
+    chosen.truncate(plan.teams);
     chosen.sort_unstable();
     anyhow::ensure!(
-        chosen.len() == DEMO_TEAMS,
-        "not enough villages for the demo teams"
+        chosen.len() == plan.teams,
+        "{}: not enough villages for {} teams",
+        province.name,
+        plan.teams
+    );
+    anyhow::ensure!(
+        (4 * plan.teams..=9 * plan.teams).contains(&plan.members),
+        "{}: {} members cannot make {} teams of 4 to 9",
+        province.name,
+        plan.members,
+        plan.teams
     );
 
-    let mut sizes: Vec<i64> = (0..DEMO_TEAMS).map(|_| rng.range(4, 9)).collect();
-    balance_sizes(&mut rng, &mut sizes, DEMO_MEMBERS as i64);
+    let mut sizes: Vec<i64> = (0..plan.teams).map(|_| rng.range(4, 9)).collect();
+    balance_sizes(&mut rng, &mut sizes, plan.members as i64);
 
     let programme_start = NaiveDate::from_ymd_opt(2022, 8, 15).expect("a valid date");
     let mut team_rows = Vec::new();

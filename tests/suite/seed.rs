@@ -6,7 +6,8 @@ use crate::common::Backend;
 
 crate::tests!(
     the_demo_is_the_same_on_every_run,
-    seeding_twice_adds_nothing
+    seeding_twice_adds_nothing,
+    the_national_generator_keeps_its_invariants,
 );
 
 /// A fingerprint of the generated data: names and roles in id order.
@@ -61,4 +62,74 @@ async fn seeding_twice_adds_nothing(b: Arc<Backend>) {
     assert!(report.already_present);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM team").await, 1163);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM team_member").await, 7228);
+}
+
+/// The national generator on a slice of the country: the same rules, so Đắk Lắk comes out as
+/// the demo, and every province gets its exact share.
+async fn the_national_generator_keeps_its_invariants(b: Arc<Backend>) {
+    let demo = b.demo().await;
+    let app = b.fresh().await;
+    let mut seen = Vec::new();
+    let report = steering_gateway::seed::seed_national(
+        app.db(),
+        crate::common::DEMO_PASSWORD,
+        Some(&["66", "02"]),
+        |_, all, name, _| seen.push((all, name.to_owned())),
+    )
+    .await
+    .unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].0, 63, "all 63 provinces are planned");
+    assert_eq!(report.units.added, 11_366);
+    assert_eq!(
+        fingerprint(demo).await,
+        fingerprint_of(&app, "66").await,
+        "Đắk Lắk is the demo"
+    );
+    let in_66 = app
+        .data(
+            crate::common::contract::TOTALS,
+            serde_json::json!({ "unitCode": "66" }),
+        )
+        .await;
+    assert_eq!(in_66["totals"]["teams"], 1163);
+    assert_eq!(in_66["totals"]["members"], 7228);
+    // Hà Giang's share of the other provinces' 73,259 teams and 341,134 members.
+    let teams_02 = report.teams - 1163;
+    assert!((800..1600).contains(&teams_02), "{teams_02}");
+    let checks = [
+        // Every team sits in a village.
+        "SELECT COUNT(*) FROM team t JOIN admin_unit u ON u.id = t.unit_id WHERE u.level <> 'VILLAGE'",
+        // One leader per team.
+        "SELECT COUNT(*) FROM team t WHERE (SELECT COUNT(*) FROM team_member m \
+         WHERE m.team_id = t.id AND m.role = 'LEADER') <> 1",
+        // Four to nine members.
+        "SELECT COUNT(*) FROM (SELECT team_id, COUNT(*) AS n FROM team_member GROUP BY team_id) s \
+         WHERE n < 4 OR n > 9",
+        // A village has at most one team.
+        "SELECT COUNT(*) - COUNT(DISTINCT unit_id) FROM team",
+    ];
+    for sql in checks {
+        assert_eq!(app.scalar(sql).await, 0, "{sql}");
+    }
+}
+
+async fn fingerprint_of(app: &crate::common::TestApp, province: &str) -> Vec<String> {
+    let rows = sea_orm::ConnectionTrait::query_all_raw(
+        &app.db().conn,
+        sea_orm::Statement::from_string(
+            app.db().backend(),
+            format!(
+                "SELECT u.code || '|' || t.name || '|' || m.full_name || '|' || m.role || '|' || \
+                 COALESCE(m.phone, '-') AS f FROM team_member m JOIN team t ON t.id = m.team_id \
+                 JOIN admin_unit u ON u.id = t.unit_id, admin_unit p WHERE p.code = '{province}' \
+                 AND u.path >= p.path AND u.path < p.path || '~' ORDER BY u.code, m.id"
+            ),
+        ),
+    )
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "f").unwrap())
+        .collect()
 }
