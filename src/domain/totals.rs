@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::UnitId;
 use super::teams::{Affiliation, TeamRole};
 use super::units::{COLUMNS as UNIT_COLUMNS, Unit, count};
 use crate::authz::Scope;
-use crate::db::sql::{Args, fetch_all, fetch_rows};
+use crate::db::sql::{Args, fetch_rows};
 use crate::error::{AppError, Result};
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -138,71 +138,38 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
     })
 }
 
-/// Per-child figures in three statements, whatever the number of children: each child's
-/// subtree is joined as a path range, which the path index serves child by child.
+/// Per-child figures in one statement, whatever the number of children: correlated
+/// subqueries give the planner each child's path range as a constant, so every figure is an
+/// index range scan on the path (a join on the range would compare every row with every child).
 async fn children_of(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<ChildTotals>> {
+    const UNDER_C: &str = "x.path >= c.path AND x.path < c.path || '~'";
     let mut args = Args::new();
     let sql = format!(
-        "SELECT {UNIT_COLUMNS} FROM admin_unit u WHERE u.parent_id = {} AND u.valid_to IS NULL \
-         ORDER BY u.code",
+        "SELECT {UNIT_COLUMNS}, \
+         (SELECT COUNT(*) FROM admin_unit x JOIN team t ON t.unit_id = x.id AND t.status = 'ACTIVE' \
+          WHERE {UNDER_C}) AS teams, \
+         (SELECT COUNT(*) FROM admin_unit x JOIN team t ON t.unit_id = x.id AND t.status = 'ACTIVE' \
+          JOIN team_member m ON m.team_id = t.id AND m.left_on IS NULL WHERE {UNDER_C}) AS members, \
+         (SELECT COUNT(*) FROM admin_unit x WHERE {UNDER_C} AND x.level = 'VILLAGE' \
+          AND x.valid_to IS NULL) AS villages, \
+         (SELECT COUNT(*) FROM admin_unit x JOIN team t ON t.unit_id = x.id AND t.status = 'ACTIVE' \
+          WHERE {UNDER_C} AND x.level = 'VILLAGE' AND x.valid_to IS NULL) AS with_team \
+         FROM admin_unit c JOIN admin_unit u ON u.id = c.id \
+         WHERE c.parent_id = {} AND c.valid_to IS NULL ORDER BY c.code",
         args.bind(parent)
     );
-    let units: Vec<Unit> = fetch_all(conn, sql, args).await?;
-    if units.is_empty() {
-        return Ok(Vec::new());
+    let rows = fetch_rows(conn, sql, args).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(ChildTotals {
+            unit: Unit::from_query_result(&row, "")?,
+            teams: row.try_get("", "teams")?,
+            members: row.try_get("", "members")?,
+            villages: row.try_get("", "villages")?,
+            villages_with_team: row.try_get("", "with_team")?,
+        });
     }
-
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT c.id AS id, COUNT(DISTINCT t.id) AS teams, COUNT(m.id) AS members \
-         FROM admin_unit c \
-         JOIN admin_unit d ON d.path >= c.path AND d.path < c.path || '~' \
-         JOIN team t ON t.unit_id = d.id AND t.status = 'ACTIVE' \
-         LEFT JOIN team_member m ON m.team_id = t.id AND m.left_on IS NULL \
-         WHERE c.parent_id = {} AND c.valid_to IS NULL GROUP BY c.id",
-        args.bind(parent)
-    );
-    let mut teams: HashMap<i64, (i64, i64)> = HashMap::new();
-    for row in fetch_rows(conn, sql, args).await? {
-        teams.insert(
-            row.try_get("", "id")?,
-            (row.try_get("", "teams")?, row.try_get("", "members")?),
-        );
-    }
-
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT c.id AS id, COUNT(v.id) AS villages, COUNT(t.id) AS with_team \
-         FROM admin_unit c \
-         JOIN admin_unit v ON v.path >= c.path AND v.path < c.path || '~' \
-              AND v.level = 'VILLAGE' AND v.valid_to IS NULL \
-         LEFT JOIN team t ON t.unit_id = v.id AND t.status = 'ACTIVE' \
-         WHERE c.parent_id = {} AND c.valid_to IS NULL GROUP BY c.id",
-        args.bind(parent)
-    );
-    let mut villages: HashMap<i64, (i64, i64)> = HashMap::new();
-    for row in fetch_rows(conn, sql, args).await? {
-        villages.insert(
-            row.try_get("", "id")?,
-            (row.try_get("", "villages")?, row.try_get("", "with_team")?),
-        );
-    }
-
-    Ok(units
-        .into_iter()
-        .map(|unit| {
-            let (teams, members) = teams.get(&unit.id.0).copied().unwrap_or((0, 0));
-            let (villages, villages_with_team) =
-                villages.get(&unit.id.0).copied().unwrap_or((0, 0));
-            ChildTotals {
-                unit,
-                teams,
-                members,
-                villages,
-                villages_with_team,
-            }
-        })
-        .collect())
+    Ok(out)
 }
 
 /// Sums of the approved result reports of a subtree for a period.

@@ -127,8 +127,18 @@ pub async fn seed_demo(db: &Db, demo_password: &str) -> anyhow::Result<SeedRepor
     let mut report = generate_province(&txn, &province, plan).await?;
     report.users = seed_users(&txn, demo_password).await?;
     txn.commit().await?;
+    refresh_statistics(db).await?;
     report.units = units;
     Ok(report)
+}
+
+/// After a bulk load PostgreSQL's planner still believes the tables are empty until autovacuum
+/// catches up; tell it now, so that the first queries already use the path index.
+async fn refresh_statistics(db: &Db) -> anyhow::Result<()> {
+    if db.backend() == sea_orm::DbBackend::Postgres {
+        db.conn.execute_unprepared("ANALYZE").await?;
+    }
+    Ok(())
 }
 
 /// The whole 2023 unit list of the country (63 provinces, 705 districts, 10,598 communes).
@@ -181,6 +191,7 @@ pub async fn seed_national(
     let txn = db.conn.begin().await?;
     total.users = seed_users(&txn, demo_password).await?;
     txn.commit().await?;
+    refresh_statistics(db).await?;
     Ok(total)
 }
 

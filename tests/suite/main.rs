@@ -16,6 +16,7 @@ mod import;
 mod import_members;
 mod mutations;
 mod pagination;
+mod plans;
 mod schema;
 mod search;
 mod seed;
@@ -40,6 +41,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(import_members::tests());
     tests.extend(mutations::tests());
     tests.extend(pagination::tests());
+    tests.extend(plans::tests());
     tests.extend(schema::tests());
     tests.extend(search::tests());
     tests.extend(seed::tests());
