@@ -43,6 +43,10 @@ pub struct Settings {
     #[arg(long, env = "CACHE_TTL_SECONDS", default_value_t = 600, global = true)]
     pub cache_ttl_seconds: u64,
 
+    /// `false` turns the aggregate cache off: every read computes from the database.
+    #[arg(long, env = "CACHE_ENABLED", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub cache_enabled: bool,
+
     /// The longest a Redis call may take, in milliseconds, before the database answers.
     #[arg(long, env = "REDIS_TIMEOUT_MS", default_value_t = 50, global = true)]
     pub redis_timeout_ms: u64,
@@ -90,6 +94,7 @@ impl Settings {
             redis_url: None,
             cache_prefix: "sg".to_owned(),
             cache_ttl_seconds: 600,
+            cache_enabled: true,
             redis_timeout_ms: 50,
             jwt_secret: None,
             jwt_ttl_minutes: 480,
@@ -138,6 +143,7 @@ impl Settings {
             ttl: std::time::Duration::from_secs(self.cache_ttl_seconds),
             timeout: std::time::Duration::from_millis(self.redis_timeout_ms),
             retry_after: std::time::Duration::from_secs(2),
+            enabled: self.cache_enabled,
         }
     }
 

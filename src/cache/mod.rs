@@ -47,6 +47,8 @@ pub struct CacheSettings {
     pub timeout: Duration,
     /// How long Redis is left alone after it failed, before one call tries it again.
     pub retry_after: Duration,
+    /// Off: every read computes from the database (for measuring, or to rule the cache out).
+    pub enabled: bool,
 }
 
 impl CacheSettings {
@@ -57,6 +59,7 @@ impl CacheSettings {
             ttl: Duration::from_secs(600),
             timeout: Duration::from_millis(50),
             retry_after: Duration::from_secs(2),
+            enabled: true,
         }
     }
 }
@@ -74,6 +77,7 @@ pub struct CacheStats {
 enum Store {
     Local(LocalStore),
     Redis(RedisStore),
+    Disabled,
 }
 
 type Decoded = Arc<dyn Any + Send + Sync>;
@@ -94,6 +98,7 @@ impl Cache {
     pub fn new(settings: &CacheSettings) -> anyhow::Result<Cache> {
         let stats = Arc::new(CacheStats::default());
         let store = match &settings.redis_url {
+            _ if !settings.enabled => Store::Disabled,
             Some(url) => Store::Redis(RedisStore::new(url, settings, stats.clone())?),
             None => Store::Local(LocalStore::default()),
         };
@@ -113,6 +118,7 @@ impl Cache {
         match self.store {
             Store::Local(_) => "in-process",
             Store::Redis(_) => "redis",
+            Store::Disabled => "disabled",
         }
     }
 
@@ -126,7 +132,7 @@ impl Cache {
     /// The circuit state of the Redis store: `closed` (in use), `open` (skipped for now).
     pub fn circuit(&self) -> &'static str {
         match &self.store {
-            Store::Local(_) => "none",
+            Store::Local(_) | Store::Disabled => "none",
             Store::Redis(redis) => redis.circuit(),
         }
     }
@@ -142,6 +148,7 @@ impl Cache {
         let versions = match &self.store {
             Store::Local(local) => Some(local.versions(key.unit())),
             Store::Redis(redis) => redis.versions(key.unit()).await,
+            Store::Disabled => return compute.await.map(Arc::new),
         };
         let Some((global, unit)) = versions else {
             self.stats.bypassed.fetch_add(1, Ordering::Relaxed);
@@ -202,6 +209,7 @@ impl Cache {
         match &self.store {
             Store::Local(local) => local.bump(&units),
             Store::Redis(redis) => redis.bump(&units).await,
+            Store::Disabled => {}
         }
     }
 
@@ -214,6 +222,7 @@ impl Cache {
                 true
             }
             Store::Redis(redis) => redis.bump_global().await,
+            Store::Disabled => true,
         };
         self.decoded.invalidate_all();
         done

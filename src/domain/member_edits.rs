@@ -4,7 +4,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::teams::{self, Affiliation, Gender, Member, Team, TeamRole, TeamStatus};
-use super::write::Tx;
+use super::write::{Tx, version_guard};
 use super::{MemberId, TeamId, validate};
 use crate::authz::WriteGrant;
 use crate::db::conflict_on_unique;
@@ -216,7 +216,7 @@ pub async fn update(
     let sql = format!(
         "UPDATE team_member SET full_name = {}, role = {}, affiliation = {}, phone = {}, \
          gender = {}, birth_year = {}, joined_on = {}, version = version + 1, updated_at = {} \
-         WHERE id = {} AND version = {}",
+         WHERE id = {}{}",
         args.bind(full_name),
         args.bind(role),
         args.bind(affiliation),
@@ -226,7 +226,7 @@ pub async fn update(
         args.bind(joined_on),
         args.bind(Utc::now()),
         args.bind(id),
-        args.bind(before.version)
+        version_guard(&mut args, change.expected_version)
     );
     let changed = execute(&tx.txn, sql, args)
         .await

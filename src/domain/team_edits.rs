@@ -5,7 +5,7 @@ use sea_orm::ConnectionTrait;
 
 use super::teams::{self, Team, TeamStatus};
 use super::units::{self, AdminLevel, Unit};
-use super::write::Tx;
+use super::write::{Tx, version_guard};
 use super::{TeamId, validate};
 use crate::authz::{Scope, WriteGrant};
 use crate::db::conflict_on_unique;
@@ -192,7 +192,7 @@ async fn apply(
         "UPDATE team SET name = {}, name_folded = {}, decision_no = {}, founded_on = {}, \
          unit_id = {}, status = {}, dissolved_on = CASE WHEN {} = 'DISSOLVED' THEN \
          COALESCE(dissolved_on, {}) ELSE NULL END, version = version + 1, updated_at = {} \
-         WHERE id = {} AND version = {}",
+         WHERE id = {}{}",
         args.bind(name.clone()),
         args.bind(fold(&name)),
         args.bind(decision_no),
@@ -203,7 +203,7 @@ async fn apply(
         args.bind(dissolved_on),
         args.bind(Utc::now()),
         args.bind(id),
-        args.bind(before.version)
+        version_guard(&mut args, change.expected_version)
     );
     let changed = execute(&tx.txn, sql, args)
         .await

@@ -8,7 +8,7 @@ use sea_orm::ConnectionTrait;
 use super::teams::MEMBER_COLUMNS;
 use super::training::{self, Session, TrainingFormat};
 use super::units;
-use super::write::{Tx, common_unit};
+use super::write::{Tx, common_unit, version_guard};
 use super::{MemberId, SessionId, validate};
 use crate::authz::WriteGrant;
 use crate::db::sql::{Args, execute, fetch_rows, in_list};
@@ -140,7 +140,7 @@ pub async fn update(
     let sql = format!(
         "UPDATE training_session SET title = {}, topic = {}, format = {}, starts_at = {}, \
          ends_at = {}, location = {}, link = {}, version = version + 1, updated_at = {} \
-         WHERE id = {} AND version = {}",
+         WHERE id = {}{}",
         args.bind(title),
         args.bind(topic),
         args.bind(format),
@@ -150,7 +150,7 @@ pub async fn update(
         args.bind(link),
         args.bind(Utc::now()),
         args.bind(id),
-        args.bind(before.version)
+        version_guard(&mut args, change.expected_version)
     );
     if execute(&tx.txn, sql, args).await? == 0 {
         return Err(AppError::conflict(

@@ -101,6 +101,16 @@ mod erased {
     }
 }
 
+/// The condition an update adds for optimistic concurrency: with an expected version, the row
+/// must still be at it (a concurrent change makes the update miss, and the caller answers
+/// `CONFLICT`); without one, the last write wins.
+pub fn version_guard(args: &mut crate::db::sql::Args, expected: Option<i32>) -> String {
+    match expected {
+        Some(version) => format!(" AND version = {}", args.bind(version)),
+        None => String::new(),
+    }
+}
+
 /// The deepest unit whose subtree holds every one of `paths`: where a change that spans several
 /// units is recorded.
 pub fn common_unit<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<UnitId> {
