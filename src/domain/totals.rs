@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::ConnectionTrait;
 
 use super::UnitId;
 use super::teams::{Affiliation, TeamRole};
 use super::units::{COLUMNS as UNIT_COLUMNS, Unit, count};
 use crate::authz::Scope;
-use crate::db::sql::{Args, fetch_rows};
+use crate::db::sql::{Args, fetch_all, fetch_rows};
 use crate::error::{AppError, Result};
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -45,87 +45,102 @@ pub struct ChildTotals {
 }
 
 /// Totals for `unit`, which must lie wholly inside `scope`.
+///
+/// Every statement is one range scan of the unit's subtree on the path index; they run side by
+/// side on separate connections. Per-child figures are added up here from rows keyed by unit
+/// path, which is cheaper than asking the database for each child's range.
 pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> Result<Totals> {
     if !scope.contains(&unit.path) {
         return Err(AppError::Forbidden);
     }
-    let subtree = Scope::subtree(&unit.path);
+    let path = unit.path.clone();
+    let (children, villages, teams, members, members_trained, training_sessions, committees) = tokio::try_join!(
+        child_units(conn, unit.id),
+        village_rows(conn, &path),
+        team_rows(conn, &path),
+        member_rows(conn, &path),
+        subtree_count(
+            conn,
+            &path,
+            "SELECT COUNT(*) AS n FROM team_member m JOIN team t ON t.id = m.team_id \
+             JOIN admin_unit u ON u.id = t.unit_id WHERE {range} AND t.status = 'ACTIVE' \
+             AND m.left_on IS NULL \
+             AND EXISTS (SELECT 1 FROM attendance a WHERE a.member_id = m.id AND a.completed)",
+        ),
+        subtree_count(
+            conn,
+            &path,
+            "SELECT COUNT(*) AS n FROM training_session s \
+             JOIN admin_unit u ON u.id = s.organizer_unit_id WHERE {range}",
+        ),
+        subtree_count(
+            conn,
+            &path,
+            "SELECT COUNT(*) AS n FROM steering_committee c JOIN admin_unit u ON u.id = c.unit_id \
+             WHERE {range} AND c.dissolved_on IS NULL",
+        ),
+    )?;
 
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM team t JOIN admin_unit u ON u.id = t.unit_id \
-         WHERE {} AND t.status = 'ACTIVE'",
-        subtree.sql("u.path", &mut args)
-    );
-    let teams = count(conn, sql, args).await?;
-
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT m.role AS role, m.affiliation AS affiliation, COUNT(*) AS n FROM team_member m \
-         JOIN team t ON t.id = m.team_id JOIN admin_unit u ON u.id = t.unit_id \
-         WHERE {} AND t.status = 'ACTIVE' AND m.left_on IS NULL GROUP BY m.role, m.affiliation",
-        subtree.sql("u.path", &mut args)
-    );
+    let mut per_child: HashMap<i64, ChildTotals> = children
+        .into_iter()
+        .map(|u| {
+            (
+                u.id.0,
+                ChildTotals {
+                    unit: u,
+                    teams: 0,
+                    members: 0,
+                    villages: 0,
+                    villages_with_team: 0,
+                },
+            )
+        })
+        .collect();
+    let child_of = |row_path: &str| -> Option<i64> {
+        row_path
+            .strip_prefix(path.as_str())?
+            .split('/')
+            .next()?
+            .parse()
+            .ok()
+    };
+    let (mut village_count, mut with_team) = (0, 0);
+    for (row_path, has_team) in &villages {
+        village_count += 1;
+        with_team += i64::from(*has_team);
+        if let Some(child) = child_of(row_path).and_then(|c| per_child.get_mut(&c)) {
+            child.villages += 1;
+            child.villages_with_team += i64::from(*has_team);
+        }
+    }
+    let mut team_count = 0;
+    for (row_path, n) in &teams {
+        team_count += n;
+        if let Some(child) = child_of(row_path).and_then(|c| per_child.get_mut(&c)) {
+            child.teams += n;
+        }
+    }
     let mut by_role: HashMap<TeamRole, i64> = HashMap::new();
     let mut by_affiliation: HashMap<Affiliation, i64> = HashMap::new();
-    for row in fetch_rows(conn, sql, args).await? {
-        let n: i64 = row.try_get("", "n")?;
-        *by_role.entry(row.try_get("", "role")?).or_default() += n;
-        *by_affiliation
-            .entry(row.try_get("", "affiliation")?)
-            .or_default() += n;
+    for (row_path, role, affiliation, n) in &members {
+        *by_role.entry(*role).or_default() += n;
+        *by_affiliation.entry(*affiliation).or_default() += n;
+        if let Some(child) = child_of(row_path).and_then(|c| per_child.get_mut(&c)) {
+            child.members += n;
+        }
     }
-    let members = by_role.values().sum();
-
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM team_member m JOIN team t ON t.id = m.team_id \
-         JOIN admin_unit u ON u.id = t.unit_id \
-         WHERE {} AND t.status = 'ACTIVE' AND m.left_on IS NULL \
-         AND EXISTS (SELECT 1 FROM attendance a WHERE a.member_id = m.id AND a.completed)",
-        subtree.sql("u.path", &mut args)
-    );
-    let members_trained = count(conn, sql, args).await?;
-
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM training_session s JOIN admin_unit u ON u.id = s.organizer_unit_id \
-         WHERE {}",
-        subtree.sql("u.path", &mut args)
-    );
-    let training_sessions = count(conn, sql, args).await?;
-
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM steering_committee c JOIN admin_unit u ON u.id = c.unit_id \
-         WHERE {} AND c.dissolved_on IS NULL",
-        subtree.sql("u.path", &mut args)
-    );
-    let committees = count(conn, sql, args).await?;
-
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS villages, COUNT(t.id) AS with_team FROM admin_unit u \
-         LEFT JOIN team t ON t.unit_id = u.id AND t.status = 'ACTIVE' \
-         WHERE {} AND u.level = 'VILLAGE' AND u.valid_to IS NULL",
-        subtree.sql("u.path", &mut args)
-    );
-    let (villages, villages_with_team) = match fetch_rows(conn, sql, args).await?.first() {
-        Some(row) => (row.try_get("", "villages")?, row.try_get("", "with_team")?),
-        None => (0, 0),
-    };
-
-    let children = children_of(conn, unit.id).await?;
+    let mut children: Vec<ChildTotals> = per_child.into_values().collect();
+    children.sort_by(|a, b| a.unit.code.cmp(&b.unit.code));
 
     Ok(Totals {
         unit,
-        teams,
-        members,
+        teams: team_count,
+        members: by_role.values().sum(),
         members_trained,
         training_sessions,
         committees,
-        villages,
-        villages_with_team,
+        villages: village_count,
+        villages_with_team: with_team,
         members_by_role: TeamRole::ALL
             .iter()
             .map(|r| (*r, by_role.get(r).copied().unwrap_or(0)))
@@ -138,38 +153,74 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
     })
 }
 
-/// Per-child figures in one statement, whatever the number of children: correlated
-/// subqueries give the planner each child's path range as a constant, so every figure is an
-/// index range scan on the path (a join on the range would compare every row with every child).
-async fn children_of(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<ChildTotals>> {
-    const UNDER_C: &str = "x.path >= c.path AND x.path < c.path || '~'";
+/// A `COUNT(*) AS n` over the subtree: `{range}` in `sql` becomes the path condition on `u`.
+async fn subtree_count(conn: &impl ConnectionTrait, path: &str, sql: &str) -> Result<i64> {
+    let mut args = Args::new();
+    let range = Scope::subtree(path).sql("u.path", &mut args);
+    count(conn, sql.replace("{range}", &range), args).await
+}
+
+async fn child_units(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<Unit>> {
     let mut args = Args::new();
     let sql = format!(
-        "SELECT {UNIT_COLUMNS}, \
-         (SELECT COUNT(*) FROM admin_unit x JOIN team t ON t.unit_id = x.id AND t.status = 'ACTIVE' \
-          WHERE {UNDER_C}) AS teams, \
-         (SELECT COUNT(*) FROM admin_unit x JOIN team t ON t.unit_id = x.id AND t.status = 'ACTIVE' \
-          JOIN team_member m ON m.team_id = t.id AND m.left_on IS NULL WHERE {UNDER_C}) AS members, \
-         (SELECT COUNT(*) FROM admin_unit x WHERE {UNDER_C} AND x.level = 'VILLAGE' \
-          AND x.valid_to IS NULL) AS villages, \
-         (SELECT COUNT(*) FROM admin_unit x JOIN team t ON t.unit_id = x.id AND t.status = 'ACTIVE' \
-          WHERE {UNDER_C} AND x.level = 'VILLAGE' AND x.valid_to IS NULL) AS with_team \
-         FROM admin_unit c JOIN admin_unit u ON u.id = c.id \
-         WHERE c.parent_id = {} AND c.valid_to IS NULL ORDER BY c.code",
+        "SELECT {UNIT_COLUMNS} FROM admin_unit u WHERE u.parent_id = {} AND u.valid_to IS NULL",
         args.bind(parent)
     );
+    Ok(fetch_all(conn, sql, args).await?)
+}
+
+/// Each current village of the subtree: its path, and whether it has an active team.
+async fn village_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<(String, bool)>> {
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT u.path AS path, COUNT(t.id) AS n FROM admin_unit u \
+         LEFT JOIN team t ON t.unit_id = u.id AND t.status = 'ACTIVE' \
+         WHERE {} AND u.level = 'VILLAGE' AND u.valid_to IS NULL GROUP BY u.path",
+        Scope::subtree(path).sql("u.path", &mut args)
+    );
     let rows = fetch_rows(conn, sql, args).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(ChildTotals {
-            unit: Unit::from_query_result(&row, "")?,
-            teams: row.try_get("", "teams")?,
-            members: row.try_get("", "members")?,
-            villages: row.try_get("", "villages")?,
-            villages_with_team: row.try_get("", "with_team")?,
-        });
-    }
-    Ok(out)
+    rows.iter()
+        .map(|r| Ok((r.try_get("", "path")?, r.try_get::<i64>("", "n")? > 0)))
+        .collect()
+}
+
+/// Active teams of the subtree, counted per unit path.
+async fn team_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<(String, i64)>> {
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT u.path AS path, COUNT(*) AS n FROM team t JOIN admin_unit u ON u.id = t.unit_id \
+         WHERE {} AND t.status = 'ACTIVE' GROUP BY u.path",
+        Scope::subtree(path).sql("u.path", &mut args)
+    );
+    let rows = fetch_rows(conn, sql, args).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("", "path")?, r.try_get("", "n")?)))
+        .collect()
+}
+
+type MemberRow = (String, TeamRole, Affiliation, i64);
+
+/// Current members of active teams, counted per unit path, role and affiliation.
+async fn member_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<MemberRow>> {
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT u.path AS path, m.role AS role, m.affiliation AS affiliation, COUNT(*) AS n \
+         FROM team_member m JOIN team t ON t.id = m.team_id JOIN admin_unit u ON u.id = t.unit_id \
+         WHERE {} AND t.status = 'ACTIVE' AND m.left_on IS NULL \
+         GROUP BY u.path, m.role, m.affiliation",
+        Scope::subtree(path).sql("u.path", &mut args)
+    );
+    let rows = fetch_rows(conn, sql, args).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "path")?,
+                r.try_get("", "role")?,
+                r.try_get("", "affiliation")?,
+                r.try_get("", "n")?,
+            ))
+        })
+        .collect()
 }
 
 /// Sums of the approved result reports of a subtree for a period.

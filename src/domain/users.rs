@@ -134,30 +134,38 @@ pub async fn assignments_of(
     Ok(fetch_all(conn, sql, args).await?)
 }
 
-/// The signed-in user behind a token, if the account still exists and is active.
+/// The signed-in user behind a token, if the account still exists and is active. One
+/// statement: it runs on every request.
 pub async fn principal(conn: &impl ConnectionTrait, id: UserId) -> Result<Option<Principal>> {
     let mut args = Args::new();
     let sql = format!(
-        "SELECT id, username, display_name, active FROM app_user WHERE id = {} AND active",
+        "SELECT u.username, a.role, a.unit_id, au.path AS unit_path, au.level AS unit_level, \
+         a.team_id FROM app_user u LEFT JOIN assignment a ON a.user_id = u.id \
+         LEFT JOIN admin_unit au ON au.id = a.unit_id WHERE u.id = {} AND u.active ORDER BY a.id",
         args.bind(id)
     );
-    let Some(user) = fetch_optional::<User>(conn, sql, args).await? else {
+    let rows = fetch_rows(conn, sql, args).await?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let grants = assignments_of(conn, &[id])
-        .await?
-        .into_iter()
-        .map(|a| Grant {
-            role: a.role,
-            unit_id: a.unit_id,
-            unit_path: a.unit_path,
-            unit_level: a.unit_level,
-            team_id: a.team_id,
-        })
-        .collect();
+    let username: String = first.try_get("", "username")?;
+    let mut grants = Vec::with_capacity(rows.len());
+    for row in &rows {
+        // An account without assignments comes back as one row without a role.
+        let Some(role) = row.try_get::<Option<Role>>("", "role")? else {
+            continue;
+        };
+        grants.push(Grant {
+            role,
+            unit_id: row.try_get("", "unit_id")?,
+            unit_path: row.try_get("", "unit_path")?,
+            unit_level: row.try_get("", "unit_level")?,
+            team_id: row.try_get("", "team_id")?,
+        });
+    }
     Ok(Some(Principal {
-        user_id: user.id,
-        username: user.username,
+        user_id: id,
+        username,
         grants,
     }))
 }

@@ -67,9 +67,9 @@ async fn a_page_costs_the_same_statements_whatever_its_size(b: Arc<Backend>) {
         costs.push(app.statements() - before);
         assert_eq!(data["teams"]["nodes"].as_array().unwrap().len(), first);
     }
-    // Who is asking (2), the unit filter, the count, the page, its units, their members.
+    // Who is asking, the unit filter, the count, the page, its units, their members.
     assert!(
-        costs[0] <= 7,
+        costs[0] <= 6,
         "a page of teams with units and members costs {costs:?}"
     );
     assert_eq!(
