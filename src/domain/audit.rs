@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::units::count;
+use super::page::{Order, fetch_page};
 use super::{Page, PageRequest, UnitId, UserId};
 use crate::authz::{Scope, under};
-use crate::db::sql::{Args, fetch_all};
+use crate::db::sql::Args;
 use crate::error::Result;
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -44,25 +44,17 @@ pub async fn list(
         }
         sql
     };
-    let mut args = Args::new();
-    let sql = format!("SELECT COUNT(*) AS n {}", from(&mut args));
-    let total = count(conn, sql, args).await?;
-    let mut args = Args::new();
-    let mut sql = format!(
-        "SELECT a.id, a.at, a.user_id, a.actor, a.operation, a.entity, a.entity_id, a.unit_id, \
-         u.path AS unit_path, a.before_json, a.after_json {}",
-        from(&mut args)
-    );
-    // Newest first: the cursor is the last id seen, and the next page holds older ones.
-    if let Some(after) = page.after {
-        sql.push_str(&format!(" AND a.id < {}", args.bind(after)));
-    }
-    sql.push_str(&format!(
-        " ORDER BY a.id DESC LIMIT {}",
-        args.bind(page.first + 1)
-    ));
-    let rows: Vec<AuditEntry> = fetch_all(conn, sql, args).await?;
-    Ok(Page::from_rows(rows, page, total, |e| e.id))
+    let columns = "a.id, a.at, a.user_id, a.actor, a.operation, a.entity, a.entity_id, a.unit_id, \
+                   u.path AS unit_path, a.before_json, a.after_json";
+    fetch_page(
+        conn,
+        columns,
+        from,
+        ("a.id", Order::Newest),
+        page,
+        |e: &AuditEntry| e.id,
+    )
+    .await
 }
 
 /// Removes personal fields from a recorded snapshot, at any depth.

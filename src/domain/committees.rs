@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::units::count;
+use super::page::{Order, fetch_page};
 use super::{CommitteeId, CommitteeMemberId, Page, PageRequest, UnitId};
 use crate::authz::{Scope, under};
 use crate::db::sql::{Args, fetch_all, fetch_optional, in_list};
@@ -68,21 +68,15 @@ pub async fn list(
             None => sql,
         }
     };
-    let mut args = Args::new();
-    let sql = format!("SELECT COUNT(*) AS n {}", from(&mut args));
-    let total = count(conn, sql, args).await?;
-
-    let mut args = Args::new();
-    let mut sql = format!("SELECT {COLUMNS} {}", from(&mut args));
-    if let Some(after) = page.after {
-        sql.push_str(&format!(" AND c.id > {}", args.bind(after)));
-    }
-    sql.push_str(&format!(
-        " ORDER BY c.id LIMIT {}",
-        args.bind(page.first + 1)
-    ));
-    let rows: Vec<Committee> = fetch_all(conn, sql, args).await?;
-    Ok(Page::from_rows(rows, page, total, |c| c.id.0))
+    fetch_page(
+        conn,
+        COLUMNS,
+        from,
+        ("c.id", Order::Oldest),
+        page,
+        |c: &Committee| c.id.0,
+    )
+    .await
 }
 
 /// The members of each committee, in the order the founding decision lists them.

@@ -4,6 +4,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use crate::db::sql::{Args, fetch_all};
 use crate::error::{AppError, Result};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
@@ -75,6 +78,45 @@ impl<T> Page<T> {
             end_cursor,
         }
     }
+}
+
+/// The direction a list is walked in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    Oldest,
+    Newest,
+}
+
+/// Counts the rows `from_where` selects and fetches one page of them, walking `id_column` from
+/// the cursor. `from_where` writes `FROM … WHERE …`, binding into the arguments it is given; it
+/// is called once for the count and once for the page, so both always see the same rows.
+pub(crate) async fn fetch_page<T: FromQueryResult>(
+    conn: &impl ConnectionTrait,
+    columns: &str,
+    from_where: impl Fn(&mut Args) -> String,
+    (id_column, order): (&str, Order),
+    page: PageRequest,
+    id_of: impl Fn(&T) -> i64,
+) -> Result<Page<T>> {
+    let mut args = Args::new();
+    let sql = format!("SELECT COUNT(*) AS n {}", from_where(&mut args));
+    let total = super::units::count(conn, sql, args).await?;
+
+    let mut args = Args::new();
+    let mut sql = format!("SELECT {columns} {}", from_where(&mut args));
+    let (after, direction) = match order {
+        Order::Oldest => (">", "ASC"),
+        Order::Newest => ("<", "DESC"),
+    };
+    if let Some(cursor) = page.after {
+        sql.push_str(&format!(" AND {id_column} {after} {}", args.bind(cursor)));
+    }
+    sql.push_str(&format!(
+        " ORDER BY {id_column} {direction} LIMIT {}",
+        args.bind(page.first + 1)
+    ));
+    let rows: Vec<T> = fetch_all(conn, sql, args).await?;
+    Ok(Page::from_rows(rows, page, total, id_of))
 }
 
 fn encode_cursor(id: i64) -> String {

@@ -2,7 +2,7 @@
 
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::units::count;
+use super::page::{Order, fetch_page};
 use super::{Page, PageRequest, TeamId, UnitId};
 use crate::authz::{Scope, under};
 use crate::db::sql::{Args, fetch_all, fetch_optional};
@@ -83,20 +83,15 @@ pub async fn list(
         }
         sql
     };
-    let mut args = Args::new();
-    let sql = format!("SELECT COUNT(*) AS n {}", filter(&mut args));
-    let total = count(conn, sql, args).await?;
-    let mut args = Args::new();
-    let mut sql = format!("SELECT {COLUMNS} {}", filter(&mut args));
-    if let Some(after) = page.after {
-        sql.push_str(&format!(" AND r.id > {}", args.bind(after)));
-    }
-    sql.push_str(&format!(
-        " ORDER BY r.id LIMIT {}",
-        args.bind(page.first + 1)
-    ));
-    let rows: Vec<Report> = fetch_all(conn, sql, args).await?;
-    Ok(Page::from_rows(rows, page, total, |r| r.id))
+    fetch_page(
+        conn,
+        COLUMNS,
+        filter,
+        ("r.id", Order::Oldest),
+        page,
+        |r: &Report| r.id,
+    )
+    .await
 }
 
 pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Report> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::units::count;
+use super::page::{Order, fetch_page};
 use super::{MemberId, Page, PageRequest, TeamId, UnitId};
 use crate::authz::{Scope, under};
 use crate::db::sql::{Args, fetch_all, fetch_optional, in_list};
@@ -133,27 +133,16 @@ pub async fn list(
     let search = filter.search.as_deref().map(fold).filter(|s| !s.is_empty());
     let search = search.as_deref();
 
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n {}",
-        from_where(scope, under_path, search, &mut args)
-    );
-    let total = count(conn, sql, args).await?;
-
-    let mut args = Args::new();
-    let mut sql = format!(
-        "SELECT {TEAM_COLUMNS} {}",
-        from_where(scope, under_path, search, &mut args)
-    );
-    if let Some(after) = page.after {
-        sql.push_str(&format!(" AND t.id > {}", args.bind(after)));
-    }
-    sql.push_str(&format!(
-        " ORDER BY t.id LIMIT {}",
-        args.bind(page.first + 1)
-    ));
-    let rows: Vec<Team> = fetch_all(conn, sql, args).await?;
-    Ok(Page::from_rows(rows, page, total, |t| t.id.0))
+    let from = |args: &mut Args| from_where(scope, under_path, search, args);
+    fetch_page(
+        conn,
+        TEAM_COLUMNS,
+        from,
+        ("t.id", Order::Oldest),
+        page,
+        |t: &Team| t.id.0,
+    )
+    .await
 }
 
 /// One team, if it exists and is in scope; otherwise the same `NOT_FOUND` either way.

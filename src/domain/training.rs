@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::units::count;
+use super::page::{Order, fetch_page};
 use super::{MemberId, Page, PageRequest, SessionId, UnitId};
 use crate::authz::{Scope, under};
 use crate::db::sql::{Args, fetch_all, fetch_rows, in_list};
@@ -69,21 +69,15 @@ pub async fn list(
             None => sql,
         }
     };
-    let mut args = Args::new();
-    let sql = format!("SELECT COUNT(*) AS n {}", from(&mut args));
-    let total = count(conn, sql, args).await?;
-
-    let mut args = Args::new();
-    let mut sql = format!("SELECT {COLUMNS} {}", from(&mut args));
-    if let Some(after) = page.after {
-        sql.push_str(&format!(" AND s.id > {}", args.bind(after)));
-    }
-    sql.push_str(&format!(
-        " ORDER BY s.id LIMIT {}",
-        args.bind(page.first + 1)
-    ));
-    let rows: Vec<Session> = fetch_all(conn, sql, args).await?;
-    Ok(Page::from_rows(rows, page, total, |s| s.id.0))
+    fetch_page(
+        conn,
+        COLUMNS,
+        from,
+        ("s.id", Order::Oldest),
+        page,
+        |s: &Session| s.id.0,
+    )
+    .await
 }
 
 pub async fn by_ids(

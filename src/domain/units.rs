@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
+use super::page::{Order, fetch_page};
 use super::{Page, PageRequest, UnitId};
 use crate::db::sql::{Args, fetch_all, fetch_optional, fetch_rows, in_list};
 use crate::error::{AppError, Result};
@@ -70,27 +71,21 @@ pub async fn children(
     parent: UnitId,
     page: PageRequest,
 ) -> Result<Page<Unit>> {
-    let mut args = Args::new();
-    let total_sql = format!(
-        "SELECT COUNT(*) AS n FROM admin_unit u WHERE u.parent_id = {} AND u.valid_to IS NULL",
-        args.bind(parent)
-    );
-    let total = count(conn, total_sql, args).await?;
-
-    let mut args = Args::new();
-    let mut sql = format!(
-        "SELECT {COLUMNS} FROM admin_unit u WHERE u.parent_id = {} AND u.valid_to IS NULL",
-        args.bind(parent)
-    );
-    if let Some(after) = page.after {
-        sql.push_str(&format!(" AND u.id > {}", args.bind(after)));
-    }
-    sql.push_str(&format!(
-        " ORDER BY u.id LIMIT {}",
-        args.bind(page.first + 1)
-    ));
-    let rows: Vec<Unit> = fetch_all(conn, sql, args).await?;
-    Ok(Page::from_rows(rows, page, total, |u| u.id.0))
+    let from = |args: &mut Args| {
+        format!(
+            "FROM admin_unit u WHERE u.parent_id = {} AND u.valid_to IS NULL",
+            args.bind(parent)
+        )
+    };
+    fetch_page(
+        conn,
+        COLUMNS,
+        from,
+        ("u.id", Order::Oldest),
+        page,
+        |u: &Unit| u.id.0,
+    )
+    .await
 }
 
 /// Runs a `SELECT COUNT(*) AS n …` statement.
