@@ -14,6 +14,19 @@ use crate::db::bulk::{insert_rows, next_id, sync_identity};
 use crate::db::sql::{Args, execute, fetch_rows};
 use crate::text::{clean_name, fold};
 
+/// The columns of a unit row as bulk loads write them (ids assigned up front).
+pub(crate) const UNIT_COLUMNS: &[&str] = &[
+    "id",
+    "code",
+    "name",
+    "name_folded",
+    "level",
+    "division_type",
+    "parent_id",
+    "path",
+    "valid_from",
+];
+
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {
@@ -313,23 +326,7 @@ async fn apply(
         return Err(ImportError::Invalid(summarise(problems)));
     }
 
-    insert_rows(
-        txn,
-        "admin_unit",
-        &[
-            "id",
-            "code",
-            "name",
-            "name_folded",
-            "level",
-            "division_type",
-            "parent_id",
-            "path",
-            "valid_from",
-        ],
-        inserts,
-    )
-    .await?;
+    insert_rows(txn, "admin_unit", UNIT_COLUMNS, inserts).await?;
     sync_identity(txn, "admin_unit").await?;
 
     for (id, row, parent_id, old_path, new_path) in updates {

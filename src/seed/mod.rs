@@ -14,7 +14,7 @@ use crate::db::Db;
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
 use crate::db::sql::{Args, fetch_rows};
 use crate::domain::committees::CommitteePosition;
-use crate::domain::import_units::{ImportReport, import_csv};
+use crate::domain::import_units::{ImportReport, UNIT_COLUMNS, import_csv};
 use crate::domain::teams::{Affiliation, TeamRole};
 use crate::domain::training::TrainingFormat;
 use crate::domain::{units, users};
@@ -377,23 +377,7 @@ async fn generate_province(
             id += 1;
         }
     }
-    insert_rows(
-        txn,
-        "admin_unit",
-        &[
-            "id",
-            "code",
-            "name",
-            "name_folded",
-            "level",
-            "division_type",
-            "parent_id",
-            "path",
-            "valid_from",
-        ],
-        rows,
-    )
-    .await?;
+    insert_rows(txn, "admin_unit", UNIT_COLUMNS, rows).await?;
     sync_identity(txn, "admin_unit").await?;
     report.villages = villages.len();
 
