@@ -5,7 +5,7 @@ use sea_orm::ConnectionTrait;
 
 use super::committees::{self, Committee, CommitteeMember, CommitteePosition};
 use super::units::{self, AdminLevel};
-use super::write::Tx;
+use super::write::{Tx, check_version, stale};
 use super::{CommitteeId, CommitteeMemberId, validate};
 use crate::authz::{Scope, WriteGrant};
 use crate::db::sql::{Args, execute, fetch_optional, fetch_rows};
@@ -40,13 +40,6 @@ pub struct CommitteeMemberChange {
     pub position: Option<CommitteePosition>,
     pub title: Option<Option<String>>,
     pub expected_version: Option<i32>,
-}
-
-fn stale(what: &str, version: i32) -> AppError {
-    AppError::conflict(
-        "expectedVersion",
-        format!("the {what} was changed meanwhile (it is at version {version}); reload and retry"),
-    )
 }
 
 async fn heads(conn: &impl ConnectionTrait, committee: CommitteeId, except: i64) -> Result<i64> {
@@ -181,9 +174,7 @@ pub async fn update(
     change: CommitteeChange,
 ) -> Result<Committee> {
     let before = editable(tx, grant, id).await?;
-    if change.expected_version.is_some_and(|v| v != before.version) {
-        return Err(stale("committee", before.version));
-    }
+    check_version("committee", change.expected_version, before.version)?;
     let name = match &change.name {
         Some(name) => validate::name("name", name)?,
         None => before.name.clone(),
@@ -231,7 +222,7 @@ async fn save(
         args.bind(before.version)
     );
     if execute(&tx.txn, sql, args).await? == 0 {
-        return Err(stale("committee", before.version + 1));
+        return Err(stale("committee", None));
     }
     let after = committees::get(&tx.txn, &Scope::All, before.id).await?;
     tx.audit(
@@ -326,9 +317,7 @@ pub async fn update_member(
 ) -> Result<CommitteeMember> {
     let (before, committee) = committees::member(&tx.txn, grant.read_scope(), id).await?;
     grant.check_unit(&committee.unit_path)?;
-    if change.expected_version.is_some_and(|v| v != before.version) {
-        return Err(stale("committee member", before.version));
-    }
+    check_version("committee member", change.expected_version, before.version)?;
     let position = change.position.unwrap_or(before.position);
     if position == CommitteePosition::Head
         && before.position != CommitteePosition::Head
@@ -358,7 +347,7 @@ pub async fn update_member(
         args.bind(before.version)
     );
     if execute(&tx.txn, sql, args).await? == 0 {
-        return Err(stale("committee member", before.version + 1));
+        return Err(stale("committee member", None));
     }
     let after = fetch_member(tx, id).await?;
     tx.audit(

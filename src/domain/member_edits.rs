@@ -4,7 +4,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::teams::{self, Affiliation, Gender, Member, Team, TeamRole, TeamStatus};
-use super::write::{Tx, version_guard};
+use super::write::{Tx, check_version, stale, version_guard};
 use super::{MemberId, TeamId, validate};
 use crate::authz::WriteGrant;
 use crate::db::conflict_on_unique;
@@ -173,17 +173,7 @@ pub async fn update(
     change: MemberChange,
 ) -> Result<(Member, Team)> {
     let (before, team) = editable(tx, grant, id).await?;
-    if let Some(expected) = change.expected_version
-        && expected != before.version
-    {
-        return Err(AppError::conflict(
-            "expectedVersion",
-            format!(
-                "the member was changed meanwhile (it is at version {}); reload and retry",
-                before.version
-            ),
-        ));
-    }
+    check_version("member", change.expected_version, before.version)?;
     let full_name = match &change.full_name {
         Some(name) => validate::name("fullName", name)?,
         None => before.full_name.clone(),
@@ -232,10 +222,7 @@ pub async fn update(
         .await
         .map_err(|e| conflict_on_unique(e, "role", ONE_LEADER))?;
     if changed == 0 {
-        return Err(AppError::conflict(
-            "expectedVersion",
-            "the member was changed meanwhile; reload and retry",
-        ));
+        return Err(stale("member", None));
     }
     let after = fetch(&tx.txn, id).await?;
     tx.audit(

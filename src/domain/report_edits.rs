@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use super::reports::{self, Indicator, Report, ReportState, Target};
 use super::units::{self, AdminLevel};
-use super::write::Tx;
+use super::write::{Tx, check_version, stale};
 use super::{TeamId, validate};
 use crate::authz::{Scope, WriteGrant};
 use crate::db::conflict_on_unique;
@@ -128,10 +128,7 @@ async fn save(
         args.bind(before.version)
     );
     if execute(&tx.txn, sql, args).await? == 0 {
-        return Err(AppError::conflict(
-            "expectedVersion",
-            "the report was changed meanwhile; reload and retry",
-        ));
+        return Err(stale("report", None));
     }
     let after = reports::get(&tx.txn, &Scope::All, before.id).await?;
     tx.audit(
@@ -164,15 +161,7 @@ pub async fn update(
     expected_version: Option<i32>,
 ) -> Result<Report> {
     let before = editable(tx, grant, id).await?;
-    if expected_version.is_some_and(|v| v != before.version) {
-        return Err(AppError::conflict(
-            "expectedVersion",
-            format!(
-                "the report was changed meanwhile (it is at version {}); reload and retry",
-                before.version
-            ),
-        ));
-    }
+    check_version("report", expected_version, before.version)?;
     if before.state == ReportState::Approved {
         return Err(AppError::conflict(
             "state",

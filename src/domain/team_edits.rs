@@ -5,7 +5,7 @@ use sea_orm::ConnectionTrait;
 
 use super::teams::{self, Team, TeamStatus};
 use super::units::{self, AdminLevel, Unit};
-use super::write::{Tx, version_guard};
+use super::write::{Tx, check_version, stale, version_guard};
 use super::{TeamId, validate};
 use crate::authz::{Scope, WriteGrant};
 use crate::db::conflict_on_unique;
@@ -118,18 +118,6 @@ async fn editable(tx: &Tx, grant: &WriteGrant, id: TeamId) -> Result<Team> {
     Ok(team)
 }
 
-fn check_version(expected: Option<i32>, current: i32, what: &str) -> Result<()> {
-    match expected {
-        Some(v) if v != current => Err(AppError::conflict(
-            "expectedVersion",
-            format!(
-                "the {what} was changed meanwhile (it is at version {current}); reload and retry"
-            ),
-        )),
-        _ => Ok(()),
-    }
-}
-
 pub async fn update(
     tx: &mut Tx,
     grant: &WriteGrant,
@@ -147,7 +135,7 @@ async fn apply(
     operation: &str,
 ) -> Result<Team> {
     let before = editable(tx, grant, id).await?;
-    check_version(change.expected_version, before.version, "team")?;
+    check_version("team", change.expected_version, before.version)?;
     let name = change
         .name
         .as_deref()
@@ -209,10 +197,7 @@ async fn apply(
         .await
         .map_err(|e| conflict_on_unique(e, "unitCode", ONE_ACTIVE))?;
     if changed == 0 {
-        return Err(AppError::conflict(
-            "expectedVersion",
-            "the team was changed meanwhile; reload and retry",
-        ));
+        return Err(stale("team", None));
     }
     let after = teams::get(&tx.txn, &Scope::All, id).await?;
     tx.touch(before.unit_id);

@@ -8,7 +8,7 @@ use sea_orm::ConnectionTrait;
 use super::teams::MEMBER_COLUMNS;
 use super::training::{self, Session, TrainingFormat};
 use super::units;
-use super::write::{Tx, common_unit, version_guard};
+use super::write::{Tx, check_version, common_unit, stale, version_guard};
 use super::{MemberId, SessionId, validate};
 use crate::authz::WriteGrant;
 use crate::db::sql::{Args, execute, fetch_rows, in_list};
@@ -112,15 +112,7 @@ pub async fn update(
     change: SessionChange,
 ) -> Result<Session> {
     let before = editable(tx, grant, id).await?;
-    if change.expected_version.is_some_and(|v| v != before.version) {
-        return Err(AppError::conflict(
-            "expectedVersion",
-            format!(
-                "the session was changed meanwhile (it is at version {}); reload and retry",
-                before.version
-            ),
-        ));
-    }
+    check_version("session", change.expected_version, before.version)?;
     let title = match &change.title {
         Some(t) => validate::name("title", t)?,
         None => before.title.clone(),
@@ -153,10 +145,7 @@ pub async fn update(
         version_guard(&mut args, change.expected_version)
     );
     if execute(&tx.txn, sql, args).await? == 0 {
-        return Err(AppError::conflict(
-            "expectedVersion",
-            "the session was changed meanwhile; reload and retry",
-        ));
+        return Err(stale("session", None));
     }
     let after = fetch(&tx.txn, id).await?;
     tx.audit(

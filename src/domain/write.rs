@@ -101,6 +101,26 @@ mod erased {
     }
 }
 
+/// Refuses a change made against `expected` when the row is at `current`: `CONFLICT` on
+/// `expectedVersion`, nothing changed.
+pub fn check_version(what: &str, expected: Option<i32>, current: i32) -> Result<()> {
+    match expected {
+        Some(v) if v != current => Err(stale(what, Some(current))),
+        _ => Ok(()),
+    }
+}
+
+/// The `CONFLICT` of a change that lost to another, saying the row's version when known.
+pub fn stale(what: &str, version: Option<i32>) -> crate::error::AppError {
+    let at = version
+        .map(|v| format!(" (it is at version {v})"))
+        .unwrap_or_default();
+    crate::error::AppError::conflict(
+        "expectedVersion",
+        format!("the {what} was changed meanwhile{at}; reload and retry"),
+    )
+}
+
 /// The condition an update adds for optimistic concurrency: with an expected version, the row
 /// must still be at it (a concurrent change makes the update miss, and the caller answers
 /// `CONFLICT`); without one, the last write wins.
