@@ -44,10 +44,7 @@ async fn a_port_in_use_is_a_one_line_error(b: Arc<Backend>) {
     );
 }
 
-async fn a_bad_database_url_is_a_one_line_error(b: Arc<Backend>) {
-    if b.name() != "sqlite" {
-        return; // Independent of the database: checked once.
-    }
+async fn a_bad_database_url_is_a_one_line_error(_: Arc<Backend>) {
     let output = binary()
         .arg("migrate")
         .env("DATABASE_URL", "mysql://localhost/steering")
@@ -59,10 +56,7 @@ async fn a_bad_database_url_is_a_one_line_error(b: Arc<Backend>) {
     assert!(stderr.contains("DATABASE_URL must start with"), "{stderr}");
 }
 
-async fn export_schema_prints_the_sdl(b: Arc<Backend>) {
-    if b.name() != "sqlite" {
-        return;
-    }
+async fn export_schema_prints_the_sdl(_: Arc<Backend>) {
     let output = binary().arg("export-schema").output().unwrap();
     assert!(output.status.success());
     assert_eq!(
@@ -253,10 +247,7 @@ fn start_embedded_with(
     panic!("the embedded server did not start within a minute");
 }
 
-async fn the_embedded_default_serves_the_demo_and_keeps_its_key(b: Arc<Backend>) {
-    if b.name() != "sqlite" {
-        return; // The embedded default is SQLite by definition.
-    }
+async fn the_embedded_default_serves_the_demo_and_keeps_its_key(_: Arc<Backend>) {
     let dir = std::env::temp_dir().join(format!("sg-embedded-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let result = tokio::task::spawn_blocking({
@@ -306,10 +297,7 @@ async fn the_embedded_default_serves_the_demo_and_keeps_its_key(b: Arc<Backend>)
     result.unwrap();
 }
 
-async fn sighup_reloads_the_policy_of_a_running_server(b: Arc<Backend>) {
-    if b.name() != "sqlite" {
-        return; // A property of the process, not of the database.
-    }
+async fn sighup_reloads_the_policy_of_a_running_server(_: Arc<Backend>) {
     let dir = std::env::temp_dir().join(format!("sg-sighup-{}", std::process::id()));
     let policies = dir.join("policies");
     std::fs::create_dir_all(&policies).unwrap();

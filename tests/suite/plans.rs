@@ -9,14 +9,11 @@ use steering_gateway::db::Db;
 use steering_gateway::domain::teams::{self, TeamFilter};
 use steering_gateway::domain::{PageRequest, totals, units};
 
-use crate::common::{Backend, Kind};
+use crate::common::Backend;
 
 crate::tests!(scoped_queries_use_the_path_index);
 
 async fn scoped_queries_use_the_path_index(b: Arc<Backend>) {
-    if b.kind != Kind::Postgres {
-        return; // SQLite plans are not PostgreSQL's; the claim is about PostgreSQL.
-    }
     let url = b.demo().await.url.clone();
     let mut db = Db::connect(&url).await.unwrap();
     let seen: Arc<Mutex<Vec<Statement>>> = Arc::default();
