@@ -183,13 +183,8 @@ impl Access {
                     Scope::nothing()
                 }
             }
-            Some(principal) => principal
-                .grants
-                .iter()
-                .filter(|g| {
-                    self.policy
-                        .allows(g.role.policy_name(), g.domain(), resource, action)
-                })
+            Some(principal) => self
+                .allowing(principal, resource, action)
                 .fold(Scope::nothing(), |acc, g| acc.union(g.reach())),
         };
         if let Ok(mut memo) = self.memo.lock() {
@@ -198,18 +193,26 @@ impl Access {
         scope
     }
 
+    /// The principal's assignments under which the policy allows `action` on `resource`.
+    fn allowing<'a>(
+        &'a self,
+        principal: &'a Principal,
+        resource: Resource,
+        action: Action,
+    ) -> impl Iterator<Item = &'a Grant> {
+        principal.grants.iter().filter(move |g| {
+            self.policy
+                .allows(g.role.policy_name(), g.domain(), resource, action)
+        })
+    }
+
     /// The right to change `resource`: where, and by whom. Mutations in `domain` take one, so
     /// a write cannot be reached without this check.
     pub fn write(&self, resource: Resource) -> Result<WriteGrant> {
         let scope = self.scope(resource, Action::Write)?;
         let principal = self.require_principal()?;
-        let grants = principal
-            .grants
-            .iter()
-            .filter(|g| {
-                self.policy
-                    .allows(g.role.policy_name(), g.domain(), resource, Action::Write)
-            })
+        let grants = self
+            .allowing(principal, resource, Action::Write)
             .cloned()
             .collect();
         Ok(WriteGrant {
@@ -220,6 +223,7 @@ impl Access {
                 name: principal.username.clone(),
             },
             grants,
+            operator: false,
         })
     }
 
@@ -260,6 +264,8 @@ pub struct WriteGrant {
     read: Scope,
     actor: Actor,
     grants: Vec<Grant>,
+    /// The command line, which acts with no assignment and no limit.
+    operator: bool,
 }
 
 impl WriteGrant {
@@ -270,6 +276,7 @@ impl WriteGrant {
             read: Scope::All,
             actor: Actor::command_line(),
             grants: Vec::new(),
+            operator: true,
         }
     }
 
@@ -308,8 +315,8 @@ impl WriteGrant {
     /// Whether one of the grants behind this right is held at a unit of one of `levels` (or
     /// over the whole country) covering `path`.
     pub fn held_at_level(&self, path: &str, levels: &[AdminLevel]) -> bool {
-        if matches!(self.scope, Scope::All) && self.grants.is_empty() {
-            return true; // The operator.
+        if self.operator {
+            return true;
         }
         self.grants
             .iter()
@@ -332,7 +339,7 @@ impl WriteGrant {
 
     /// Whether a grant behind this right is held strictly above the unit at `path`.
     pub fn held_above(&self, path: &str) -> bool {
-        if matches!(self.scope, Scope::All) && self.grants.is_empty() {
+        if self.operator {
             return true;
         }
         self.grants.iter().any(|g| match &g.unit_path {

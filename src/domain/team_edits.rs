@@ -170,11 +170,9 @@ async fn apply(
             ONE_ACTIVE,
         ));
     }
-    let dissolved_on = match (before.status, status) {
-        (TeamStatus::Active, TeamStatus::Dissolved) => Some(Utc::now().date_naive()),
-        (_, TeamStatus::Active) => None,
-        _ => None,
-    };
+    // The day of dissolution, when this change dissolves the team (the SQL keeps an earlier one).
+    let dissolved_on = (before.status == TeamStatus::Active && status == TeamStatus::Dissolved)
+        .then(|| Utc::now().date_naive());
     let mut args = Args::new();
     let sql = format!(
         "UPDATE team SET name = {}, name_folded = {}, decision_no = {}, founded_on = {}, \
