@@ -147,7 +147,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging(&settings);
             let db = open(&settings).await?;
             db.migrate().await?;
-            run_user(&db, command).await
+            let changes = !matches!(command, UserCommand::List);
+            run_user(&db, command).await?;
+            if changes {
+                announce_account_change(&settings).await?;
+            }
+            Ok(())
         }
         Command::ImportUnits { file, valid_from } => {
             init_logging(&settings);
@@ -342,6 +347,24 @@ async fn forget_cached(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// After an account changed, tells running gateways that share the Redis store to forget what
+/// they remember of accounts. (Gateways without Redis remember nothing between requests.)
+async fn announce_account_change(settings: &Settings) -> anyhow::Result<()> {
+    let cache_settings = settings.cache();
+    if cache_settings.redis_url.is_some()
+        && !crate::cache::Cache::new(&cache_settings)?
+            .accounts_changed()
+            .await
+    {
+        eprintln!(
+            "warning: Redis did not answer: running gateways may go on using what they remember \
+             of this account for up to {} seconds",
+            crate::cache::MEMO_TTL.as_secs()
+        );
+    }
+    Ok(())
+}
+
 async fn open(settings: &Settings) -> anyhow::Result<Db> {
     settings.validate()?;
     Db::connect(settings.database_url()).await
@@ -352,8 +375,8 @@ fn init_logging(settings: &Settings) {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if settings.log_json {
-        builder.json().init();
+        let _ = builder.json().try_init();
     } else {
-        builder.init();
+        let _ = builder.try_init();
     }
 }

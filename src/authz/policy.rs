@@ -1,5 +1,6 @@
 //! Loading, validating and hot-reloading the casbin model and policy.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -11,7 +12,17 @@ use super::{ANONYMOUS, Action, Resource, Role};
 /// One loaded policy. Immutable: a reload builds a new one and swaps it in.
 pub struct Policy {
     enforcer: Enforcer,
+    /// Decisions already evaluated. A policy never changes, so neither do its answers; the
+    /// questions are few (roles × assignment units × resources × actions), and the matcher is
+    /// an interpreted expression worth evaluating once per question rather than per request.
+    decisions: RwLock<HashMap<Question, bool>>,
 }
+
+type Question = (String, String, Resource, Action);
+
+/// Beyond this many remembered decisions the memo starts again (a bound, never reached by the
+/// assignments of a real deployment).
+const MAX_DECISIONS: usize = 100_000;
 
 impl Policy {
     /// Reads `model.conf` and `policy.csv` from `dir`. A line naming an unknown role, resource
@@ -56,7 +67,10 @@ impl Policy {
                 .await
                 .map_err(|e| anyhow::anyhow!("policy.csv: {e}"))?;
         }
-        let policy = Policy { enforcer };
+        let policy = Policy {
+            enforcer,
+            decisions: RwLock::new(HashMap::new()),
+        };
         // Evaluate once so that a matcher that does not fit the request shape fails at start,
         // not on the first request.
         policy
@@ -69,16 +83,31 @@ impl Policy {
     /// Whether `role`, holding an assignment whose domain (unit path) is `domain`, may do
     /// `action` on `resource`. Evaluation errors deny.
     pub fn allows(&self, role: &str, domain: &str, resource: Resource, action: Action) -> bool {
-        match self
-            .enforcer
-            .enforce((role, domain, resource.policy_name(), action.policy_name()))
+        let question = (role.to_owned(), domain.to_owned(), resource, action);
+        if let Ok(known) = self.decisions.read()
+            && let Some(allowed) = known.get(&question)
         {
+            return *allowed;
+        }
+        let allowed = match self.enforcer.enforce((
+            role,
+            domain,
+            resource.policy_name(),
+            action.policy_name(),
+        )) {
             Ok(allowed) => allowed,
             Err(err) => {
                 tracing::error!(%err, role, resource = resource.policy_name(), "policy evaluation failed: denied");
                 false
             }
+        };
+        if let Ok(mut known) = self.decisions.write() {
+            if known.len() >= MAX_DECISIONS {
+                known.clear();
+            }
+            known.insert(question, allowed);
         }
+        allowed
     }
 }
 

@@ -9,6 +9,7 @@
 //! keys) and makes concurrent misses on one key compute once.
 
 mod local;
+mod memo;
 mod redis_store;
 
 use std::any::Any;
@@ -20,9 +21,12 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::domain::UnitId;
+use crate::authz::Principal;
+use crate::domain::units::Unit;
+use crate::domain::{UnitId, UserId};
 use crate::error::{AppError, Result};
 use local::LocalStore;
+pub use memo::{Epoch, Memo};
 use redis_store::RedisStore;
 
 /// A key bound to the type of its value.
@@ -92,7 +96,15 @@ pub struct Cache {
     ttl: Duration,
     pub stats: Arc<CacheStats>,
     before_store: std::sync::RwLock<Option<StoreHook>>,
+    /// Signed-in accounts by id, as [`crate::domain::users::principal`] reads them.
+    pub principals: Memo<UserId, Principal>,
+    /// Current units by code.
+    pub units: Memo<String, Unit>,
 }
+
+/// How long a remembered account or unit may be used at most, whatever the epoch says: the
+/// bound on how late a change is seen when its announcement could not reach Redis.
+pub const MEMO_TTL: Duration = Duration::from_secs(60);
 
 impl Cache {
     pub fn new(settings: &CacheSettings) -> anyhow::Result<Cache> {
@@ -111,6 +123,8 @@ impl Cache {
             ttl: settings.ttl,
             stats,
             before_store: std::sync::RwLock::new(None),
+            principals: Memo::new(50_000, MEMO_TTL),
+            units: Memo::new(20_000, MEMO_TTL),
         })
     }
 
@@ -191,6 +205,28 @@ impl Cache {
                 Ok(err) => err,
                 Err(shared) => AppError::Internal(anyhow::anyhow!("{}", shared.message())),
             }),
+        }
+    }
+
+    /// The epoch to check remembered accounts and units against, or `None` when nothing may be
+    /// remembered: the store is not shared between processes (so a change made by the command
+    /// line would go unseen), or Redis does not answer now.
+    pub async fn epoch(&self) -> Option<Epoch> {
+        match &self.store {
+            Store::Redis(redis) => redis
+                .epoch()
+                .await
+                .map(|(global, accounts)| Epoch { global, accounts }),
+            Store::Local(_) | Store::Disabled => None,
+        }
+    }
+
+    /// Announces that an account or its assignments changed, so that no replica goes on using
+    /// what it remembered of it. Answers whether the store took it.
+    pub async fn accounts_changed(&self) -> bool {
+        match &self.store {
+            Store::Redis(redis) => redis.bump_accounts().await,
+            Store::Local(_) | Store::Disabled => true,
         }
     }
 

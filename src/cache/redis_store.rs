@@ -78,6 +78,10 @@ impl RedisStore {
         self.key("gen:global")
     }
 
+    fn accounts_key(&self) -> String {
+        self.key("gen:accounts")
+    }
+
     fn unit_key(&self, unit: UnitId) -> String {
         self.key(&format!("gen:unit:{}", unit.0))
     }
@@ -139,16 +143,16 @@ impl RedisStore {
         }
     }
 
-    /// The global and the unit's counters, or `None` when Redis cannot be trusted now.
-    pub async fn versions(&self, unit: UnitId) -> Option<(u64, u64)> {
+    /// The global counter and `other`, or `None` when Redis cannot be trusted now.
+    async fn global_and(&self, other: String) -> Option<(u64, u64)> {
         if self.dirty.load(Ordering::SeqCst) {
             // A change could not invalidate while Redis was away: start afresh first.
             self.bump_global_now().await?;
             self.dirty.store(false, Ordering::SeqCst);
             tracing::info!("Redis back after a missed invalidation: every cached value dropped");
         }
-        let keys = vec![self.global_key(), self.unit_key(unit)];
-        let (global, unit_gen): (Option<u64>, Option<u64>) = self
+        let keys = vec![self.global_key(), other];
+        let (global, other): (Option<u64>, Option<u64>) = self
             .call("read versions", Mget(keys))
             .await
             .map(|v: Vec<Option<u64>>| {
@@ -158,7 +162,25 @@ impl RedisStore {
             Some(g) => g,
             None => self.start_global().await?,
         };
-        Some((global, unit_gen.unwrap_or(0)))
+        Some((global, other.unwrap_or(0)))
+    }
+
+    /// The global and the unit's counters, or `None` when Redis cannot be trusted now.
+    pub async fn versions(&self, unit: UnitId) -> Option<(u64, u64)> {
+        self.global_and(self.unit_key(unit)).await
+    }
+
+    /// The global and the accounts counters, or `None` when Redis cannot be trusted now.
+    pub async fn epoch(&self) -> Option<(u64, u64)> {
+        self.global_and(self.accounts_key()).await
+    }
+
+    /// Whether Redis took the change of an account.
+    pub async fn bump_accounts(&self) -> bool {
+        let done: Option<Vec<i64>> = self
+            .call("announce account change", Incr(vec![self.accounts_key()]))
+            .await;
+        done.is_some()
     }
 
     /// A Redis without a global counter (new, or restarted empty) starts it at the current

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::UnitId;
 use super::teams::{Affiliation, TeamRole};
-use super::units::{COLUMNS as UNIT_COLUMNS, Unit, count};
+use super::units::{AdminLevel, COLUMNS as UNIT_COLUMNS, Unit};
 use crate::authz::Scope;
 use crate::db::sql::{Args, fetch_all, fetch_rows};
 use crate::error::{AppError, Result};
@@ -46,39 +46,22 @@ pub struct ChildTotals {
 
 /// Totals for `unit`, which must lie wholly inside `scope`.
 ///
-/// Every statement is one range scan of the unit's subtree on the path index; they run side by
-/// side on separate connections. Per-child figures are added up here from rows keyed by unit
-/// path, which is cheaper than asking the database for each child's range.
+/// Three statements, run side by side on separate connections: the children, one row per unit
+/// of the subtree (a range of the path index) with its own counts, and the members of the
+/// subtree's active teams counted per unit, role and affiliation. Per-child figures are added
+/// up here from rows keyed by unit path, which is cheaper than asking the database for each
+/// child's range. Per-unit counts are correlated lookups on each table's unit index: the
+/// planner's alternatives (a hash join over a whole table, or a merge join that walks every
+/// unit of the country in id order) cost several times more at national scale.
 pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> Result<Totals> {
     if !scope.contains(&unit.path) {
         return Err(AppError::Forbidden);
     }
     let path = unit.path.clone();
-    let (children, villages, teams, members, members_trained, training_sessions, committees) = tokio::try_join!(
+    let (children, units, members) = tokio::try_join!(
         child_units(conn, unit.id),
-        village_rows(conn, &path),
-        team_rows(conn, &path),
+        unit_rows(conn, &path),
         member_rows(conn, &path),
-        subtree_count(
-            conn,
-            &path,
-            "SELECT COUNT(*) AS n FROM team_member m JOIN team t ON t.id = m.team_id \
-             JOIN admin_unit u ON u.id = t.unit_id WHERE {range} AND t.status = 'ACTIVE' \
-             AND m.left_on IS NULL \
-             AND EXISTS (SELECT 1 FROM attendance a WHERE a.member_id = m.id AND a.completed)",
-        ),
-        subtree_count(
-            conn,
-            &path,
-            "SELECT COUNT(*) AS n FROM training_session s \
-             JOIN admin_unit u ON u.id = s.organizer_unit_id WHERE {range}",
-        ),
-        subtree_count(
-            conn,
-            &path,
-            "SELECT COUNT(*) AS n FROM steering_committee c JOIN admin_unit u ON u.id = c.unit_id \
-             WHERE {range} AND c.dissolved_on IS NULL",
-        ),
     )?;
 
     let mut per_child: HashMap<i64, ChildTotals> = children
@@ -104,29 +87,30 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
             .parse()
             .ok()
     };
-    let (mut village_count, mut with_team) = (0, 0);
-    for (row_path, has_team) in &villages {
-        village_count += 1;
-        with_team += i64::from(*has_team);
-        if let Some(child) = child_of(row_path).and_then(|c| per_child.get_mut(&c)) {
-            child.villages += 1;
-            child.villages_with_team += i64::from(*has_team);
-        }
-    }
-    let mut team_count = 0;
-    for (row_path, n) in &teams {
-        team_count += n;
-        if let Some(child) = child_of(row_path).and_then(|c| per_child.get_mut(&c)) {
-            child.teams += n;
+    let (mut villages, mut with_team, mut teams, mut sessions, mut committees) = (0, 0, 0, 0, 0);
+    for row in &units {
+        let village = row.current && row.level == AdminLevel::Village;
+        let has_team = village && row.teams > 0;
+        teams += row.teams;
+        sessions += row.sessions;
+        committees += row.committees;
+        villages += i64::from(village);
+        with_team += i64::from(has_team);
+        if let Some(child) = child_of(&row.path).and_then(|c| per_child.get_mut(&c)) {
+            child.teams += row.teams;
+            child.villages += i64::from(village);
+            child.villages_with_team += i64::from(has_team);
         }
     }
     let mut by_role: HashMap<TeamRole, i64> = HashMap::new();
     let mut by_affiliation: HashMap<Affiliation, i64> = HashMap::new();
-    for (row_path, role, affiliation, n) in &members {
-        *by_role.entry(*role).or_default() += n;
-        *by_affiliation.entry(*affiliation).or_default() += n;
-        if let Some(child) = child_of(row_path).and_then(|c| per_child.get_mut(&c)) {
-            child.members += n;
+    let mut trained = 0;
+    for row in &members {
+        *by_role.entry(row.role).or_default() += row.n;
+        *by_affiliation.entry(row.affiliation).or_default() += row.n;
+        trained += row.trained;
+        if let Some(child) = child_of(&row.path).and_then(|c| per_child.get_mut(&c)) {
+            child.members += row.n;
         }
     }
     let mut children: Vec<ChildTotals> = per_child.into_values().collect();
@@ -134,12 +118,12 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
 
     Ok(Totals {
         unit,
-        teams: team_count,
+        teams,
         members: by_role.values().sum(),
-        members_trained,
-        training_sessions,
+        members_trained: trained,
+        training_sessions: sessions,
         committees,
-        villages: village_count,
+        villages,
         villages_with_team: with_team,
         members_by_role: TeamRole::ALL
             .iter()
@@ -153,13 +137,6 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
     })
 }
 
-/// A `COUNT(*) AS n` over the subtree: `{range}` in `sql` becomes the path condition on `u`.
-async fn subtree_count(conn: &impl ConnectionTrait, path: &str, sql: &str) -> Result<i64> {
-    let mut args = Args::new();
-    let range = Scope::subtree(path).sql("u.path", &mut args);
-    count(conn, sql.replace("{range}", &range), args).await
-}
-
 async fn child_units(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<Unit>> {
     let mut args = Args::new();
     let sql = format!(
@@ -169,58 +146,58 @@ async fn child_units(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<
     Ok(fetch_all(conn, sql, args).await?)
 }
 
-/// Each current village of the subtree: its path, and whether it has an active team.
-async fn village_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<(String, bool)>> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT u.path AS path, COUNT(t.id) AS n FROM admin_unit u \
-         LEFT JOIN team t ON t.unit_id = u.id AND t.status = 'ACTIVE' \
-         WHERE {} AND u.level = 'VILLAGE' AND u.valid_to IS NULL GROUP BY u.path",
-        Scope::subtree(path).sql("u.path", &mut args)
-    );
-    let rows = fetch_rows(conn, sql, args).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "path")?, r.try_get::<i64>("", "n")? > 0)))
-        .collect()
+/// A unit of the subtree (current or not: what was recorded against a unit since replaced
+/// still counts) with what is attached to it directly.
+#[derive(FromQueryResult)]
+struct UnitRow {
+    path: String,
+    level: AdminLevel,
+    current: bool,
+    /// Active teams serving the unit.
+    teams: i64,
+    /// Training sessions the unit organised.
+    sessions: i64,
+    /// Committees of the unit not dissolved.
+    committees: i64,
 }
 
-/// Active teams of the subtree, counted per unit path.
-async fn team_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<(String, i64)>> {
+async fn unit_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<UnitRow>> {
     let mut args = Args::new();
     let sql = format!(
-        "SELECT u.path AS path, COUNT(*) AS n FROM team t JOIN admin_unit u ON u.id = t.unit_id \
-         WHERE {} AND t.status = 'ACTIVE' GROUP BY u.path",
+        "SELECT u.path, u.level, u.valid_to IS NULL AS current, \
+         (SELECT COUNT(*) FROM team t WHERE t.unit_id = u.id AND t.status = 'ACTIVE') AS teams, \
+         (SELECT COUNT(*) FROM training_session s WHERE s.organizer_unit_id = u.id) AS sessions, \
+         (SELECT COUNT(*) FROM steering_committee c \
+          WHERE c.unit_id = u.id AND c.dissolved_on IS NULL) AS committees \
+         FROM admin_unit u WHERE {}",
         Scope::subtree(path).sql("u.path", &mut args)
     );
-    let rows = fetch_rows(conn, sql, args).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "path")?, r.try_get("", "n")?)))
-        .collect()
+    Ok(fetch_all(conn, sql, args).await?)
 }
 
-type MemberRow = (String, TeamRole, Affiliation, i64);
+/// Current members of active teams, counted per unit path, role and affiliation, with how many
+/// of them completed at least one training session.
+#[derive(FromQueryResult)]
+struct MemberRow {
+    path: String,
+    role: TeamRole,
+    affiliation: Affiliation,
+    n: i64,
+    trained: i64,
+}
 
-/// Current members of active teams, counted per unit path, role and affiliation.
 async fn member_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<MemberRow>> {
     let mut args = Args::new();
     let sql = format!(
-        "SELECT u.path AS path, m.role AS role, m.affiliation AS affiliation, COUNT(*) AS n \
-         FROM team_member m JOIN team t ON t.id = m.team_id JOIN admin_unit u ON u.id = t.unit_id \
+        "SELECT u.path, m.role, m.affiliation, COUNT(*) AS n, \
+         COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM attendance a \
+                          WHERE a.member_id = m.id AND a.completed)) AS trained \
+         FROM admin_unit u JOIN team t ON t.unit_id = u.id JOIN team_member m ON m.team_id = t.id \
          WHERE {} AND t.status = 'ACTIVE' AND m.left_on IS NULL \
          GROUP BY u.path, m.role, m.affiliation",
         Scope::subtree(path).sql("u.path", &mut args)
     );
-    let rows = fetch_rows(conn, sql, args).await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("", "path")?,
-                r.try_get("", "role")?,
-                r.try_get("", "affiliation")?,
-                r.try_get("", "n")?,
-            ))
-        })
-        .collect()
+    Ok(fetch_all(conn, sql, args).await?)
 }
 
 /// Sums of the approved result reports of a subtree for a period.

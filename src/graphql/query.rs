@@ -11,9 +11,10 @@ use super::types::{
 use std::sync::Arc;
 
 use crate::authz::{Access, Action, Resource};
-use crate::cache::{Cache, TotalsKey};
+use crate::cache::{Cache, Epoch, TotalsKey};
 use crate::db::Db;
 use crate::domain::teams::TeamFilter;
+use crate::domain::units::Unit;
 use crate::domain::{
     PageRequest, TeamId, audit, committees, reports, teams, totals, training, units, validate,
 };
@@ -27,11 +28,25 @@ fn parts<'a>(ctx: &Context<'a>) -> Result<(&'a Db, &'a Access)> {
     Ok((db, access))
 }
 
+/// The current unit holding `code`, or `NOT_FOUND`. Remembered between requests while the
+/// shared store's epoch holds (see [`crate::cache::Memo`]).
+pub(crate) async fn unit_by_code(ctx: &Context<'_>, code: &str) -> Result<Unit, AppError> {
+    let db = ctx.data_unchecked::<Db>();
+    let cache = ctx.data_unchecked::<Arc<Cache>>();
+    let epoch = ctx.data_opt::<Epoch>().copied();
+    let code = code.trim();
+    cache
+        .units
+        .get_or_load(epoch, code.to_owned(), units::by_code(&db.conn, code))
+        .await?
+        .ok_or(AppError::NotFound("administrative unit"))
+}
+
 /// The path of the unit a list is narrowed to, if the caller named one.
-async fn unit_path(db: &Db, code: Option<&str>) -> Result<Option<String>, AppError> {
+async fn unit_path(ctx: &Context<'_>, code: Option<&str>) -> Result<Option<String>, AppError> {
     match code {
         None => Ok(None),
-        Some(code) => Ok(Some(units::require_by_code(&db.conn, code).await?.path)),
+        Some(code) => Ok(Some(unit_by_code(ctx, code).await?.path)),
     }
 }
 
@@ -89,11 +104,9 @@ impl QueryRoot {
     /// A current administrative unit by its official code. Units are reference data: any
     /// signed-in caller may read the whole tree.
     async fn admin_unit(&self, ctx: &Context<'_>, code: String) -> Result<Option<AdminUnit>> {
-        let (db, access) = parts(ctx)?;
+        let (_, access) = parts(ctx)?;
         access.scope(Resource::Unit, Action::Read)?;
-        Ok(Some(AdminUnit(
-            units::require_by_code(&db.conn, &code).await?,
-        )))
+        Ok(Some(AdminUnit(unit_by_code(ctx, &code).await?)))
     }
 
     /// Teams in the caller's scope; `unitCode` narrows to a subtree, `search` matches the team's,
@@ -110,7 +123,7 @@ impl QueryRoot {
         let scope = access.scope(Resource::Team, Action::Read)?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let filter = TeamFilter {
-            under: unit_path(db, unit_code.as_deref()).await?,
+            under: unit_path(ctx, unit_code.as_deref()).await?,
             search,
         };
         let page = teams::list(&db.conn, &scope, &filter, page).await?;
@@ -137,7 +150,7 @@ impl QueryRoot {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Committee, Action::Read)?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let under = unit_path(db, unit_code.as_deref()).await?;
+        let under = unit_path(ctx, unit_code.as_deref()).await?;
         let page = committees::list(&db.conn, &scope, under.as_deref(), page).await?;
         let nodes = ctx.look_ahead().field("nodes");
         let loaders = Loaders::of(ctx);
@@ -168,7 +181,7 @@ impl QueryRoot {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Training, Action::Read)?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let under = unit_path(db, unit_code.as_deref()).await?;
+        let under = unit_path(ctx, unit_code.as_deref()).await?;
         let page = training::list(&db.conn, &scope, under.as_deref(), page).await?;
         let nodes = ctx.look_ahead().field("nodes");
         let loaders = Loaders::of(ctx);
@@ -205,7 +218,7 @@ impl QueryRoot {
             .as_deref()
             .map(|p| validate::period("period", p))
             .transpose()?;
-        let under = unit_path(db, unit_code.as_deref()).await?;
+        let under = unit_path(ctx, unit_code.as_deref()).await?;
         let page =
             reports::list(&db.conn, &scope, under.as_deref(), period.as_deref(), page).await?;
         Ok(ResultReportConnection::from_page(page, ResultReport))
@@ -220,7 +233,7 @@ impl QueryRoot {
     ) -> Result<Vec<Target>> {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Report, Action::Read)?;
-        let unit = units::require_by_code(&db.conn, &unit_code).await?;
+        let unit = unit_by_code(ctx, &unit_code).await?;
         if !scope.contains(&unit.path) {
             return Err(AppError::Forbidden.into());
         }
@@ -239,7 +252,7 @@ impl QueryRoot {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Audit, Action::Read)?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let under = unit_path(db, unit_code.as_deref()).await?;
+        let under = unit_path(ctx, unit_code.as_deref()).await?;
         let page = audit::list(&db.conn, &scope, under.as_deref(), page).await?;
         let personal = access.reach(Resource::MemberPii, Action::Read);
         Ok(AuditEntryConnection::from_page(page, |entry| AuditEntry {
@@ -252,7 +265,7 @@ impl QueryRoot {
     async fn totals(&self, ctx: &Context<'_>, unit_code: String) -> Result<Totals> {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Totals, Action::Read)?;
-        let unit = units::require_by_code(&db.conn, &unit_code).await?;
+        let unit = unit_by_code(ctx, &unit_code).await?;
         // Authorization before the cache: a cached value never crosses scope.
         if !scope.contains(&unit.path) {
             return Err(AppError::Forbidden.into());

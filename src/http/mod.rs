@@ -49,17 +49,25 @@ async fn graphql(
             "mutations must be sent with POST",
         );
     }
-    let principal = match bearer_token(&headers) {
+    let (principal, epoch) = match bearer_token(&headers) {
         Err(()) => {
             return unauthenticated("the Authorization header must be `Bearer <token>`");
         }
-        Ok(None) => None,
+        Ok(None) => (None, None),
         Ok(Some(token)) => {
             let Some(user) = state.auth.tokens.verify(token) else {
                 return unauthenticated("the access token is invalid or has expired");
             };
-            match users::principal(&state.db.conn, user).await {
-                Ok(Some(principal)) => Some(principal),
+            // What this replica remembers of the account is used only while no process has
+            // announced a change since: a disabled account is refused on its next request.
+            let epoch = state.cache.epoch().await;
+            let found = state
+                .cache
+                .principals
+                .get_or_load(epoch, user, users::principal(&state.db.conn, user))
+                .await;
+            match found {
+                Ok(Some(principal)) => (Some(principal), epoch),
                 Ok(None) => return unauthenticated("the account is disabled or no longer exists"),
                 Err(err) => {
                     let err = async_graphql::Error::from(err);
@@ -68,9 +76,12 @@ async fn graphql(
             }
         }
     };
-    let request = request
+    let mut request = request
         .data(Access::new(principal, state.policy.current()))
         .data(Loaders::new(&state.db));
+    if let Some(epoch) = epoch {
+        request = request.data(epoch);
+    }
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
         classify(error);

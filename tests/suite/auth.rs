@@ -168,31 +168,43 @@ async fn bad_tokens_are_refused_never_anonymous(b: Arc<Backend>) {
 }
 
 async fn a_disabled_account_is_refused_at_once(b: Arc<Backend>) {
-    let app = b.demo().await;
+    let app = b.fresh_demo().await;
+    let replica = b.replica(&app).await;
     let hash = steering_gateway::auth::hash_password(DEMO_PASSWORD).unwrap();
-    let id = users::create(&app.db().conn, "soon.disabled", None, &hash)
+    users::create(&app.db().conn, "soon.disabled", None, &hash)
         .await
         .unwrap();
-    let unit = steering_gateway::domain::units::by_code(&app.db().conn, "643")
+    app.cli(&["user", "assign", "soon.disabled", "OFFICER", "643"])
         .await
-        .unwrap()
         .unwrap();
-    users::assign(
-        &app.db().conn,
-        id,
-        steering_gateway::authz::Role::Officer,
-        Some(unit.id),
-        None,
-    )
-    .await
-    .unwrap();
     let token = app.token("soon.disabled").await;
-    let (status, _) = app.post(Some(&token), contract::ME, json!({})).await;
-    assert_eq!(status, StatusCode::OK);
-    users::set_active(&app.db().conn, "soon.disabled", false)
+    // Both replicas have served the account, and may remember it.
+    for served_by in [&app, &replica] {
+        let (status, answer) = served_by.post(Some(&token), contract::ME, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{answer:#}");
+        assert_eq!(
+            answer["data"]["me"]["assignments"][0]["unit"]["code"],
+            "643"
+        );
+    }
+
+    // A second assignment, made from the command line, shows on the next request.
+    app.cli(&["user", "assign", "soon.disabled", "OFFICER", "24172"])
         .await
         .unwrap();
-    assert_refused(app, &token, "disabled account").await;
+    for served_by in [&app, &replica] {
+        let me = &served_by
+            .post(Some(&token), contract::ME, json!({}))
+            .await
+            .1["data"]["me"];
+        assert_eq!(me["assignments"].as_array().unwrap().len(), 2, "{me:#}");
+    }
+
+    app.cli(&["user", "disable", "soon.disabled"])
+        .await
+        .unwrap();
+    assert_refused(&app, &token, "disabled account").await;
+    assert_refused(&replica, &token, "disabled account, other replica").await;
     let (_, answer) = app
         .post(
             None,

@@ -21,6 +21,7 @@ crate::tests!(
     queries_survive_redis_going_away_and_changes_made_meanwhile_show_after,
     unreadable_cached_values_are_recomputed,
     results_and_progress_sum_approved_reports,
+    repeated_totals_reads_run_no_sql_on_a_shared_cache,
 );
 
 const TOTALS_OF: &str = "query($u: String!) { totals(unitCode: $u) { members teams } }";
@@ -331,5 +332,21 @@ async fn results_and_progress_sum_approved_reports(b: Arc<Backend>) {
     assert_eq!(
         progress["actual"],
         year["totals"]["results"]["householdsReached"]
+    );
+}
+
+/// Leadership's dashboards ask the same totals all day: once cached, an answer needs Redis only,
+/// the caller's account and the unit included.
+async fn repeated_totals_reads_run_no_sql_on_a_shared_cache(b: Arc<Backend>) {
+    let app = b.fresh_demo().await;
+    let first = members(&app, "66").await;
+    let before = app.statements();
+    for _ in 0..5 {
+        assert_eq!(members(&app, "66").await, first);
+    }
+    assert_eq!(
+        app.statements() - before,
+        0,
+        "SQL statements for cached reads"
     );
 }

@@ -321,6 +321,17 @@ impl TestApp {
         }
     }
 
+    /// Runs a command-line command against this application's database and cache, in this
+    /// process, as an operator would beside the running server.
+    pub async fn cli(&self, args: &[&str]) -> anyhow::Result<()> {
+        use clap::Parser;
+        let mut cli = steering_gateway::cli::Cli::try_parse_from(
+            std::iter::once("steering-gateway").chain(args.iter().copied()),
+        )?;
+        cli.settings = self.state.settings.clone();
+        steering_gateway::cli::run(cli).await
+    }
+
     /// A token for a demo user, signing in once per application.
     pub async fn token(&self, username: &str) -> String {
         if let Some(token) = self.tokens.lock().await.get(username) {
