@@ -89,7 +89,7 @@ pub(crate) enum Order {
 
 /// Counts the rows `from_where` selects and fetches one page of them, walking `id_column` from
 /// the cursor. `from_where` writes `FROM … WHERE …`, binding into the arguments it is given; it
-/// is called once for the count and once for the page, so both always see the same rows.
+/// is called once for the count and once for the page, so both select the same rows.
 pub(crate) async fn fetch_page<T: FromQueryResult>(
     conn: &impl ConnectionTrait,
     columns: &str,
@@ -98,9 +98,8 @@ pub(crate) async fn fetch_page<T: FromQueryResult>(
     page: PageRequest,
     id_of: impl Fn(&T) -> i64,
 ) -> Result<Page<T>> {
-    let mut args = Args::new();
-    let sql = format!("SELECT COUNT(*) AS n {}", from_where(&mut args));
-    let total = super::units::count(conn, sql, args).await?;
+    let mut count_args = Args::new();
+    let count_sql = format!("SELECT COUNT(*) AS n {}", from_where(&mut count_args));
 
     let mut args = Args::new();
     let mut sql = format!("SELECT {columns} {}", from_where(&mut args));
@@ -115,7 +114,11 @@ pub(crate) async fn fetch_page<T: FromQueryResult>(
         " ORDER BY {id_column} {direction} LIMIT {}",
         args.bind(page.first + 1)
     ));
-    let rows: Vec<T> = fetch_all(conn, sql, args).await?;
+    // Side by side: on a pool they run on two connections, in a transaction one after the other.
+    let (total, rows) =
+        tokio::try_join!(super::units::count(conn, count_sql, count_args), async {
+            Ok(fetch_all::<T>(conn, sql, args).await?)
+        },)?;
     Ok(Page::from_rows(rows, page, total, id_of))
 }
 

@@ -34,7 +34,23 @@ macro_rules! loader {
 
 loader!(UnitById, UnitId, Unit, units::by_ids);
 loader!(TeamById, TeamId, Team, teams::by_ids);
-loader!(MembersByTeam, TeamId, Vec<Member>, teams::members_of);
+/// Members are shared, not copied, by every field that shows them.
+pub struct MembersByTeam(Db);
+
+impl Loader<TeamId> for MembersByTeam {
+    type Value = Vec<Arc<Member>>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[TeamId]) -> Result<HashMap<TeamId, Vec<Arc<Member>>>, LoadError> {
+        let found = teams::members_of(&self.0.conn, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(found
+            .into_iter()
+            .map(|(team, members)| (team, members.into_iter().map(Arc::new).collect()))
+            .collect())
+    }
+}
 loader!(
     CommitteeMembers,
     CommitteeId,

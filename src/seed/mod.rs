@@ -521,8 +521,17 @@ async fn generate_province(
 
     report.committees = seed_committees(txn, &mut rng, &province, &districts, &communes).await?;
 
-    let (sessions, attendance) =
-        seed_training(txn, &mut rng, &province, &districts, &members).await?;
+    // The 2024 round draws from a stream of its own, so the reports drawn after it stay as
+    // they were before that round was added.
+    let mut round_2024 = Rng::new(plan.seed ^ 0x2024);
+    let (sessions, attendance) = seed_training(
+        txn,
+        [&mut rng, &mut round_2024],
+        &province,
+        &districts,
+        &members,
+    )
+    .await?;
     report.sessions = sessions;
     report.attendance = attendance;
     report.reports = seed_reports(txn, &mut rng, &team_ids).await?;
@@ -672,11 +681,12 @@ async fn seed_committees(
     Ok(count)
 }
 
-/// The province's online conference for all team members (with the national agency), then one
-/// in-person class per district.
+/// The province's online conference for all team members (with the national agency) in
+/// December 2022, then one in-person class per district in 2023; in 2024 an online refresher
+/// for all teams and a practical class per district.
 async fn seed_training(
     txn: &impl ConnectionTrait,
-    rng: &mut Rng,
+    [rng, rng_2024]: [&mut Rng; 2],
     province: &Commune,
     districts: &[Commune],
     members: &[(i64, usize)],
@@ -718,6 +728,36 @@ async fn seed_training(
             Some(format!("Hội trường UBND {}", in_sentence(&district.name))).into(),
         ]);
     }
+    let refresher = first_session + 1 + districts.len() as i64;
+    session_rows.push(vec![
+        refresher.into(),
+        province.id.into(),
+        "Tập huấn nâng cao kỹ năng số cho Tổ công nghệ số cộng đồng năm 2024".into(),
+        Some("An toàn thông tin, chữ ký số, hướng dẫn người dân dùng dịch vụ công trực tuyến toàn trình").into(),
+        TrainingFormat::Online.into(),
+        at(2024, 6, 18, 1).into(),
+        Some(at(2024, 6, 18, 4)).into(),
+        Some("Điểm cầu trực tuyến tại các xã, phường, thị trấn").into(),
+    ]);
+    for (i, district) in districts.iter().enumerate() {
+        let day = 2 + (i as u32 * 5) % 26;
+        let starts = at(2024, 9 + (i as u32 % 3), day, 1);
+        session_rows.push(vec![
+            (refresher + 1 + i as i64).into(),
+            district.id.into(),
+            format!(
+                "Lớp thực hành kỹ năng số năm 2024 cho Tổ công nghệ số cộng đồng {}",
+                in_sentence(&district.name)
+            )
+            .into(),
+            Some("Thực hành hỗ trợ người dân thanh toán không dùng tiền mặt và mua bán trực tuyến")
+                .into(),
+            TrainingFormat::InPerson.into(),
+            starts.into(),
+            Some(starts + Duration::hours(7)).into(),
+            Some(format!("Hội trường UBND {}", in_sentence(&district.name))).into(),
+        ]);
+    }
     let mut attendance_id = next_id(txn, "attendance").await?;
     for &(member, district) in members {
         if rng.chance(86) {
@@ -737,6 +777,26 @@ async fn seed_training(
                 member.into(),
                 true.into(),
                 rng.chance(90).into(),
+            ]);
+            attendance_id += 1;
+        }
+        if rng_2024.chance(80) {
+            attendance_rows.push(vec![
+                attendance_id.into(),
+                refresher.into(),
+                member.into(),
+                true.into(),
+                rng_2024.chance(92).into(),
+            ]);
+            attendance_id += 1;
+        }
+        if rng_2024.chance(70) {
+            attendance_rows.push(vec![
+                attendance_id.into(),
+                (refresher + 1 + district as i64).into(),
+                member.into(),
+                true.into(),
+                rng_2024.chance(88).into(),
             ]);
             attendance_id += 1;
         }

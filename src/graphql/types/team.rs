@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, Affiliation, Gender, TeamRole, TeamStatus, TrainingSession, connection};
@@ -63,6 +65,7 @@ impl Team {
         let personal_data = access
             .reach(Resource::MemberPii, Action::Read)
             .contains_team(team.id, &team.unit_path);
+        let unit_path: Arc<str> = Arc::from(team.unit_path.as_str());
         let members = Loaders::of(ctx)
             .team_members
             .load_one(self.0.id)
@@ -73,7 +76,7 @@ impl Team {
             .into_iter()
             .map(|member| TeamMember {
                 member,
-                unit_path: team.unit_path.clone(),
+                unit_path: unit_path.clone(),
                 personal_data,
             })
             .collect())
@@ -93,8 +96,8 @@ impl TeamMember {
             .reach(Resource::MemberPii, Action::Read)
             .contains_team(team.id, &team.unit_path);
         TeamMember {
-            member,
-            unit_path: team.unit_path.clone(),
+            member: Arc::new(member),
+            unit_path: Arc::from(team.unit_path.as_str()),
             personal_data,
         }
     }
@@ -102,9 +105,9 @@ impl TeamMember {
 
 /// A member of a team (thành viên tổ).
 pub struct TeamMember {
-    member: teams::Member,
+    member: Arc<teams::Member>,
     /// The path of the team's unit, for scope checks on the member's own nested data.
-    unit_path: String,
+    unit_path: Arc<str>,
     /// Whether the caller may see this member's phone and birth year.
     personal_data: bool,
 }
