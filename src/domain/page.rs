@@ -60,6 +60,16 @@ impl<T> Page<T> {
         }
     }
 
+    /// The same page with each node converted.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            total_count: self.total_count,
+            nodes: self.nodes.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+            end_cursor: self.end_cursor,
+        }
+    }
+
     /// Builds a page from up to `first + 1` rows fetched in id order; the extra row only says
     /// that there is a next page.
     pub fn from_rows(

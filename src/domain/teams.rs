@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult};
 
 use super::page::{Order, fetch_page};
+use super::units::{AdminLevel, Unit};
 use super::{MemberId, Page, PageRequest, TeamId, UnitId};
 use crate::authz::{Scope, under};
 use crate::db::sql::{Args, fetch_all, fetch_optional, in_list};
@@ -78,6 +79,36 @@ pub struct Member {
 }
 
 pub(crate) const TEAM_COLUMNS: &str = "t.id, t.unit_id, u.path AS unit_path, t.name, t.decision_no, t.founded_on, t.status, t.version";
+/// A team with its unit, read in one statement: a page of teams shows both.
+#[derive(Clone, Debug)]
+pub struct TeamWithUnit {
+    pub team: Team,
+    pub unit: Unit,
+}
+
+/// The unit's columns beside [`TEAM_COLUMNS`], under names of their own.
+const TEAM_UNIT_COLUMNS: &str = "u.code AS unit_code, u.name AS unit_name, u.level AS unit_level, \
+     u.division_type AS unit_division_type, u.parent_id AS unit_parent_id, \
+     u.valid_from AS unit_valid_from, u.valid_to AS unit_valid_to";
+
+impl FromQueryResult for TeamWithUnit {
+    fn from_query_result(row: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
+        let team = Team::from_query_result(row, pre)?;
+        let unit = Unit {
+            id: team.unit_id,
+            code: row.try_get(pre, "unit_code")?,
+            name: row.try_get(pre, "unit_name")?,
+            level: row.try_get::<AdminLevel>(pre, "unit_level")?,
+            division_type: row.try_get(pre, "unit_division_type")?,
+            parent_id: row.try_get(pre, "unit_parent_id")?,
+            path: team.unit_path.clone(),
+            valid_from: row.try_get(pre, "unit_valid_from")?,
+            valid_to: row.try_get(pre, "unit_valid_to")?,
+        };
+        Ok(TeamWithUnit { team, unit })
+    }
+}
+
 pub(crate) const MEMBER_COLUMNS: &str = "m.id, m.team_id, m.full_name, m.role, m.affiliation, m.phone, \
      m.gender, m.birth_year, m.joined_on, m.left_on, m.version";
 
@@ -125,7 +156,7 @@ pub async fn list(
     scope: &Scope,
     filter: &TeamFilter,
     page: PageRequest,
-) -> Result<Page<Team>> {
+) -> Result<Page<TeamWithUnit>> {
     if scope.is_empty() {
         return Ok(Page::empty());
     }
@@ -136,11 +167,11 @@ pub async fn list(
     let from = |args: &mut Args| from_where(scope, under_path, search, args);
     fetch_page(
         conn,
-        TEAM_COLUMNS,
+        &format!("{TEAM_COLUMNS}, {TEAM_UNIT_COLUMNS}"),
         from,
         ("t.id", Order::Oldest),
         page,
-        |t: &Team| t.id.0,
+        |t: &TeamWithUnit| t.team.id.0,
     )
     .await
 }

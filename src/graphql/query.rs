@@ -127,6 +127,12 @@ impl QueryRoot {
             search,
         };
         let page = teams::list(&db.conn, &scope, &filter, page).await?;
+        // The page brought each team's unit along: the loader need not ask again.
+        Loaders::of(ctx)
+            .units
+            .feed_many(page.nodes.iter().map(|n| (n.unit.id, n.unit.clone())))
+            .await;
+        let page = page.map(|n| n.team);
         prefetch_teams(ctx, ctx.look_ahead().field("nodes"), &page.nodes).await?;
         Ok(TeamConnection::from_page(page, Team))
     }
