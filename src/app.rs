@@ -21,6 +21,8 @@ pub struct AppState {
     pub policy: Arc<PolicyStore>,
     pub hooks: Arc<Hooks>,
     pub cache: Arc<Cache>,
+    /// Parsed operations by their text: frontends send the same few all day.
+    pub documents: crate::http::Documents,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             settings,
             auth,
             policy,
+            documents: crate::http::Documents::new(),
         })
     }
 

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::db::sql::{Args, fetch_all};
+use crate::db::sql::{Args, fetch_rows};
 use crate::error::{AppError, Result};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
@@ -99,7 +99,9 @@ pub(crate) enum Order {
 
 /// Counts the rows `from_where` selects and fetches one page of them, walking `id_column` from
 /// the cursor. `from_where` writes `FROM … WHERE …`, binding into the arguments it is given; it
-/// is called once for the count and once for the page, so both select the same rows.
+/// is called for the count and for the page, so both select the same rows. The count rides on
+/// the page's statement as a subquery the database evaluates once; only a page that comes back
+/// empty after a cursor needs a statement of its own to learn the count.
 pub(crate) async fn fetch_page<T: FromQueryResult>(
     conn: &impl ConnectionTrait,
     columns: &str,
@@ -108,11 +110,9 @@ pub(crate) async fn fetch_page<T: FromQueryResult>(
     page: PageRequest,
     id_of: impl Fn(&T) -> i64,
 ) -> Result<Page<T>> {
-    let mut count_args = Args::new();
-    let count_sql = format!("SELECT COUNT(*) AS n {}", from_where(&mut count_args));
-
     let mut args = Args::new();
-    let mut sql = format!("SELECT {columns} {}", from_where(&mut args));
+    let count = format!("(SELECT COUNT(*) {}) AS total_count", from_where(&mut args));
+    let mut sql = format!("SELECT {columns}, {count} {}", from_where(&mut args));
     let (after, direction) = match order {
         Order::Oldest => (">", "ASC"),
         Order::Newest => ("<", "DESC"),
@@ -124,12 +124,22 @@ pub(crate) async fn fetch_page<T: FromQueryResult>(
         " ORDER BY {id_column} {direction} LIMIT {}",
         args.bind(page.first + 1)
     ));
-    // Side by side: on a pool they run on two connections, in a transaction one after the other.
-    let (total, rows) =
-        tokio::try_join!(super::units::count(conn, count_sql, count_args), async {
-            Ok(fetch_all::<T>(conn, sql, args).await?)
-        },)?;
-    Ok(Page::from_rows(rows, page, total, id_of))
+    let rows = fetch_rows(conn, sql, args).await?;
+    let total = match rows.first() {
+        Some(row) => row.try_get::<i64>("", "total_count")?,
+        // The first page of nothing.
+        None if page.after.is_none() => 0,
+        None => {
+            let mut args = Args::new();
+            let sql = format!("SELECT COUNT(*) AS n {}", from_where(&mut args));
+            super::units::count(conn, sql, args).await?
+        }
+    };
+    let nodes = rows
+        .iter()
+        .map(|row| T::from_query_result(row, ""))
+        .collect::<Result<Vec<T>, _>>()?;
+    Ok(Page::from_rows(nodes, page, total, id_of))
 }
 
 fn encode_cursor(id: i64) -> String {

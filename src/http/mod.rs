@@ -40,8 +40,9 @@ async fn graphql(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
-    let request = request.into_inner();
-    if method == Method::GET && is_mutation(&request) {
+    let mut request = request.into_inner();
+    state.documents.parse(&mut request);
+    if method == Method::GET && is_mutation(&mut request) {
         // A GET can be replayed by a link or an image tag, and ends up in logs.
         return refusal(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -126,9 +127,9 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ()> {
     Ok(Some(token.trim()))
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
     use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+    let Ok(document) = request.parsed_query() else {
         return false; // The schema reports the syntax error.
     };
     match &document.operations {
@@ -136,6 +137,48 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
         DocumentOperations::Multiple(ops) => {
             ops.values().any(|op| op.node.ty == OperationType::Mutation)
         }
+    }
+}
+
+/// Operations already parsed, by their text. Parsing is a fair part of answering a small
+/// query, and a frontend sends the same few operations over and over; the engine still
+/// validates each request against the schema.
+#[derive(Clone)]
+pub struct Documents {
+    parsed: moka::sync::Cache<String, async_graphql::parser::types::ExecutableDocument>,
+}
+
+/// Longer operations are parsed every time rather than kept.
+const MAX_REMEMBERED_OPERATION: usize = 16 * 1024;
+
+impl Documents {
+    pub fn new() -> Documents {
+        Documents {
+            parsed: moka::sync::Cache::builder()
+                .max_capacity(2_000)
+                .time_to_idle(Duration::from_secs(3600))
+                .build(),
+        }
+    }
+
+    /// Gives `request` its parsed operation, from memory when the same text was seen before.
+    /// A syntax error is left for the engine to report.
+    fn parse(&self, request: &mut async_graphql::Request) {
+        if request.query.len() > MAX_REMEMBERED_OPERATION {
+            return;
+        }
+        if let Some(document) = self.parsed.get(&request.query) {
+            request.set_parsed_query(document);
+        } else if let Ok(document) = request.parsed_query() {
+            let document = document.clone();
+            self.parsed.insert(request.query.clone(), document);
+        }
+    }
+}
+
+impl Default for Documents {
+    fn default() -> Self {
+        Documents::new()
     }
 }
 
