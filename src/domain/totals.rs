@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 
 use super::UnitId;
 use super::teams::{Affiliation, TeamRole};
@@ -102,6 +102,7 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
             child.villages_with_team += i64::from(has_team);
         }
     }
+    let path_of: HashMap<i64, &str> = units.iter().map(|u| (u.id, u.path.as_str())).collect();
     let mut by_role: HashMap<TeamRole, i64> = HashMap::new();
     let mut by_affiliation: HashMap<Affiliation, i64> = HashMap::new();
     let mut trained = 0;
@@ -109,7 +110,11 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
         *by_role.entry(row.role).or_default() += row.n;
         *by_affiliation.entry(row.affiliation).or_default() += row.n;
         trained += row.trained;
-        if let Some(child) = child_of(&row.path).and_then(|c| per_child.get_mut(&c)) {
+        let child = path_of
+            .get(&row.unit_id)
+            .and_then(|p| child_of(p))
+            .and_then(|c| per_child.get_mut(&c));
+        if let Some(child) = child {
             child.members += row.n;
         }
     }
@@ -150,6 +155,7 @@ async fn child_units(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<
 /// still counts) with what is attached to it directly.
 #[derive(FromQueryResult)]
 struct UnitRow {
+    id: i64,
     path: String,
     level: AdminLevel,
     current: bool,
@@ -164,7 +170,7 @@ struct UnitRow {
 async fn unit_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<UnitRow>> {
     let mut args = Args::new();
     let sql = format!(
-        "SELECT u.path, u.level, u.valid_to IS NULL AS current, \
+        "SELECT u.id, u.path, u.level, u.valid_to IS NULL AS current, \
          (SELECT COUNT(*) FROM team t WHERE t.unit_id = u.id AND t.status = 'ACTIVE') AS teams, \
          (SELECT COUNT(*) FROM training_session s WHERE s.organizer_unit_id = u.id) AS sessions, \
          (SELECT COUNT(*) FROM steering_committee c \
@@ -175,11 +181,11 @@ async fn unit_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<UnitRo
     Ok(fetch_all(conn, sql, args).await?)
 }
 
-/// Current members of active teams, counted per unit path, role and affiliation, with how many
-/// of them completed at least one training session.
+/// Current members of active teams, counted per unit, role and affiliation, with how many of
+/// them completed at least one training session.
 #[derive(FromQueryResult)]
 struct MemberRow {
-    path: String,
+    unit_id: i64,
     role: TeamRole,
     affiliation: Affiliation,
     n: i64,
@@ -188,14 +194,22 @@ struct MemberRow {
 
 async fn member_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<MemberRow>> {
     let mut args = Args::new();
+    let range = Scope::subtree(path).sql("u.path", &mut args);
+    // On PostgreSQL the subtree's unit ids, as an array, drive an index scan of the teams;
+    // joined instead, the planner hashes every team of the country.
+    let in_subtree = match conn.get_database_backend() {
+        DbBackend::Postgres => {
+            format!("= ANY (ARRAY(SELECT u.id FROM admin_unit u WHERE {range}))")
+        }
+        _ => format!("IN (SELECT u.id FROM admin_unit u WHERE {range})"),
+    };
     let sql = format!(
-        "SELECT u.path, m.role, m.affiliation, COUNT(*) AS n, \
+        "SELECT t.unit_id, m.role, m.affiliation, COUNT(*) AS n, \
          COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM attendance a \
                           WHERE a.member_id = m.id AND a.completed)) AS trained \
-         FROM admin_unit u JOIN team t ON t.unit_id = u.id JOIN team_member m ON m.team_id = t.id \
-         WHERE {} AND t.status = 'ACTIVE' AND m.left_on IS NULL \
-         GROUP BY u.path, m.role, m.affiliation",
-        Scope::subtree(path).sql("u.path", &mut args)
+         FROM team t JOIN team_member m ON m.team_id = t.id \
+         WHERE t.unit_id {in_subtree} AND t.status = 'ACTIVE' AND m.left_on IS NULL \
+         GROUP BY t.unit_id, m.role, m.affiliation"
     );
     Ok(fetch_all(conn, sql, args).await?)
 }

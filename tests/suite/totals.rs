@@ -52,6 +52,16 @@ async fn province_totals_match_the_published_figures(b: Arc<Backend>) {
         .map(|c| c["teams"].as_i64().unwrap())
         .sum();
     assert_eq!(child_teams, 1163, "the districts add up to the province");
+    let child_members: i64 = t["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["members"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        child_members, 7228,
+        "the districts' members add up to the province's"
+    );
 }
 
 async fn totals_equal_direct_counts_at_every_level(b: Arc<Backend>) {
