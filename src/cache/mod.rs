@@ -7,6 +7,10 @@
 //! Two stores keep the counters and values: Redis, shared by every replica, or this process
 //! alone. Either way an in-process layer holds decoded values (keyed by the same versioned
 //! keys) and makes concurrent misses on one key compute once.
+//!
+//! With Redis, each replica also remembers the records every request needs (the caller's
+//! account, units by code) under an [`Epoch`] of two more counters, so that a cached answer
+//! needs no SQL at all (`memo.rs`).
 
 mod local;
 mod memo;
