@@ -6,7 +6,7 @@ mod names;
 mod rng;
 
 use anyhow::Context;
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait, Value};
 
 use crate::authz::Role;
@@ -691,115 +691,90 @@ async fn seed_training(
     districts: &[Commune],
     members: &[(i64, usize)],
 ) -> anyhow::Result<(usize, usize)> {
-    let mut session_rows = Vec::new();
-    let mut attendance_rows = Vec::new();
     let first_session = next_id(txn, "training_session").await?;
     let at = |y, m, d, h| {
         Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
             .single()
             .expect("a valid time")
     };
-    session_rows.push(vec![
-        first_session.into(),
-        province.id.into(),
-        "Hội nghị trực tuyến tập huấn kỹ năng số cho Tổ công nghệ số cộng đồng".into(),
-        Some("Kỹ năng số cơ bản: VNeID, dịch vụ công trực tuyến, thanh toán không dùng tiền mặt, thương mại điện tử").into(),
-        TrainingFormat::Online.into(),
-        at(2022, 12, 20, 1).into(),
-        Some(at(2022, 12, 20, 4)).into(),
-        Some("Điểm cầu trực tuyến tại các xã, phường, thị trấn").into(),
-    ]);
-    for (i, district) in districts.iter().enumerate() {
-        let day = 1 + (i as u32 * 3) % 28;
-        let starts = at(2023, 3 + (i as u32 % 4), day, 1);
-        session_rows.push(vec![
-            (first_session + 1 + i as i64).into(),
-            district.id.into(),
-            format!(
-                "Lớp bồi dưỡng kỹ năng số cho Tổ công nghệ số cộng đồng {}",
-                in_sentence(&district.name)
-            )
-            .into(),
-            Some("Hướng dẫn người dân cài đặt, kích hoạt VNeID mức độ 2 và nộp hồ sơ trực tuyến")
-                .into(),
-            TrainingFormat::InPerson.into(),
-            starts.into(),
-            Some(starts + Duration::hours(7)).into(),
-            Some(format!("Hội trường UBND {}", in_sentence(&district.name))).into(),
-        ]);
+    let online = "Điểm cầu trực tuyến tại các xã, phường, thị trấn";
+    let conference = first_session;
+    let classes_2023 = conference + 1;
+    let refresher = classes_2023 + districts.len() as i64;
+    let classes_2024 = refresher + 1;
+    let mut session_rows = vec![SessionRow {
+        id: conference,
+        organizer: province.id,
+        title: "Hội nghị trực tuyến tập huấn kỹ năng số cho Tổ công nghệ số cộng đồng".into(),
+        topic: "Kỹ năng số cơ bản: VNeID, dịch vụ công trực tuyến, thanh toán không dùng tiền mặt, thương mại điện tử",
+        format: TrainingFormat::Online,
+        starts: at(2022, 12, 20, 1),
+        hours: 3,
+        location: online.into(),
     }
-    let refresher = first_session + 1 + districts.len() as i64;
-    session_rows.push(vec![
-        refresher.into(),
-        province.id.into(),
-        "Tập huấn nâng cao kỹ năng số cho Tổ công nghệ số cộng đồng năm 2024".into(),
-        Some("An toàn thông tin, chữ ký số, hướng dẫn người dân dùng dịch vụ công trực tuyến toàn trình").into(),
-        TrainingFormat::Online.into(),
-        at(2024, 6, 18, 1).into(),
-        Some(at(2024, 6, 18, 4)).into(),
-        Some("Điểm cầu trực tuyến tại các xã, phường, thị trấn").into(),
-    ]);
+    .values()];
     for (i, district) in districts.iter().enumerate() {
-        let day = 2 + (i as u32 * 5) % 26;
-        let starts = at(2024, 9 + (i as u32 % 3), day, 1);
-        session_rows.push(vec![
-            (refresher + 1 + i as i64).into(),
-            district.id.into(),
-            format!(
-                "Lớp thực hành kỹ năng số năm 2024 cho Tổ công nghệ số cộng đồng {}",
-                in_sentence(&district.name)
+        let i32 = i as u32;
+        session_rows.push(
+            SessionRow::district_class(
+                classes_2023 + i as i64,
+                district,
+                "Lớp bồi dưỡng kỹ năng số cho Tổ công nghệ số cộng đồng",
+                "Hướng dẫn người dân cài đặt, kích hoạt VNeID mức độ 2 và nộp hồ sơ trực tuyến",
+                at(2023, 3 + i32 % 4, 1 + (i32 * 3) % 28, 1),
             )
-            .into(),
-            Some("Thực hành hỗ trợ người dân thanh toán không dùng tiền mặt và mua bán trực tuyến")
-                .into(),
-            TrainingFormat::InPerson.into(),
-            starts.into(),
-            Some(starts + Duration::hours(7)).into(),
-            Some(format!("Hội trường UBND {}", in_sentence(&district.name))).into(),
-        ]);
+            .values(),
+        );
     }
+    session_rows.push(
+        SessionRow {
+            id: refresher,
+            organizer: province.id,
+            title: "Tập huấn nâng cao kỹ năng số cho Tổ công nghệ số cộng đồng năm 2024".into(),
+            topic: "An toàn thông tin, chữ ký số, hướng dẫn người dân dùng dịch vụ công trực tuyến toàn trình",
+            format: TrainingFormat::Online,
+            starts: at(2024, 6, 18, 1),
+            hours: 3,
+            location: online.into(),
+        }
+        .values(),
+    );
+    for (i, district) in districts.iter().enumerate() {
+        let i32 = i as u32;
+        session_rows.push(
+            SessionRow::district_class(
+                classes_2024 + i as i64,
+                district,
+                "Lớp thực hành kỹ năng số năm 2024 cho Tổ công nghệ số cộng đồng",
+                "Thực hành hỗ trợ người dân thanh toán không dùng tiền mặt và mua bán trực tuyến",
+                at(2024, 9 + i32 % 3, 2 + (i32 * 5) % 26, 1),
+            )
+            .values(),
+        );
+    }
+
+    let mut attendance_rows = Vec::new();
     let mut attendance_id = next_id(txn, "attendance").await?;
+    // `attends` percent of members are registered and attend; `completes` percent of those
+    // complete the course.
+    let mut attend = |rng: &mut Rng, session: i64, member: i64, attends: u64, completes: u64| {
+        if rng.chance(attends) {
+            attendance_rows.push(vec![
+                attendance_id.into(),
+                session.into(),
+                member.into(),
+                true.into(),
+                rng.chance(completes).into(),
+            ]);
+            attendance_id += 1;
+        }
+    };
     for &(member, district) in members {
-        if rng.chance(86) {
-            attendance_rows.push(vec![
-                attendance_id.into(),
-                first_session.into(),
-                member.into(),
-                true.into(),
-                rng.chance(95).into(),
-            ]);
-            attendance_id += 1;
-        }
-        if rng.chance(55) {
-            attendance_rows.push(vec![
-                attendance_id.into(),
-                (first_session + 1 + district as i64).into(),
-                member.into(),
-                true.into(),
-                rng.chance(90).into(),
-            ]);
-            attendance_id += 1;
-        }
-        if rng_2024.chance(80) {
-            attendance_rows.push(vec![
-                attendance_id.into(),
-                refresher.into(),
-                member.into(),
-                true.into(),
-                rng_2024.chance(92).into(),
-            ]);
-            attendance_id += 1;
-        }
-        if rng_2024.chance(70) {
-            attendance_rows.push(vec![
-                attendance_id.into(),
-                (refresher + 1 + district as i64).into(),
-                member.into(),
-                true.into(),
-                rng_2024.chance(88).into(),
-            ]);
-            attendance_id += 1;
-        }
+        let district = district as i64;
+        attend(rng, conference, member, 86, 95);
+        attend(rng, classes_2023 + district, member, 55, 90);
+        attend(rng_2024, refresher, member, 80, 92);
+        attend(rng_2024, classes_2024 + district, member, 70, 88);
     }
     let counts = (session_rows.len(), attendance_rows.len());
     insert_rows(
@@ -828,6 +803,53 @@ async fn seed_training(
     sync_identity(txn, "training_session").await?;
     sync_identity(txn, "attendance").await?;
     Ok(counts)
+}
+
+/// A training session as the generator writes it.
+struct SessionRow {
+    id: i64,
+    organizer: i64,
+    title: String,
+    topic: &'static str,
+    format: TrainingFormat,
+    starts: DateTime<Utc>,
+    hours: i64,
+    location: String,
+}
+
+impl SessionRow {
+    /// A day's in-person class at the district's people's committee hall.
+    fn district_class(
+        id: i64,
+        district: &Commune,
+        title: &str,
+        topic: &'static str,
+        starts: DateTime<Utc>,
+    ) -> SessionRow {
+        SessionRow {
+            id,
+            organizer: district.id,
+            title: format!("{title} {}", in_sentence(&district.name)),
+            topic,
+            format: TrainingFormat::InPerson,
+            starts,
+            hours: 7,
+            location: format!("Hội trường UBND {}", in_sentence(&district.name)),
+        }
+    }
+
+    fn values(self) -> Vec<sea_orm::Value> {
+        vec![
+            self.id.into(),
+            self.organizer.into(),
+            self.title.into(),
+            Some(self.topic).into(),
+            self.format.into(),
+            self.starts.into(),
+            Some(self.starts + Duration::hours(self.hours)).into(),
+            Some(self.location).into(),
+        ]
+    }
 }
 
 /// Three months of results per team: two approved, the latest submitted or still a draft.
