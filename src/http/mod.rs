@@ -148,14 +148,19 @@ pub struct Documents {
     parsed: moka::sync::Cache<String, async_graphql::parser::types::ExecutableDocument>,
 }
 
-/// Longer operations are parsed every time rather than kept.
-const MAX_REMEMBERED_OPERATION: usize = 16 * 1024;
+/// Longer operations are parsed every time rather than kept (a frontend's are well under).
+const MAX_REMEMBERED_OPERATION: usize = 8 * 1024;
+
+/// The operation text kept at most, in bytes. A parsed operation takes several times its text,
+/// so this bounds the memory a client sending many distinct operations can make the cache hold.
+const REMEMBERED_TEXT: u64 = 1024 * 1024;
 
 impl Documents {
     pub fn new() -> Documents {
         Documents {
             parsed: moka::sync::Cache::builder()
-                .max_capacity(2_000)
+                .weigher(|text: &String, _| u32::try_from(text.len()).unwrap_or(u32::MAX))
+                .max_capacity(REMEMBERED_TEXT)
                 .time_to_idle(Duration::from_secs(3600))
                 .build(),
         }
