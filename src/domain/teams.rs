@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult};
 
 use super::page::{Order, fetch_page};
-use super::units::{AdminLevel, Unit};
+use super::units::Unit;
 use super::{MemberId, Page, PageRequest, TeamId, UnitId};
 use crate::authz::{Scope, under};
 use crate::db::sql::{Args, fetch_all, fetch_optional, in_list};
@@ -86,26 +86,18 @@ pub struct TeamWithUnit {
     pub unit: Unit,
 }
 
-/// The unit's columns beside [`TEAM_COLUMNS`], under names of their own.
+/// The unit's columns beside [`TEAM_COLUMNS`], named `unit_<field>` so that, with the
+/// `unit_id` and `unit_path` those already hold, they read as a [`Unit`] under that prefix.
 const TEAM_UNIT_COLUMNS: &str = "u.code AS unit_code, u.name AS unit_name, u.level AS unit_level, \
      u.division_type AS unit_division_type, u.parent_id AS unit_parent_id, \
      u.valid_from AS unit_valid_from, u.valid_to AS unit_valid_to";
 
 impl FromQueryResult for TeamWithUnit {
     fn from_query_result(row: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
-        let team = Team::from_query_result(row, pre)?;
-        let unit = Unit {
-            id: team.unit_id,
-            code: row.try_get(pre, "unit_code")?,
-            name: row.try_get(pre, "unit_name")?,
-            level: row.try_get::<AdminLevel>(pre, "unit_level")?,
-            division_type: row.try_get(pre, "unit_division_type")?,
-            parent_id: row.try_get(pre, "unit_parent_id")?,
-            path: team.unit_path.clone(),
-            valid_from: row.try_get(pre, "unit_valid_from")?,
-            valid_to: row.try_get(pre, "unit_valid_to")?,
-        };
-        Ok(TeamWithUnit { team, unit })
+        Ok(TeamWithUnit {
+            team: Team::from_query_result(row, pre)?,
+            unit: Unit::from_query_result(row, &format!("{pre}unit_"))?,
+        })
     }
 }
 
