@@ -9,6 +9,7 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 mod m20261129_000001_core;
 mod m20261129_000002_users;
 mod m20261129_000003_editing;
+mod m20261129_000004_sign_in_safety;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_core::Migration),
             Box::new(m20261129_000002_users::Migration),
             Box::new(m20261129_000003_editing::Migration),
+            Box::new(m20261129_000004_sign_in_safety::Migration),
         ]
     }
 }

@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use axum::Router;
 
-use crate::auth::{Auth, PasswordHasher, TokenIssuer};
+use crate::auth::{Auth, PasswordHasher, SignInGuard, TokenIssuer};
 use crate::authz::PolicyStore;
-use crate::cache::{Cache, Invalidator};
+use crate::cache::{Cache, Invalidator, RedisStore};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::graphql::schema::Audience;
 use crate::graphql::{AppSchema, build_schema};
 use crate::hooks::Hooks;
 
@@ -16,6 +17,8 @@ use crate::hooks::Hooks;
 pub struct AppState {
     pub db: Db,
     pub schema: AppSchema,
+    /// The same schema for callers who did not sign in: it suggests no field names.
+    pub anonymous_schema: AppSchema,
     pub settings: Settings,
     pub auth: Arc<Auth>,
     pub policy: Arc<PolicyStore>,
@@ -29,22 +32,48 @@ impl AppState {
     /// Loads the policy and the signing key; fails with a one-line reason if either is wrong.
     pub async fn build(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         let policy = Arc::new(PolicyStore::open(&settings.policy_dir).await?);
+        let cache = Arc::new(Cache::new(&settings.cache())?);
+        // Failed sign-ins are shared by every replica through Redis whenever it is configured,
+        // even with the aggregate cache switched off.
+        let shared_counts = match settings.cache().redis_url {
+            Some(url) => Some(RedisStore::new(
+                &url,
+                &settings.cache(),
+                cache.stats.clone(),
+            )?),
+            None => None,
+        };
         let auth = Arc::new(Auth {
             passwords: PasswordHasher::new()?,
             tokens: TokenIssuer::new(
                 &settings.jwt_secret()?,
                 chrono::Duration::minutes(settings.jwt_ttl_minutes),
             )?,
+            sign_ins: SignInGuard::new(settings.sign_in_rules(), shared_counts),
         });
         let hooks = Arc::new(Hooks::default());
-        let cache = Arc::new(Cache::new(&settings.cache())?);
         hooks.register(Arc::new(Invalidator {
             db: db.clone(),
             cache: cache.clone(),
         }));
         tracing::info!(backend = cache.backend(), "aggregate cache ready");
         Ok(AppState {
-            schema: build_schema(db.clone(), auth.clone(), hooks.clone(), cache.clone()),
+            schema: build_schema(
+                db.clone(),
+                auth.clone(),
+                hooks.clone(),
+                cache.clone(),
+                settings.rules(),
+                Audience::SignedIn,
+            ),
+            anonymous_schema: build_schema(
+                db.clone(),
+                auth.clone(),
+                hooks.clone(),
+                cache.clone(),
+                settings.rules(),
+                Audience::Anonymous,
+            ),
             hooks,
             cache,
             db,

@@ -140,7 +140,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let db = open(&settings).await?;
             db.migrate().await?;
-            import_members(&db, &unit_code, &file, &bytes).await?;
+            import_members(&db, &settings.rules(), &unit_code, &file, &bytes).await?;
             forget_cached(&settings).await
         }
         Command::User { command } => {
@@ -172,17 +172,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn import_members(
     db: &Db,
+    rules: &crate::domain::Rules,
     unit_code: &str,
     file: &std::path::Path,
     bytes: &[u8],
 ) -> anyhow::Result<()> {
-    use crate::domain::member_import::{self, SheetFormat};
+    use crate::domain::member_import::{self, Sheet};
     use crate::domain::write::Tx;
     let name = file.file_name().and_then(|n| n.to_str());
-    let format = SheetFormat::detect(name, bytes).map_err(cli_error)?;
+    let sheet = Sheet::read(name, bytes);
     let grant = crate::authz::WriteGrant::operator();
     let mut tx = Tx::begin(db, grant.actor()).await.map_err(cli_error)?;
-    match member_import::import(&mut tx, &grant, unit_code, format, bytes).await {
+    let imported = match sheet {
+        Ok(sheet) => member_import::import(&mut tx, &grant, unit_code, &sheet, rules).await,
+        Err(err) => Err(err),
+    };
+    match imported {
         Ok(report) => {
             tx.commit().await.map_err(cli_error)?;
             for team in &report.teams {

@@ -78,6 +78,64 @@ pub struct Settings {
     )]
     pub demo_password: String,
 
+    /// Connections served at once; further ones wait until one closes.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024, global = true)]
+    pub max_connections: usize,
+
+    /// Seconds a client has to send a request's headers.
+    #[arg(
+        long,
+        env = "HEADER_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub header_timeout_seconds: u64,
+
+    /// Seconds a client has to send a request's body, once its headers are in.
+    #[arg(
+        long,
+        env = "BODY_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub body_timeout_seconds: u64,
+
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(
+        long,
+        env = "IDLE_TIMEOUT_SECONDS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub idle_timeout_seconds: u64,
+
+    /// Seconds a query may run before the client is told to try a smaller one. Mutations always
+    /// run to the end, so that a change is never half announced.
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_seconds: u64,
+
+    /// A header naming the client's address, set by the proxy in front (e.g. `X-Forwarded-For`,
+    /// whose last entry is used). Unset: the address of the connection.
+    #[arg(long, env = "CLIENT_IP_HEADER", global = true)]
+    pub client_ip_header: Option<String>,
+
+    /// Serve `/metrics` on this address only, instead of beside the API.
+    #[arg(long, env = "METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// When set, `/metrics` answers only requests bearing `Authorization: Bearer <token>`.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<String>,
+
+    /// The most current members a team may hold.
+    #[arg(long, env = "MAX_TEAM_MEMBERS", default_value_t = 20, global = true)]
+    pub max_team_members: usize,
+
     /// Log as JSON lines instead of text.
     #[arg(long, env = "LOG_JSON", global = true)]
     pub log_json: bool,
@@ -100,6 +158,15 @@ impl Settings {
             jwt_ttl_minutes: 480,
             policy_dir: PathBuf::from("policies"),
             demo_password: "demo-password".to_owned(),
+            max_team_members: 20,
+            max_connections: 1024,
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 30,
+            idle_timeout_seconds: 60,
+            request_timeout_seconds: 30,
+            client_ip_header: None,
+            metrics_addr: None,
+            metrics_token: None,
             log_json: false,
         }
     }
@@ -136,6 +203,24 @@ impl Settings {
         Ok(secret.into_bytes())
     }
 
+    pub fn sign_in_rules(&self) -> crate::auth::SignInRules {
+        crate::auth::SignInRules::default()
+    }
+
+    pub fn connection_limits(&self) -> crate::http::ConnectionLimits {
+        crate::http::ConnectionLimits {
+            max_connections: self.max_connections,
+            header_read: std::time::Duration::from_secs(self.header_timeout_seconds),
+            idle: std::time::Duration::from_secs(self.idle_timeout_seconds),
+        }
+    }
+
+    pub fn rules(&self) -> crate::domain::Rules {
+        crate::domain::Rules {
+            max_team_members: self.max_team_members,
+        }
+    }
+
     pub fn cache(&self) -> crate::cache::CacheSettings {
         crate::cache::CacheSettings {
             redis_url: self.redis_url.clone().filter(|u| !u.is_empty()),
@@ -155,6 +240,32 @@ impl Settings {
         }
         if !(1..=10_000).contains(&self.redis_timeout_ms) {
             anyhow::bail!("REDIS_TIMEOUT_MS must be between 1 and 10000");
+        }
+        for (name, value) in [
+            ("HEADER_TIMEOUT_SECONDS", self.header_timeout_seconds),
+            ("BODY_TIMEOUT_SECONDS", self.body_timeout_seconds),
+            ("IDLE_TIMEOUT_SECONDS", self.idle_timeout_seconds),
+            ("REQUEST_TIMEOUT_SECONDS", self.request_timeout_seconds),
+        ] {
+            if !(1..=3600).contains(&value) {
+                anyhow::bail!("{name} must be between 1 and 3600");
+            }
+        }
+        if !(1..=100_000).contains(&self.max_connections) {
+            anyhow::bail!("MAX_CONNECTIONS must be between 1 and 100000");
+        }
+        if let Some(token) = &self.metrics_token
+            && token.len() < 16
+        {
+            anyhow::bail!("METRICS_TOKEN must be at least 16 characters");
+        }
+        if let Some(header) = &self.client_ip_header
+            && axum::http::HeaderName::from_bytes(header.as_bytes()).is_err()
+        {
+            anyhow::bail!("CLIENT_IP_HEADER: {header:?} is not a header name");
+        }
+        if !(1..=200).contains(&self.max_team_members) {
+            anyhow::bail!("MAX_TEAM_MEMBERS must be between 1 and 200");
         }
         if self.jwt_ttl_minutes < 1 || self.jwt_ttl_minutes > 60 * 24 * 30 {
             anyhow::bail!("JWT_TTL_MINUTES must be between 1 and 43200 (30 days)");

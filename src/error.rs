@@ -29,6 +29,11 @@ pub enum AppError {
         field: String,
         message: String,
     },
+    /// Too many attempts, or too many at once: try again after this many seconds.
+    RateLimited {
+        retry_after_secs: u64,
+        message: String,
+    },
     /// A file refused as a whole: every bad row, by line number.
     InvalidRows(Vec<RowProblem>),
     Internal(anyhow::Error),
@@ -76,6 +81,7 @@ impl AppError {
                 rows.first().map_or(0, |r| r.line),
                 rows.first().map_or("", |r| r.message.as_str())
             ),
+            AppError::RateLimited { message, .. } => message.clone(),
             AppError::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -96,6 +102,7 @@ impl AppError {
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput { .. } | AppError::InvalidRows(_) => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -128,6 +135,12 @@ impl ErrorExtensions for AppError {
             ext.set("code", self.code());
             if let AppError::BadUserInput { field, .. } | AppError::Conflict { field, .. } = self {
                 ext.set("field", field.as_str());
+            }
+            if let AppError::RateLimited {
+                retry_after_secs, ..
+            } = self
+            {
+                ext.set("retryAfter", *retry_after_secs);
             }
             if let AppError::InvalidRows(rows) = self {
                 ext.set("field", "file");

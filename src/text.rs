@@ -9,6 +9,34 @@ pub fn clean_name(raw: &str) -> String {
     collapsed.nfc().collect()
 }
 
+/// The first character of `text` that a reader would not see for what it is: a control
+/// character, an invisible one (zero-width spaces and joiners, soft hyphen, fillers, tags) or
+/// a bidirectional override that reorders what follows.
+pub fn unprintable(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{00AD}'
+                    | '\u{034F}'
+                    | '\u{061C}'
+                    | '\u{115F}'..='\u{1160}'
+                    | '\u{17B4}'..='\u{17B5}'
+                    | '\u{180B}'..='\u{180F}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{2028}'..='\u{202E}'
+                    | '\u{2060}'..='\u{206F}'
+                    | '\u{3164}'
+                    | '\u{FE00}'..='\u{FE0F}'
+                    | '\u{FEFF}'
+                    | '\u{FFA0}'
+                    | '\u{FFF0}'..='\u{FFFB}'
+                    | '\u{1D173}'..='\u{1D17A}'
+                    | '\u{E0000}'..='\u{E0FFF}'
+            )
+    })
+}
+
 /// Lower-case, without diacritics, `đ` read as `d`, white space collapsed. Stored beside names
 /// and applied to search terms, so a plain `LIKE` matches the same way on SQLite and PostgreSQL.
 pub fn fold(raw: &str) -> String {

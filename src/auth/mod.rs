@@ -1,8 +1,10 @@
 //! Authentication: password hashes and the signed access tokens that `login` issues.
 
+mod limiter;
 mod password;
 mod token;
 
+pub use limiter::{SignInGuard, SignInRules};
 pub use password::{PasswordHasher, hash as hash_password, validate_new_password};
 pub use token::{Claims, TokenIssuer};
 
@@ -16,8 +18,9 @@ pub fn random_secret() -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// What signing in needs: the password hasher and the token issuer.
+/// What signing in needs: the password hasher, the token issuer and the guard on attempts.
 pub struct Auth {
     pub passwords: PasswordHasher,
     pub tokens: TokenIssuer,
+    pub sign_ins: SignInGuard,
 }

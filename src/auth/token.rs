@@ -12,6 +12,11 @@ pub struct Claims {
     pub sub: String,
     pub iat: i64,
     pub exp: i64,
+    /// The account's token epoch when the token was issued: a token of an earlier epoch was
+    /// ended by a password change or by disabling the account. Tokens issued before epochs
+    /// existed carry none and read as 0.
+    #[serde(default)]
+    pub ep: i64,
 }
 
 pub struct TokenIssuer {
@@ -41,22 +46,24 @@ impl TokenIssuer {
         })
     }
 
-    pub fn issue(&self, user: UserId) -> anyhow::Result<(String, DateTime<Utc>)> {
+    pub fn issue(&self, user: UserId, epoch: i64) -> anyhow::Result<(String, DateTime<Utc>)> {
         let now = Utc::now();
         let expires = now + self.lifetime;
         let claims = Claims {
             sub: user.0.to_string(),
             iat: now.timestamp(),
             exp: expires.timestamp(),
+            ep: epoch,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((token, expires))
     }
 
-    /// The user a valid token names; `None` for anything else (bad signature, expired,
-    /// malformed, another algorithm).
-    pub fn verify(&self, token: &str) -> Option<UserId> {
+    /// The user a valid token names, with the account epoch it was issued in; `None` for
+    /// anything else (bad signature, expired, malformed, another algorithm).
+    pub fn verify(&self, token: &str) -> Option<(UserId, i64)> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        data.claims.sub.parse().ok().map(UserId)
+        let user = data.claims.sub.parse().ok().map(UserId)?;
+        Some((user, data.claims.ep))
     }
 }

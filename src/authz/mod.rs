@@ -141,6 +141,8 @@ pub struct Principal {
     pub user_id: UserId,
     pub username: String,
     pub grants: Vec<Grant>,
+    /// Tokens of another epoch were ended (see [`crate::auth::Claims::ep`]).
+    pub token_epoch: i64,
 }
 
 /// What the current caller may do, for one request. Scopes are computed once per kind of

@@ -31,7 +31,7 @@ use crate::domain::{UnitId, UserId};
 use crate::error::{AppError, Result};
 use local::LocalStore;
 pub use memo::{Epoch, Memo};
-use redis_store::RedisStore;
+pub use redis_store::RedisStore;
 
 /// A key bound to the type of its value.
 pub trait CacheKey {

@@ -219,6 +219,49 @@ impl RedisStore {
         }
     }
 
+    /// The longest lock among `keys` (each a key of [`RedisStore::count_failure`]): `Some(None)`
+    /// when none is locked, `None` when Redis cannot answer now.
+    pub async fn locked_for(&self, keys: &[String]) -> Option<Option<Duration>> {
+        let locks = keys
+            .iter()
+            .map(|k| self.key(&format!("{k}:lock")))
+            .collect();
+        let ttls: Vec<i64> = self.call("read sign-in locks", Pttl(locks)).await?;
+        Some(
+            ttls.into_iter()
+                .filter(|ms| *ms > 0)
+                .max()
+                .map(|ms| Duration::from_millis(ms as u64)),
+        )
+    }
+
+    /// Counts a failure under `key`, kept for `window` after the last one; from the
+    /// `threshold`-th on, locks the key for `first` doubled with each further failure, at most
+    /// `max`. The number of failures, or `None` when Redis cannot answer now.
+    pub async fn count_failure(
+        &self,
+        key: &str,
+        window: Duration,
+        threshold: u32,
+        first: Duration,
+        max: Duration,
+    ) -> Option<u32> {
+        let count = CountFailure {
+            keys: [self.key(key), self.key(&format!("{key}:lock"))],
+            window_ms: window.as_millis() as u64,
+            threshold,
+            first_ms: first.as_millis() as u64,
+            max_ms: max.as_millis() as u64,
+        };
+        self.call("count a failed sign-in", count).await
+    }
+
+    /// Drops `key` and its lock.
+    pub async fn forget(&self, key: &str) {
+        let keys = vec![self.key(key), self.key(&format!("{key}:lock"))];
+        let _: Option<i64> = self.call("clear sign-in failures", Del(keys)).await;
+    }
+
     pub async fn get<V: DeserializeOwned>(&self, key: &str) -> Option<V> {
         let raw: Option<Vec<u8>> = self
             .call("read", Get(self.key(&format!("v:{key}"))))
@@ -263,6 +306,60 @@ struct SetNx(String, u64);
 struct SetEx(String, Vec<u8>, u64);
 /// INCR of each key, in one round trip.
 struct Incr(Vec<String>);
+/// PTTL of each key, in one round trip.
+struct Pttl(Vec<String>);
+struct Del(Vec<String>);
+/// One failed sign-in: the counter and, past the threshold, the lock, in one atomic step.
+struct CountFailure {
+    keys: [String; 2],
+    window_ms: u64,
+    threshold: u32,
+    first_ms: u64,
+    max_ms: u64,
+}
+
+const COUNT_FAILURE: &str = r#"
+local n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local threshold = tonumber(ARGV[2])
+if n >= threshold then
+  local delay = tonumber(ARGV[3]) * (2 ^ math.min(n - threshold, 20))
+  delay = math.min(delay, tonumber(ARGV[4]))
+  redis.call('SET', KEYS[2], '1', 'PX', math.floor(delay))
+end
+return n
+"#;
+
+impl<T: redis::FromRedisValue> RedisCall<T> for Pttl {
+    async fn run(self, conn: &mut ConnectionManager) -> redis::RedisResult<T> {
+        let mut pipe = redis::pipe();
+        for key in self.0 {
+            pipe.cmd("PTTL").arg(key);
+        }
+        pipe.query_async(conn).await
+    }
+}
+
+impl<T: redis::FromRedisValue> RedisCall<T> for Del {
+    async fn run(self, conn: &mut ConnectionManager) -> redis::RedisResult<T> {
+        redis::cmd("DEL").arg(self.0).query_async(conn).await
+    }
+}
+
+impl<T: redis::FromRedisValue> RedisCall<T> for CountFailure {
+    async fn run(self, conn: &mut ConnectionManager) -> redis::RedisResult<T> {
+        redis::cmd("EVAL")
+            .arg(COUNT_FAILURE)
+            .arg(2)
+            .arg(&self.keys[..])
+            .arg(self.window_ms)
+            .arg(self.threshold)
+            .arg(self.first_ms)
+            .arg(self.max_ms)
+            .query_async(conn)
+            .await
+    }
+}
 
 impl<T: redis::FromRedisValue> RedisCall<T> for Get {
     async fn run(self, conn: &mut ConnectionManager) -> redis::RedisResult<T> {

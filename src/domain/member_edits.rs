@@ -5,7 +5,7 @@ use sea_orm::ConnectionTrait;
 
 use super::teams::{self, Affiliation, Gender, Member, Team, TeamRole, TeamStatus};
 use super::write::{Tx, check_version, stale, version_guard};
-use super::{MemberId, TeamId, validate};
+use super::{MemberId, Rules, TeamId, validate};
 use crate::authz::WriteGrant;
 use crate::db::conflict_on_unique;
 use crate::db::sql::{Args, execute, fetch_optional, fetch_rows};
@@ -140,9 +140,50 @@ pub async fn insert(tx: &Tx, team: &Team, input: &NewMember, clean: CleanMember)
     fetch(&tx.txn, id).await
 }
 
-pub async fn add(tx: &mut Tx, grant: &WriteGrant, input: NewMember) -> Result<(Member, Team)> {
+/// Current members of a team. On PostgreSQL the team's row is locked first, so that two
+/// additions at once count one after the other.
+pub async fn current_members(tx: &Tx, team: TeamId) -> Result<usize> {
+    if tx.txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let mut args = Args::new();
+        let sql = format!(
+            "SELECT id FROM team WHERE id = {} FOR UPDATE",
+            args.bind(team)
+        );
+        fetch_rows(&tx.txn, sql, args).await?;
+    }
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM team_member WHERE team_id = {} AND left_on IS NULL",
+        args.bind(team)
+    );
+    let rows = fetch_rows(&tx.txn, sql, args).await?;
+    let n: i64 = rows
+        .first()
+        .map(|r| r.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// The refusal for a team that would hold more than `max` members.
+pub fn team_full(max: usize) -> String {
+    format!("a team holds at most {max} members")
+}
+
+pub async fn add(
+    tx: &mut Tx,
+    grant: &WriteGrant,
+    input: NewMember,
+    rules: &Rules,
+) -> Result<(Member, Team)> {
     let team = target_team(&tx.txn, grant, input.team_id).await?;
     let clean = clean(&input)?;
+    if current_members(tx, team.id).await? >= rules.max_team_members {
+        return Err(AppError::bad_input(
+            "teamId",
+            team_full(rules.max_team_members),
+        ));
+    }
     if input.role == TeamRole::Leader && has_leader(&tx.txn, team.id, None).await? {
         return Err(AppError::conflict("role", ONE_LEADER));
     }

@@ -12,7 +12,7 @@ use sea_orm::ConnectionTrait;
 use super::member_edits::{self, NewMember};
 use super::teams::{self, Affiliation, Gender, Team, TeamRole, TeamStatus};
 use super::write::Tx;
-use super::{TeamId, units};
+use super::{Rules, TeamId, units};
 use crate::authz::{Scope, WriteGrant};
 use crate::db::sql::{Args, fetch_rows};
 use crate::error::{AppError, Result, RowProblem};
@@ -20,6 +20,15 @@ use crate::text::fold;
 
 /// Rows accepted in one file.
 pub const MAX_ROWS: usize = 5_000;
+/// Columns read; a member list has seven, and a sheet may carry a few more (an index, notes).
+pub const MAX_COLUMNS: u32 = 30;
+/// The longest cell accepted, in characters (the longest field, a name, has 200).
+pub const MAX_CELL_CHARS: usize = 1_000;
+/// An XLSX file is a zip of XML parts: what they may unpack to, one and all, before the reader
+/// sees them. A full 5,000-row sheet unpacks to a few MiB.
+const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
+const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_PARTS: usize = 500;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SheetFormat {
@@ -38,6 +47,46 @@ impl SheetFormat {
         } else {
             Err(AppError::bad_input("file", "send a CSV or an XLSX file"))
         }
+    }
+}
+
+/// What the audit log keeps of an imported file: enough to find it again, not its rows.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FileSummary {
+    pub name: Option<String>,
+    pub bytes: usize,
+    /// SHA-256 of the file as sent, in hex.
+    pub sha256: String,
+}
+
+/// A member list read and checked for shape, before any transaction opens.
+pub struct Sheet {
+    rows: Vec<Row>,
+    pub file: FileSummary,
+}
+
+impl Sheet {
+    /// Reads a CSV or XLSX file. Slow work with bounded memory: run it on a blocking thread.
+    pub fn read(file_name: Option<&str>, bytes: &[u8]) -> Result<Sheet> {
+        use sha2::Digest;
+        let format = SheetFormat::detect(file_name, bytes)?;
+        let table = match format {
+            SheetFormat::Csv => read_csv(bytes)?,
+            SheetFormat::Xlsx => read_xlsx(bytes)?,
+        };
+        let rows = keyed(table)?;
+        if rows.is_empty() {
+            return Err(AppError::bad_input("file", "the file has no members"));
+        }
+        let digest = sha2::Sha256::digest(bytes);
+        Ok(Sheet {
+            rows,
+            file: FileSummary {
+                name: file_name.map(str::to_owned),
+                bytes: bytes.len(),
+                sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            },
+        })
     }
 }
 
@@ -146,25 +195,6 @@ fn keyed(table: Vec<(u64, Vec<String>)>) -> Result<Vec<Row>> {
     Ok(out)
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| AppError::bad_input("file", "a CSV file must be UTF-8"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let mut table = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            AppError::InvalidRows(vec![refuse(line, None, format!("not valid CSV: {e}"))])
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        table.push((line, record.iter().map(str::to_owned).collect()));
-    }
-    Ok(table)
-}
-
 /// A spreadsheet cell as text. Numbers typed into cells come back as floats: whole ones are
 /// written without a decimal point, so that a birth year reads `1985`.
 fn cell_text(cell: &Data) -> String {
@@ -179,23 +209,178 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
+/// A spreadsheet column's letters (0 is `A`).
+fn column_name(index: u32) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+/// Refuses a cell beyond the rows and columns read, or longer than a cell may be. `row` and
+/// `column` count from 0.
+fn check_cell(row: u32, column: u32, text: &str) -> Result<()> {
+    let line = u64::from(row) + 1;
+    let at = || Some(format!("{}{line}", column_name(column)));
+    let refuse_cell = |message: String| {
+        Err(AppError::InvalidRows(vec![RowProblem {
+            line,
+            column: at(),
+            message,
+        }]))
+    };
+    if row as usize > MAX_ROWS {
+        return refuse_cell(format!(
+            "the file goes on past row {}: at most {MAX_ROWS} members (and a header) at a time",
+            MAX_ROWS + 1
+        ));
+    }
+    if column >= MAX_COLUMNS {
+        return refuse_cell(format!(
+            "only the first {MAX_COLUMNS} columns (A to {}) are read",
+            column_name(MAX_COLUMNS - 1)
+        ));
+    }
+    if text.chars().count() > MAX_CELL_CHARS {
+        return refuse_cell(format!(
+            "the cell has more than {MAX_CELL_CHARS} characters"
+        ));
+    }
+    Ok(())
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| AppError::bad_input("file", "a CSV file must be UTF-8"))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut table = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            AppError::InvalidRows(vec![refuse(line, None, format!("not valid CSV: {e}"))])
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let row = u32::try_from(table.len()).unwrap_or(u32::MAX);
+        for (column, cell) in record.iter().enumerate() {
+            if !cell.trim().is_empty() {
+                check_cell(row, u32::try_from(column).unwrap_or(u32::MAX), cell).map_err(
+                    |err| match err {
+                        // A CSV file is read by its lines, not its rows.
+                        AppError::InvalidRows(mut rows) => {
+                            rows[0].line = line;
+                            AppError::InvalidRows(rows)
+                        }
+                        other => other,
+                    },
+                )?;
+            }
+        }
+        table.push((line, record.iter().map(str::to_owned).collect()));
+    }
+    Ok(table)
+}
+
+/// Unpacks every part of the zip once into nothing, refusing the file when a part, or all of
+/// them, unpack to more than the caps, whatever sizes the zip declares. The spreadsheet reader
+/// keeps whole parts (the shared strings) in memory, so they are bounded before it opens.
+fn check_package(bytes: &[u8]) -> Result<()> {
+    let unreadable = || AppError::bad_input("file", "not a readable XLSX file");
+    let too_large = || {
+        AppError::bad_input(
+            "file",
+            format!(
+                "the spreadsheet unpacks to more than {} MiB; a member list is far smaller",
+                MAX_UNPACKED_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
+    if zip.len() > MAX_PARTS {
+        return Err(AppError::bad_input(
+            "file",
+            format!("the spreadsheet has more than {MAX_PARTS} parts"),
+        ));
+    }
+    let mut total: u64 = 0;
+    for index in 0..zip.len() {
+        let mut part = zip.by_index(index).map_err(|_| unreadable())?;
+        if part.size() > MAX_PART_BYTES {
+            return Err(too_large());
+        }
+        let unpacked = std::io::copy(
+            &mut std::io::Read::take(&mut part, MAX_PART_BYTES + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|_| unreadable())?;
+        total += unpacked;
+        if unpacked > MAX_PART_BYTES || total > MAX_UNPACKED_BYTES {
+            return Err(too_large());
+        }
+    }
+    Ok(())
+}
+
+/// Reads the first sheet cell by cell: memory follows the cells that hold something, never
+/// the range the sheet declares (the reader's own `worksheet_range` allocates every cell of
+/// that range: <https://github.com/tafia/calamine/issues/693>).
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
+    check_package(bytes)?;
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|_| AppError::bad_input("file", "not a readable XLSX file"))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| AppError::bad_input("file", "the workbook has no sheet"))?
-        .map_err(|_| AppError::bad_input("file", "the first sheet cannot be read"))?;
-    let first_row = range.start().map_or(0, |(row, _)| row as u64);
-    Ok(range
-        .rows()
-        .enumerate()
-        .map(|(i, row)| {
-            (
-                first_row + i as u64 + 1,
-                row.iter().map(cell_text).collect(),
-            )
-        })
+    let first = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| AppError::bad_input("file", "the workbook has no sheet"))?;
+    let unreadable = || AppError::bad_input("file", "the first sheet cannot be read");
+    let mut cells = workbook
+        .worksheet_cells_reader(&first)
+        .map_err(|_| unreadable())?;
+    // What the sheet declares is checked before a cell is read.
+    let declared = cells.dimensions();
+    let (last_row, last_column) = declared.end;
+    if last_row as usize > MAX_ROWS || last_column >= MAX_COLUMNS {
+        check_cell(last_row, last_column, "").map_err(|err| match err {
+            AppError::InvalidRows(mut rows) => {
+                rows[0].message = format!(
+                    "the sheet declares cells up to {}: {}",
+                    rows[0].column.as_deref().unwrap_or(""),
+                    rows[0].message
+                );
+                AppError::InvalidRows(rows)
+            }
+            other => other,
+        })?;
+    }
+    let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    while let Some(cell) = cells.next_cell().map_err(|_| unreadable())? {
+        let (row, column) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.trim().is_empty() {
+            continue;
+        }
+        check_cell(row, column, &text)?;
+        let cells = rows.entry(row).or_default();
+        let column = column as usize;
+        if cells.len() <= column {
+            cells.resize(column + 1, String::new());
+        }
+        cells[column] = text;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(row, cells)| (u64::from(row) + 1, cells))
         .collect())
 }
 
@@ -296,31 +481,25 @@ async fn villages_under(conn: &impl ConnectionTrait, path: &str) -> Result<Villa
     Ok(villages)
 }
 
+/// Adds the members of a sheet read by [`Sheet::read`].
 pub async fn import(
     tx: &mut Tx,
     grant: &WriteGrant,
     unit_code: &str,
-    format: SheetFormat,
-    bytes: &[u8],
+    sheet: &Sheet,
+    rules: &Rules,
 ) -> Result<ImportReport> {
     let unit = units::by_code(&tx.txn, unit_code)
         .await?
         .ok_or_else(|| AppError::bad_input("unitCode", "no current unit has this code"))?;
     grant.check_unit(&unit.path)?;
-    let table = match format {
-        SheetFormat::Csv => read_csv(bytes)?,
-        SheetFormat::Xlsx => read_xlsx(bytes)?,
-    };
-    let rows = keyed(table)?;
-    if rows.is_empty() {
-        return Err(AppError::bad_input("file", "the file has no members"));
-    }
+    let rows = &sheet.rows;
     let villages = villages_under(&tx.txn, &unit.path).await?;
 
     let mut problems = Vec::new();
-    let mut accepted: Vec<(Team, NewMember, member_edits::CleanMember)> = Vec::new();
+    let mut accepted: Vec<(u64, Team, NewMember, member_edits::CleanMember)> = Vec::new();
     let mut leaders: HashMap<TeamId, u64> = HashMap::new();
-    for (line, row) in &rows {
+    for (line, row) in rows {
         let line = *line;
         let cell = |key: &'static str| row.get(key).map(String::as_str).unwrap_or("");
         let mut bad = |key: Option<&'static str>, message: String| {
@@ -428,7 +607,7 @@ pub async fn import(
                         continue;
                     }
                 }
-                accepted.push((team, input, clean));
+                accepted.push((line, team, input, clean));
             }
             Err(AppError::BadUserInput { field, message }) => {
                 let column = match field.as_str() {
@@ -442,14 +621,36 @@ pub async fn import(
             Err(other) => return Err(other),
         }
     }
+    // No team may end up over the size cap: the first row past it is named.
+    let mut arriving: BTreeMap<TeamId, Vec<u64>> = BTreeMap::new();
+    for (line, team, ..) in &accepted {
+        arriving.entry(team.id).or_default().push(*line);
+    }
+    for (team, lines) in &arriving {
+        let room = rules
+            .max_team_members
+            .saturating_sub(member_edits::current_members(tx, *team).await?);
+        if let Some(&line) = lines.get(room) {
+            problems.push(refuse(
+                line,
+                Some(header_of(VILLAGE)),
+                format!(
+                    "{}; this file brings {} to a team that has room for {room}",
+                    member_edits::team_full(rules.max_team_members),
+                    lines.len()
+                ),
+            ));
+        }
+    }
     if !problems.is_empty() {
+        problems.sort_by_key(|p| p.line);
         return Err(AppError::InvalidRows(problems));
     }
 
     let mut per_team: BTreeMap<TeamId, TeamImport> = BTreeMap::new();
-    let mut added = Vec::with_capacity(accepted.len());
-    for (team, input, clean) in accepted {
-        let member = member_edits::insert(tx, &team, &input, clean).await?;
+    let mut added = 0;
+    for (_, team, input, clean) in accepted {
+        member_edits::insert(tx, &team, &input, clean).await?;
         per_team
             .entry(team.id)
             .or_insert_with(|| TeamImport {
@@ -459,7 +660,7 @@ pub async fn import(
             })
             .added += 1;
         tx.touch(team.unit_id);
-        added.push(member);
+        added += 1;
     }
     let codes: HashMap<TeamId, String> = villages
         .by_code
@@ -467,7 +668,7 @@ pub async fn import(
         .filter_map(|(code, (_, team))| team.as_ref().map(|t| (t.id, code.clone())))
         .collect();
     let report = ImportReport {
-        added: added.len(),
+        added,
         teams: per_team
             .into_values()
             .map(|mut t| {
@@ -476,7 +677,14 @@ pub async fn import(
             })
             .collect(),
     };
-    let detail = serde_json::json!({ "report": &report, "members": &added });
+    // A summary, not the rows: an import of thousands of members would otherwise make one
+    // audit entry of megabytes that every reader of the log downloads.
+    let detail = serde_json::json!({
+        "file": &sheet.file,
+        "rows": rows.len(),
+        "added": report.added,
+        "teams": &report.teams,
+    });
     tx.audit(
         "importTeamMembers",
         "import",

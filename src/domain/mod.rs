@@ -24,6 +24,21 @@ mod text_enum;
 
 pub use page::{Page, PageRequest};
 
+/// Rules of the programme that a deployment may set.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    /// The most current members a team may hold.
+    pub max_team_members: usize,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            max_team_members: 20,
+        }
+    }
+}
+
 macro_rules! id_type {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
         $(#[$doc])*

@@ -228,15 +228,8 @@ pub async fn set_target(
     if !grant.held_above(&unit.path) {
         return Err(AppError::Forbidden);
     }
-    let period = period.trim();
-    let valid_period = period.len() == 4 && period.parse::<u16>().is_ok()
-        || validate::period("period", period).is_ok();
-    if !valid_period {
-        return Err(AppError::bad_input(
-            "period",
-            "must be a year (YYYY) or a month (YYYY-MM)",
-        ));
-    }
+    let period = validate::period_or_year("period", period)?;
+    let period = period.as_str();
     let value = validate::count("value", value)?;
     let mut args = Args::new();
     let sql = format!(

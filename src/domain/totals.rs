@@ -230,12 +230,7 @@ pub struct ResultTotals {
 
 /// A period as reports are filed: a month, or a whole year.
 pub fn parse_period(raw: &str) -> Result<String> {
-    let raw = raw.trim();
-    if raw.len() == 4 && raw.parse::<u16>().is_ok() {
-        return Ok(raw.to_owned());
-    }
-    super::validate::period("period", raw)
-        .map_err(|_| AppError::bad_input("period", "must be a month (YYYY-MM) or a year (YYYY)"))
+    super::validate::period_or_year("period", raw)
 }
 
 /// Sums approved reports of `unit`'s subtree for `period`, which [`parse_period`] accepted.

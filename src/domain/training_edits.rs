@@ -37,7 +37,12 @@ pub struct SessionChange {
     pub expected_version: Option<i32>,
 }
 
+/// Within the programme, and the end after the start.
 fn ordered(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Result<()> {
+    validate::programme_time("startsAt", starts_at)?;
+    if let Some(end) = ends_at {
+        validate::programme_time("endsAt", end)?;
+    }
     match ends_at {
         Some(end) if end <= starts_at => {
             Err(AppError::bad_input("endsAt", "must be after startsAt"))

@@ -39,6 +39,11 @@ pub(crate) const COLUMNS: &str =
 
 /// The current unit holding `code`, if any.
 pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Unit>> {
+    let code = code.trim();
+    // No unit has such a code; the database need not be asked (PostgreSQL refuses NUL).
+    if code.len() > 64 || crate::text::unprintable(code).is_some() {
+        return Ok(None);
+    }
     let mut args = Args::new();
     let sql = format!(
         "SELECT {COLUMNS} FROM admin_unit u WHERE u.code = {} AND u.valid_to IS NULL",

@@ -79,22 +79,31 @@ pub async fn find(conn: &impl ConnectionTrait, username: &str) -> Result<Option<
     Ok(fetch_optional(conn, sql, args).await?)
 }
 
-/// The stored hash of an active account, for signing in.
+/// What signing in needs of an active account.
+pub struct LoginRecord {
+    pub id: UserId,
+    pub password_hash: String,
+    pub token_epoch: i64,
+}
+
+/// The stored hash of an active account, for signing in. `username` is as
+/// [`normalise_username`] leaves it.
 pub async fn login_record(
     conn: &impl ConnectionTrait,
     username: &str,
-) -> Result<Option<(UserId, String)>> {
+) -> Result<Option<LoginRecord>> {
     let mut args = Args::new();
     let sql = format!(
-        "SELECT id, password_hash FROM app_user WHERE username = {} AND active",
-        args.bind(username.trim().to_lowercase())
+        "SELECT id, password_hash, token_epoch FROM app_user WHERE username = {} AND active",
+        args.bind(username.to_owned())
     );
     let rows = fetch_rows(conn, sql, args).await?;
     match rows.first() {
-        Some(row) => Ok(Some((
-            UserId(row.try_get("", "id")?),
-            row.try_get("", "password_hash")?,
-        ))),
+        Some(row) => Ok(Some(LoginRecord {
+            id: UserId(row.try_get("", "id")?),
+            password_hash: row.try_get("", "password_hash")?,
+            token_epoch: row.try_get("", "token_epoch")?,
+        })),
         None => Ok(None),
     }
 }
@@ -139,7 +148,7 @@ pub async fn assignments_of(
 pub async fn principal(conn: &impl ConnectionTrait, id: UserId) -> Result<Option<Principal>> {
     let mut args = Args::new();
     let sql = format!(
-        "SELECT u.username, a.role, a.unit_id, au.path AS unit_path, au.level AS unit_level, \
+        "SELECT u.username, u.token_epoch, a.role, a.unit_id, au.path AS unit_path, au.level AS unit_level, \
          a.team_id FROM app_user u LEFT JOIN assignment a ON a.user_id = u.id \
          LEFT JOIN admin_unit au ON au.id = a.unit_id WHERE u.id = {} AND u.active ORDER BY a.id",
         args.bind(id)
@@ -149,6 +158,7 @@ pub async fn principal(conn: &impl ConnectionTrait, id: UserId) -> Result<Option
         return Ok(None);
     };
     let username: String = first.try_get("", "username")?;
+    let token_epoch: i64 = first.try_get("", "token_epoch")?;
     let mut grants = Vec::with_capacity(rows.len());
     for row in &rows {
         // An account without assignments comes back as one row without a role.
@@ -167,6 +177,7 @@ pub async fn principal(conn: &impl ConnectionTrait, id: UserId) -> Result<Option
         user_id: id,
         username,
         grants,
+        token_epoch,
     }))
 }
 
@@ -247,7 +258,7 @@ pub async fn assign(
 pub async fn set_active(conn: &impl ConnectionTrait, username: &str, active: bool) -> Result<()> {
     let mut args = Args::new();
     let sql = format!(
-        "UPDATE app_user SET active = {} WHERE username = {}",
+        "UPDATE app_user SET active = {}, token_epoch = token_epoch + 1 WHERE username = {}",
         args.bind(active),
         args.bind(username.trim().to_lowercase())
     );
@@ -264,7 +275,8 @@ pub async fn set_password_hash(
 ) -> Result<()> {
     let mut args = Args::new();
     let sql = format!(
-        "UPDATE app_user SET password_hash = {} WHERE username = {}",
+        "UPDATE app_user SET password_hash = {}, token_epoch = token_epoch + 1 \
+         WHERE username = {}",
         args.bind(password_hash.to_owned()),
         args.bind(username.trim().to_lowercase())
     );

@@ -1,13 +1,36 @@
 //! Input rules shared by every change. Each failure names the field it is about.
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::error::{AppError, Result};
-use crate::text::clean_name;
+use crate::text::{clean_name, unprintable};
+
+/// The National Digital Transformation Programme was approved on 3 June 2020 (Decision
+/// 749/QĐ-TTg): no session, report or target of it can come earlier.
+pub const PROGRAMME_START: NaiveDate = NaiveDate::from_ymd_opt(2020, 6, 3).expect("a date");
+
+/// The earliest founding or joining date and birth year accepted.
+pub const EARLIEST_YEAR: i32 = 1900;
+
+/// Text a person typed: no control characters, no invisible ones, no bidirectional
+/// overrides that would make it read differently from what is stored.
+fn printable(field: &str, text: &str) -> Result<()> {
+    match unprintable(text) {
+        None => Ok(()),
+        Some(c) => Err(AppError::bad_input(
+            field,
+            format!(
+                "must not contain control, invisible or text-direction characters (found U+{:04X})",
+                u32::from(c)
+            ),
+        )),
+    }
+}
 
 /// A name or title: trimmed, inner spaces collapsed, NFC, 1 to 200 characters.
 pub fn name(field: &str, raw: &str) -> Result<String> {
     let cleaned = clean_name(raw);
+    printable(field, &cleaned)?;
     let length = cleaned.chars().count();
     if length == 0 {
         return Err(AppError::bad_input(field, "must not be empty"));
@@ -23,7 +46,11 @@ pub fn name(field: &str, raw: &str) -> Result<String> {
 
 /// Optional free text (a decision number, a topic): cleaned like a name; empty means none.
 pub fn optional_text(field: &str, raw: Option<&str>) -> Result<Option<String>> {
-    match raw.map(clean_name) {
+    let cleaned = raw.map(clean_name);
+    if let Some(text) = &cleaned {
+        printable(field, text)?;
+    }
+    match cleaned {
         None => Ok(None),
         Some(text) if text.is_empty() => Ok(None),
         Some(text) if text.chars().count() > 500 => Err(AppError::bad_input(
@@ -63,6 +90,19 @@ pub fn phone(field: &str, raw: &str) -> Result<String> {
     }
 }
 
+/// A search term: at most 100 characters, printable.
+pub fn search(field: &str, raw: &str) -> Result<String> {
+    let cleaned = clean_name(raw);
+    printable(field, &cleaned)?;
+    if cleaned.chars().count() > 100 {
+        return Err(AppError::bad_input(
+            field,
+            "must have at most 100 characters",
+        ));
+    }
+    Ok(cleaned)
+}
+
 /// A birth year between 1920 and fifteen years ago.
 pub fn birth_year(field: &str, year: i32) -> Result<i32> {
     let latest = Utc::now().year() - 15;
@@ -76,25 +116,83 @@ pub fn birth_year(field: &str, year: i32) -> Result<i32> {
     }
 }
 
-/// A date that has already come.
+/// A date that has already come, and not before 1900 (a founding, a joining).
 pub fn not_in_future(field: &str, date: NaiveDate) -> Result<NaiveDate> {
-    if date <= Utc::now().date_naive() {
+    if date.year() < EARLIEST_YEAR {
+        Err(AppError::bad_input(
+            field,
+            format!("must not be before {EARLIEST_YEAR}"),
+        ))
+    } else if date <= Utc::now().date_naive() {
         Ok(date)
     } else {
         Err(AppError::bad_input(field, "must not be in the future"))
     }
 }
 
-/// A reporting period: `YYYY-MM`.
+/// A moment of the programme: from its start to five years ahead.
+pub fn programme_time(field: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let latest = Utc::now().year() + 5;
+    if at.date_naive() < PROGRAMME_START || at.year() > latest {
+        return Err(AppError::bad_input(
+            field,
+            format!(
+                "must be between {PROGRAMME_START} (the programme's start) and the end of {latest}"
+            ),
+        ));
+    }
+    Ok(at)
+}
+
+/// The years a period may name: the programme's first to the next one.
+fn programme_year(raw: &str) -> Option<i32> {
+    if raw.len() != 4 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = raw.parse().ok()?;
+    (PROGRAMME_START.year()..=Utc::now().year() + 1)
+        .contains(&year)
+        .then_some(year)
+}
+
+/// A reporting period: a month of the programme, `YYYY-MM`.
 pub fn period(field: &str, raw: &str) -> Result<String> {
     let raw = raw.trim();
-    let valid =
-        raw.len() == 7 && NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d").is_ok();
-    if valid {
-        Ok(raw.to_owned())
-    } else {
-        Err(AppError::bad_input(field, "must be a month, YYYY-MM"))
+    let month = raw.split_once('-').filter(|(year, month)| {
+        programme_year(year).is_some()
+            && month.len() == 2
+            && month.bytes().all(|b| b.is_ascii_digit())
+            && (1..=12).contains(&month.parse::<u32>().unwrap_or(0))
+    });
+    match month {
+        Some(_) => Ok(raw.to_owned()),
+        None => Err(AppError::bad_input(
+            field,
+            format!(
+                "must be a month of the programme, YYYY-MM, from {} to {}",
+                PROGRAMME_START.year(),
+                Utc::now().year() + 1
+            ),
+        )),
     }
+}
+
+/// A month (`YYYY-MM`) or a whole year (`YYYY`) of the programme.
+pub fn period_or_year(field: &str, raw: &str) -> Result<String> {
+    let raw = raw.trim();
+    if programme_year(raw).is_some() {
+        return Ok(raw.to_owned());
+    }
+    period(field, raw).map_err(|_| {
+        AppError::bad_input(
+            field,
+            format!(
+                "must be a month (YYYY-MM) or a year (YYYY) from {} to {}",
+                PROGRAMME_START.year(),
+                Utc::now().year() + 1
+            ),
+        )
+    })
 }
 
 /// A count that cannot be negative.
@@ -152,10 +250,41 @@ mod tests {
     }
 
     #[test]
+    fn hidden_and_control_characters_are_refused() {
+        for raw in [
+            "\u{200b}",
+            "\u{200b}\u{200b}",
+            "Tổ\u{202e}SNC",
+            "a\u{1b}[31m",
+            "a\u{1}b",
+            "a\u{0}b",
+            "\u{feff}",
+        ] {
+            assert!(name("name", raw).is_err(), "{raw:?}");
+            assert!(optional_text("topic", Some(raw)).is_err(), "{raw:?}");
+        }
+        assert_eq!(
+            name("name", "Tổ\tCNS\n").unwrap(),
+            "Tổ CNS",
+            "white space is collapsed"
+        );
+        assert!(search("search", &"a".repeat(101)).is_err());
+    }
+
+    #[test]
     fn periods_and_years_are_checked() {
         assert_eq!(period("period", "2026-10").unwrap(), "2026-10");
         assert!(period("period", "2026-13").is_err());
         assert!(period("period", "26-10").is_err());
+        for raw in [
+            "+123", "0000", "1000-01", "2019-12", "+2024-01", "2024-1", "2024-+1", "9999",
+        ] {
+            assert!(period_or_year("period", raw).is_err(), "{raw}");
+        }
+        assert_eq!(period_or_year("period", "2024").unwrap(), "2024");
+        assert_eq!(period_or_year("period", "2024-03").unwrap(), "2024-03");
+        let early = NaiveDate::from_ymd_opt(1899, 12, 31).unwrap();
+        assert!(not_in_future("foundedOn", early).is_err());
         assert!(birth_year("birthYear", 1890).is_err());
         assert!(birth_year("birthYear", 1980).is_ok());
         assert!(birth_year("birthYear", Utc::now().year()).is_err());

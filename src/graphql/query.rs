@@ -1,5 +1,6 @@
 //! The query root. Resolvers stay thin: read the caller's access, call the domain, wrap.
 
+use crate::graphql::cost;
 use async_graphql::{Context, ID, Lookahead, Object, Result};
 
 use super::loaders::{Loaders, load_error};
@@ -111,6 +112,7 @@ impl QueryRoot {
 
     /// Teams in the caller's scope; `unitCode` narrows to a subtree, `search` matches the team's,
     /// village's or commune's name without regard to case or accents.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn teams(
         &self,
         ctx: &Context<'_>,
@@ -122,6 +124,7 @@ impl QueryRoot {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Team, Action::Read)?;
         let page = PageRequest::parse(first, after.as_deref())?;
+        let search = search.map(|s| validate::search("search", &s)).transpose()?;
         let filter = TeamFilter {
             under: unit_path(ctx, unit_code.as_deref()).await?,
             search,
@@ -146,6 +149,7 @@ impl QueryRoot {
         Ok(Some(Team(team)))
     }
 
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn steering_committees(
         &self,
         ctx: &Context<'_>,
@@ -177,6 +181,7 @@ impl QueryRoot {
         Ok(CommitteeConnection::from_page(page, SteeringCommittee))
     }
 
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn training_sessions(
         &self,
         ctx: &Context<'_>,
@@ -209,6 +214,7 @@ impl QueryRoot {
     }
 
     /// Teams' monthly result reports in the caller's area; `period` is `YYYY-MM`.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn result_reports(
         &self,
         ctx: &Context<'_>,
@@ -248,6 +254,7 @@ impl QueryRoot {
     }
 
     /// Recorded changes in the caller's area, newest first.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

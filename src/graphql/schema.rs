@@ -9,6 +9,7 @@ use super::query::QueryRoot;
 use crate::auth::Auth;
 use crate::cache::Cache;
 use crate::db::Db;
+use crate::domain::Rules;
 use crate::hooks::Hooks;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -16,16 +17,35 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 /// Deep enough for every contract operation (the deepest nests five levels), shallow enough to
 /// stop recursive abuse through `parent` and `children`.
 pub const MAX_DEPTH: usize = 12;
-pub const MAX_COMPLEXITY: usize = 5_000;
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     Schema::build(QueryRoot, MutationRoot::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
+        .extension(super::cost::CostBudget)
 }
 
-pub fn build_schema(db: Db, auth: Arc<Auth>, hooks: Arc<Hooks>, cache: Arc<Cache>) -> AppSchema {
-    builder()
+/// Who a schema answers: callers who did not sign in get no suggestions of field names in
+/// their errors (and no introspection, which is refused per request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    SignedIn,
+    Anonymous,
+}
+
+pub fn build_schema(
+    db: Db,
+    auth: Arc<Auth>,
+    hooks: Arc<Hooks>,
+    cache: Arc<Cache>,
+    rules: Rules,
+    audience: Audience,
+) -> AppSchema {
+    let builder = match audience {
+        Audience::SignedIn => builder(),
+        Audience::Anonymous => builder().disable_suggestions(),
+    };
+    builder
+        .data(rules)
         .data(db)
         .data(auth)
         .data(hooks)

@@ -1,48 +1,106 @@
 //! HTTP: the routes, the layers around them and serving with graceful shutdown.
 
+mod serve;
+
+pub use serve::ConnectionLimits;
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
 use crate::authz::Access;
 use crate::domain::users;
+use crate::graphql::guard::{self, DocumentLimits};
 use crate::graphql::loaders::Loaders;
+
+/// The answer a client gets at most, in bytes of JSON: the cost budget keeps ordinary
+/// operations far below; this bounds what a few large records could still add.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.settings.cors_origins);
     let limit = RequestBodyLimitLayer::new(state.settings.max_body_bytes);
-    Router::new()
+    let body_timeout =
+        RequestBodyTimeoutLayer::new(Duration::from_secs(state.settings.body_timeout_seconds));
+    let mut routes = Router::new()
         .route("/graphql", get(graphql).post(graphql))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if state.settings.metrics_addr.is_none() {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    routes
         .layer(limit)
+        .layer(body_timeout)
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
+/// `/metrics` alone, for `METRICS_ADDR`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// The address a request comes from: the configured proxy header's last entry, or the
+/// connection's peer. Unknown for requests that did not come over a socket (tests in process).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let from_header = state.settings.client_ip_header.as_deref().and_then(|name| {
+            let value = parts.headers.get_all(name).iter().next_back()?;
+            value.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
+        });
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        Ok(ClientAddress(from_header.or(peer)))
+    }
+}
+
 async fn graphql(
     State(state): State<AppState>,
     method: Method,
+    address: ClientAddress,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
     let mut request = request.into_inner();
+    // Before anything recursive sees the document: for every caller, signed in or not.
+    let limits = DocumentLimits::default();
+    if let Err(refused) = guard::scan(&request.query, &limits)
+        .and_then(|_| guard::check_variables(&request.variables, limits.max_depth))
+    {
+        return refused_document(&refused);
+    }
     state.documents.parse(&mut request);
-    if method == Method::GET && is_mutation(&mut request) {
+    let mutation = is_mutation(&mut request);
+    if method == Method::GET && mutation {
         // A GET can be replayed by a link or an image tag, and ends up in logs.
         return refusal(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -50,13 +108,17 @@ async fn graphql(
             "mutations must be sent with POST",
         );
     }
+    if mutation && root_fields_named(&mut request, "login") > 1 {
+        // Several guesses in one request would get around the count of failed attempts.
+        return field_refusal("login", "one login per request; none was run");
+    }
     let (principal, epoch) = match bearer_token(&headers) {
         Err(()) => {
             return unauthenticated("the Authorization header must be `Bearer <token>`");
         }
         Ok(None) => (None, None),
         Ok(Some(token)) => {
-            let Some(user) = state.auth.tokens.verify(token) else {
+            let Some((user, token_epoch)) = state.auth.tokens.verify(token) else {
                 return unauthenticated("the access token is invalid or has expired");
             };
             // What this replica remembers of the account is used only while no process has
@@ -68,7 +130,14 @@ async fn graphql(
                 .get_or_load(epoch, user, users::principal(&state.db.conn, user))
                 .await;
             match found {
-                Ok(Some(principal)) => (Some(principal), epoch),
+                Ok(Some(principal)) if principal.token_epoch == token_epoch => {
+                    (Some(principal), epoch)
+                }
+                Ok(Some(_)) => {
+                    return unauthenticated(
+                        "the access token was ended by a change to the account: sign in again",
+                    );
+                }
                 Ok(None) => return unauthenticated("the account is disabled or no longer exists"),
                 Err(err) => {
                     let err = async_graphql::Error::from(err);
@@ -77,17 +146,106 @@ async fn graphql(
             }
         }
     };
+    // Anonymous callers learn nothing of the schema: no introspection, no suggestions.
+    let schema = if principal.is_some() {
+        state.schema.clone()
+    } else {
+        request = request.disable_introspection();
+        state.anonymous_schema.clone()
+    };
     let mut request = request
         .data(Access::new(principal, state.policy.current()))
-        .data(Loaders::new(&state.db));
+        .data(Loaders::new(&state.db))
+        .data(address);
     if let Some(epoch) = epoch {
         request = request.data(epoch);
     }
-    let mut response = state.schema.execute(request).await;
+    let response = if mutation {
+        // A change runs to its end even if the client goes away: its after-commit work (the
+        // cache's invalidation) must not be cut off between the commit and the answer.
+        match tokio::spawn(async move { schema.execute(request).await }).await {
+            Ok(response) => response,
+            Err(err) => {
+                tracing::error!(error = %err, "a mutation's task failed");
+                return refusal(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "internal error",
+                );
+            }
+        }
+    } else {
+        let limit = Duration::from_secs(state.settings.request_timeout_seconds);
+        match tokio::time::timeout(limit, schema.execute(request)).await {
+            Ok(response) => response,
+            Err(_) => {
+                return refusal(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "TIMEOUT",
+                    &format!(
+                        "the query did not finish within {} s: ask for less, or try again later",
+                        limit.as_secs()
+                    ),
+                );
+            }
+        }
+    };
+    respond(response)
+}
+
+/// The HTTP answer to an executed operation: its errors coded, its size bounded, and a 429
+/// with `Retry-After` when it was refused for too many attempts.
+fn respond(mut response: async_graphql::Response) -> Response {
     for error in &mut response.errors {
         classify(error);
     }
-    GraphQLResponse::from(response).into_response()
+    let retry_after = response
+        .errors
+        .iter()
+        .filter(|e| code_of(e) == Some("RATE_LIMITED"))
+        .filter_map(|e| match e.extensions.as_ref()?.get("retryAfter")? {
+            async_graphql::Value::Number(n) => n.as_u64(),
+            _ => None,
+        })
+        .max();
+    let body = match serde_json::to_vec(&response) {
+        Ok(body) if body.len() <= MAX_RESPONSE_BYTES => body,
+        Ok(body) => {
+            tracing::warn!(bytes = body.len(), "answer over the size cap refused");
+            return refusal(
+                StatusCode::OK,
+                "BAD_USER_INPUT",
+                &format!(
+                    "the answer would be larger than {} MiB: ask for smaller pages or fewer fields",
+                    MAX_RESPONSE_BYTES / (1024 * 1024)
+                ),
+            );
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "an answer could not be written as JSON");
+            return refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            );
+        }
+    };
+    let mut http = GraphQLResponse::from(async_graphql::Response::default()).into_response();
+    *http.body_mut() = axum::body::Body::from(body);
+    if let Some(seconds) = retry_after {
+        *http.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        http.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    http.headers_mut().extend(response.http_headers);
+    http
+}
+
+fn code_of(error: &async_graphql::ServerError) -> Option<&str> {
+    match error.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.as_str()),
+        _ => None,
+    }
 }
 
 /// Errors raised by the GraphQL engine itself (a syntax error, an unknown field, a variable of
@@ -125,6 +283,45 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ()> {
         return Err(());
     }
     Ok(Some(token.trim()))
+}
+
+/// How many times the operation to run selects `name` at its root, through fragments too.
+fn root_fields_named(request: &mut async_graphql::Request, name: &str) -> usize {
+    use async_graphql::parser::types::{DocumentOperations, Selection};
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return 0;
+    };
+    let operation = match (&document.operations, operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(wanted)) => ops.get(wanted),
+        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
+    };
+    let Some(operation) = operation else {
+        return 0;
+    };
+    let mut count = 0;
+    // The guard refused fragment cycles and bounded their expansion before parsing.
+    let mut pending = vec![&operation.node.selection_set.node];
+    while let Some(set) = pending.pop() {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    count += usize::from(field.node.name.node.as_str() == name);
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        pending.push(&fragment.node.selection_set.node);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    pending.push(&inline.node.selection_set.node);
+                }
+            }
+        }
+    }
+    count
 }
 
 fn is_mutation(request: &mut async_graphql::Request) -> bool {
@@ -196,6 +393,27 @@ fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// A request refused before it ran, naming the field at fault.
+fn field_refusal(field: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT", "field": field } }],
+    });
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+/// A document the guard would not hand to the engine.
+fn refused_document(refused: &guard::Refused) -> Response {
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{
+            "message": refused.message,
+            "extensions": { "code": "BAD_USER_INPUT", "field": "query", "limit": refused.limit },
+        }],
+    });
+    (StatusCode::OK, Json(body)).into_response()
+}
+
 /// A bad token is an error, never a quiet fall back to anonymous.
 fn unauthenticated(message: &str) -> Response {
     let mut response = refusal(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
@@ -230,8 +448,28 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Counters in the Prometheus text format.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Counters in the Prometheus text format; with `METRICS_TOKEN` set, for its bearer only.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.settings.metrics_token {
+        let given = bearer_token(&headers).ok().flatten().unwrap_or("");
+        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "metrics need the configured token\n",
+            )
+                .into_response();
+        }
+    }
+    metrics_text(&state).into_response()
+}
+
+/// Compares secrets without stopping at the first difference.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn metrics_text(state: &AppState) -> impl IntoResponse {
     use std::fmt::Write;
     use std::sync::atomic::Ordering::Relaxed;
     let stats = &state.cache.stats;
@@ -302,10 +540,35 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     tracing::info!("serving GraphQL on http://{addr}/graphql (GraphiQL at http://{addr}/graphiql)");
     #[cfg(unix)]
     tokio::spawn(reload_policy_on_sighup(state.policy.clone()));
-    axum::serve(listener, state.router())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    let limits = state.settings.connection_limits();
+    let grace = Duration::from_secs(state.settings.request_timeout_seconds);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut metrics_server = None;
+    if let Some(metrics_addr) = state.settings.metrics_addr {
+        let listener = tokio::net::TcpListener::bind(metrics_addr)
+            .await
+            .with_context(|| format!("cannot listen on {metrics_addr} for metrics"))?;
+        tracing::info!("serving metrics on http://{metrics_addr}/metrics");
+        let router = metrics_router(state.clone());
+        let mut stop = stop_rx.clone();
+        metrics_server = Some(tokio::spawn(serve::serve_connections(
+            listener,
+            router,
+            ConnectionLimits {
+                max_connections: 16,
+                ..limits
+            },
+            async move {
+                let _ = stop.changed().await;
+            },
+            Duration::from_secs(1),
+        )));
+    }
+    serve::serve_connections(listener, state.router(), limits, shutdown_signal(), grace).await;
+    let _ = stop_tx.send(true);
+    if let Some(server) = metrics_server {
+        let _ = server.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

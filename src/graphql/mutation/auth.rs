@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::domain::users;
 use crate::error::AppError;
 use crate::graphql::types::User;
+use crate::http::ClientAddress;
 
 #[derive(Default)]
 pub struct AuthMutations;
@@ -26,7 +27,8 @@ pub struct LoginPayload {
 #[Object]
 impl AuthMutations {
     /// Signs in. A wrong password and an unknown or disabled user get the same answer, after
-    /// the same work.
+    /// the same work. After a few failures the account (and an address that failed on many)
+    /// is refused for a while with `RATE_LIMITED`, the right password included.
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -35,24 +37,39 @@ impl AuthMutations {
     ) -> Result<LoginPayload> {
         let db = ctx.data_unchecked::<Db>();
         let auth = ctx.data_unchecked::<Arc<Auth>>().clone();
-        let record = users::login_record(&db.conn, &username).await?;
-        let (user_id, stored) = match record {
-            Some((id, hash)) => (Some(id), Some(hash)),
-            None => (None, None),
+        let address = ctx.data_opt::<ClientAddress>().and_then(|a| a.0);
+        // A name no account can have is counted under one name of its own.
+        let account = users::normalise_username(&username).unwrap_or_default();
+        auth.sign_ins.check(&account, address).await?;
+        let slot = auth.sign_ins.hashing_slot().await?;
+        let record = if account.is_empty() || password.len() > 1024 {
+            None
+        } else {
+            users::login_record(&db.conn, &account).await?
         };
-        // Hashing is deliberately slow: keep it off the threads that serve other requests.
+        let stored = record.as_ref().map(|r| r.password_hash.clone());
+        // Hashing is deliberately slow: keep it off the threads that serve other requests,
+        // on a pool of a few slots.
         let verifier = auth.clone();
         let matched = tokio::task::spawn_blocking(move || {
             verifier.passwords.verify(&password, stored.as_deref())
         })
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-        let user_id = match (matched, user_id) {
-            (true, Some(id)) => id,
-            _ => return Err(AppError::WrongCredentials.into()),
+        drop(slot);
+        let record = match (matched, record) {
+            (true, Some(record)) => record,
+            _ => {
+                auth.sign_ins.failed(&account, address).await;
+                return Err(AppError::WrongCredentials.into());
+            }
         };
-        let (token, expires_at) = auth.tokens.issue(user_id).map_err(AppError::Internal)?;
-        let user = User::load(db, user_id).await?;
+        auth.sign_ins.succeeded(&account).await;
+        let (token, expires_at) = auth
+            .tokens
+            .issue(record.id, record.token_epoch)
+            .map_err(AppError::Internal)?;
+        let user = User::load(db, record.id).await?;
         Ok(LoginPayload {
             token,
             expires_at,

@@ -6,7 +6,8 @@ use async_graphql::{Context, Object, Result, SimpleObject, Upload};
 
 use super::{begin, commit};
 use crate::authz::Resource;
-use crate::domain::member_import::{self, SheetFormat};
+use crate::domain::Rules;
+use crate::domain::member_import::{self, Sheet};
 use crate::error::AppError;
 use crate::graphql::loaders::{Loaders, load_error};
 use crate::graphql::types::Team;
@@ -29,6 +30,23 @@ pub struct ImportedTeam {
 #[derive(Default)]
 pub struct ImportMutations;
 
+/// Uploads read at once; the rest wait their turn.
+static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Reads an uploaded file whole, up to its cap, and parses it.
+fn read_upload(upload: async_graphql::UploadValue) -> Result<Sheet, AppError> {
+    let mut bytes = Vec::new();
+    upload
+        .content
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(AppError::bad_input("file", "the file is larger than 2 MiB"));
+    }
+    Sheet::read(Some(&upload.filename), &bytes)
+}
+
 /// Uploads larger than this are refused before reading further.
 const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
@@ -48,18 +66,20 @@ impl ImportMutations {
         let upload = file
             .value(ctx)
             .map_err(|_| AppError::bad_input("file", "no file was sent"))?;
-        let mut bytes = Vec::new();
-        upload
-            .content
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| AppError::Internal(e.into()))?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(AppError::bad_input("file", "the file is larger than 2 MiB").into());
-        }
-        let format = SheetFormat::detect(Some(&upload.filename), &bytes)?;
+        // Reading and parsing are slow, blocking work: off the async workers, a few at a time,
+        // and before the write transaction opens, so no other writer waits on them.
+        let sheet = {
+            let _turn = PARSING
+                .acquire()
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+            tokio::task::spawn_blocking(move || read_upload(upload))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))??
+        };
         let (_, grant, mut tx) = begin(ctx, Resource::Member).await?;
-        let report = member_import::import(&mut tx, &grant, &unit_code, format, &bytes).await?;
+        let rules = ctx.data_unchecked::<Rules>();
+        let report = member_import::import(&mut tx, &grant, &unit_code, &sheet, rules).await?;
         commit(ctx, tx).await?;
         let loaders = Loaders::of(ctx);
         let mut teams = Vec::new();

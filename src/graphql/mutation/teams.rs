@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
 use super::{begin, change, commit};
 use crate::authz::Resource;
+use crate::domain::Rules;
 use crate::domain::member_edits::{self, MemberChange, NewMember};
 use crate::domain::team_edits::{self, NewTeam, TeamChange};
 use crate::domain::{MemberId, TeamId};
@@ -132,6 +133,7 @@ impl TeamMutations {
                 birth_year: input.birth_year,
                 joined_on: input.joined_on.map(|d| d.0),
             },
+            ctx.data_unchecked::<Rules>(),
         )
         .await?;
         commit(ctx, tx).await?;

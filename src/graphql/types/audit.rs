@@ -1,3 +1,4 @@
+use crate::graphql::cost;
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 
@@ -66,11 +67,13 @@ impl AuditEntry {
 
     /// The record before the change (none for a creation); personal fields are `null` for
     /// readers not granted them.
+    #[graphql(complexity = "cost::DOCUMENT")]
     async fn before(&self) -> Option<Json<serde_json::Value>> {
         self.snapshot(&self.entry.before_json)
     }
 
     /// The record after the change (none for a deletion).
+    #[graphql(complexity = "cost::DOCUMENT")]
     async fn after(&self) -> Option<Json<serde_json::Value>> {
         self.snapshot(&self.entry.after_json)
     }

@@ -1,3 +1,4 @@
+use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, CommitteePosition, connection};
@@ -48,6 +49,7 @@ impl SteeringCommittee {
     }
 
     /// In the order of the founding decision: head, deputies, members.
+    #[graphql(complexity = "cost::list(cost::COMMITTEE_MEMBERS, child_complexity)")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<CommitteeMember>> {
         let members = Loaders::of(ctx)
             .committee_members

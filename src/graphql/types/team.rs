@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, Affiliation, Gender, TeamRole, TeamStatus, TrainingSession, connection};
@@ -53,6 +54,7 @@ impl Team {
     }
 
     /// Current members, leader first.
+    #[graphql(complexity = "cost::list(cost::TEAM_MEMBERS, child_complexity)")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TeamMember>> {
         let access = access(ctx)?;
         let team = &self.0;
@@ -157,6 +159,7 @@ impl TeamMember {
     }
 
     /// The sessions this member was registered for, oldest first.
+    #[graphql(complexity = "cost::list(cost::MEMBER_TRAININGS, child_complexity)")]
     async fn trainings(&self, ctx: &Context<'_>) -> Result<Vec<TrainingRecord>> {
         if !access(ctx)?
             .scope(Resource::Attendance, Action::Read)?

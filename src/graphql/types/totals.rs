@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use crate::graphql::cost;
 use async_graphql::{Context, Object, Result, SimpleObject};
 
 use super::{AdminUnit, Affiliation, Indicator, TeamRole};
@@ -96,11 +97,13 @@ impl Totals {
     }
 
     /// The same figures for each unit directly below.
+    #[graphql(complexity = "cost::list(cost::UNIT_CHILDREN, child_complexity)")]
     async fn children(&self) -> Vec<ChildTotals> {
         self.0.children.iter().cloned().map(ChildTotals).collect()
     }
 
     /// Sums of the approved result reports for a month (`YYYY-MM`) or a year (`YYYY`).
+    #[graphql(complexity = "cost::COMPUTED + child_complexity")]
     async fn results(&self, ctx: &Context<'_>, period: String) -> Result<ResultTotals> {
         let r = self.results_for(ctx, &period).await?;
         Ok(ResultTotals {
@@ -115,6 +118,7 @@ impl Totals {
     }
 
     /// The targets set for this unit for a period, against what was achieved.
+    #[graphql(complexity = "cost::COMPUTED + child_complexity")]
     async fn progress(&self, ctx: &Context<'_>, period: String) -> Result<Vec<TargetProgress>> {
         let period = totals::parse_period(&period)?;
         let db = ctx.data_unchecked::<Db>();

@@ -1,3 +1,4 @@
+use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminLevel, connection};
@@ -58,6 +59,7 @@ impl AdminUnit {
     }
 
     /// The current units directly below this one.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn children(
         &self,
         ctx: &Context<'_>,

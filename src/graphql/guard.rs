@@ -1,0 +1,539 @@
+//! A cheap look at an operation's text before the engine parses it.
+//!
+//! The engine's parser and validator recurse over the document: a list value nested a few
+//! thousand levels deep overflows a worker's stack and aborts the process, and fragments that
+//! spread each other twice make validation exponential. One linear pass over the tokens,
+//! holding nothing but counters and the fragments' names, refuses such documents in
+//! microseconds, for any caller, before anything recursive sees them.
+//!
+//! Upstream: the unbounded recursion over values is in async-graphql-parser 7.2 (the engine's
+//! depth limit is checked after parsing and covers selections only). No report of it was found
+//! upstream; the report to file, with its reproduction, is `docs/upstream/async-graphql-values.md`.
+
+use std::collections::HashMap;
+
+use async_graphql::{Value as ConstValue, Variables};
+
+/// What one document may hold. The defaults leave every operation a frontend or a GraphQL tool
+/// sends (the standard introspection query included) far inside.
+#[derive(Clone, Copy, Debug)]
+pub struct DocumentLimits {
+    /// Bytes of the operation's text.
+    pub max_bytes: usize,
+    /// Lexical tokens (names, punctuation, literals).
+    pub max_tokens: usize,
+    /// Brackets of any kind open at once: selection sets, argument lists, list and object
+    /// values. Also the deepest a variable's value may nest.
+    pub max_depth: usize,
+    /// Fields given an alias.
+    pub max_aliases: usize,
+    /// Fragment definitions.
+    pub max_fragments: usize,
+    /// Field selections once every fragment spread is replaced by its fragment.
+    pub max_expanded_fields: u64,
+}
+
+impl Default for DocumentLimits {
+    fn default() -> Self {
+        DocumentLimits {
+            max_bytes: 64 * 1024,
+            max_tokens: 15_000,
+            max_depth: 64,
+            max_aliases: 100,
+            max_fragments: 100,
+            max_expanded_fields: 5_000,
+        }
+    }
+}
+
+/// A document refused by the scan, with the limit it broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// Which limit: `size`, `tokens`, `depth`, `aliases`, `fragments`, `expansion`.
+    pub limit: &'static str,
+    pub message: String,
+}
+
+fn refused(limit: &'static str, message: String) -> Refused {
+    Refused { limit, message }
+}
+
+/// What the scan saw, for the callers that decide on more than the limits.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Shape {
+    pub tokens: usize,
+    pub depth: usize,
+    pub aliases: usize,
+    pub fragments: usize,
+    pub expanded_fields: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Token<'a> {
+    Name(&'a str),
+    /// One of `! $ & ( ) : = @ [ ] { | }` or `...`.
+    Punct(&'a str),
+    /// A number or a string: its text does not matter here.
+    Literal,
+    /// A character GraphQL does not know; the engine reports it.
+    Other,
+}
+
+/// Splits GraphQL text into tokens, skipping white space, commas and comments.
+struct Lexer<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(text: &'a str) -> Self {
+        Lexer { text, at: 0 }
+    }
+
+    fn skip_ignored(&mut self) {
+        let bytes = self.text.as_bytes();
+        while self.at < bytes.len() {
+            match bytes[self.at] {
+                b' ' | b'\t' | b'\n' | b'\r' | b',' => self.at += 1,
+                b'#' => {
+                    while self.at < bytes.len()
+                        && bytes[self.at] != b'\n'
+                        && bytes[self.at] != b'\r'
+                    {
+                        self.at += 1;
+                    }
+                }
+                // A byte-order mark is ignored like white space.
+                0xEF if self.text[self.at..].starts_with('\u{feff}') => self.at += 3,
+                _ => break,
+            }
+        }
+    }
+
+    /// Moves past a string starting at the current quote. An unterminated one runs to the end.
+    fn skip_string(&mut self) {
+        let rest = &self.text[self.at..];
+        if let Some(body) = rest.strip_prefix("\"\"\"") {
+            let mut i = 0;
+            let b = body.as_bytes();
+            while i < b.len() {
+                if b[i..].starts_with(b"\\\"\"\"") {
+                    i += 4;
+                } else if b[i..].starts_with(b"\"\"\"") {
+                    self.at += 3 + i + 3;
+                    return;
+                } else {
+                    i += 1;
+                }
+            }
+            self.at = self.text.len();
+            return;
+        }
+        let b = self.text.as_bytes();
+        let mut i = self.at + 1;
+        while i < b.len() {
+            match b[i] {
+                b'\\' => i += 2,
+                b'"' => {
+                    self.at = i + 1;
+                    return;
+                }
+                b'\n' | b'\r' => break,
+                _ => i += 1,
+            }
+        }
+        self.at = i.min(b.len());
+    }
+}
+
+impl<'a> Iterator for Lexer<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        self.skip_ignored();
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let &first = bytes.get(start)?;
+        let token = match first {
+            b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
+                let mut end = start + 1;
+                while end < bytes.len()
+                    && (bytes[end] == b'_' || bytes[end].is_ascii_alphanumeric())
+                {
+                    end += 1;
+                }
+                self.at = end;
+                Token::Name(&self.text[start..end])
+            }
+            b'-' | b'0'..=b'9' => {
+                let mut end = start + 1;
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_alphanumeric()
+                        || matches!(bytes[end], b'.' | b'+' | b'-'))
+                {
+                    end += 1;
+                }
+                self.at = end;
+                Token::Literal
+            }
+            b'"' => {
+                self.skip_string();
+                Token::Literal
+            }
+            b'.' if self.text[start..].starts_with("...") => {
+                self.at += 3;
+                Token::Punct("...")
+            }
+            b'!' | b'$' | b'&' | b'(' | b')' | b':' | b'=' | b'@' | b'[' | b']' | b'{' | b'|'
+            | b'}' => {
+                self.at += 1;
+                Token::Punct(&self.text[start..start + 1])
+            }
+            _ => {
+                let width = self.text[start..].chars().next().map_or(1, char::len_utf8);
+                self.at += width;
+                Token::Other
+            }
+        };
+        Some(token)
+    }
+}
+
+/// The kind of an open bracket.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// `{` of a selection set.
+    Selection,
+    /// `{` of an input object value.
+    Object,
+    /// `[`.
+    List,
+    /// `(` of arguments or variable definitions.
+    Arguments,
+}
+
+/// One operation or fragment: the fields it selects itself and the fragments it spreads.
+#[derive(Default)]
+struct Definition<'a> {
+    fields: u64,
+    spreads: Vec<&'a str>,
+}
+
+/// Scans `text`, refusing it when it breaks a limit.
+pub fn scan(text: &str, limits: &DocumentLimits) -> Result<Shape, Refused> {
+    if text.len() > limits.max_bytes {
+        return Err(refused(
+            "size",
+            format!(
+                "the document has {} bytes; at most {} are accepted",
+                text.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    let mut shape = Shape::default();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut operations: Vec<Definition> = Vec::new();
+    let mut fragments: HashMap<&str, Definition> = HashMap::new();
+    // Where the current top-level definition's counts go: `None` for an operation (the last of
+    // `operations`), or a fragment's name.
+    let mut current: Option<&str> = None;
+    let mut tokens = Lexer::new(text).peekable();
+    let mut previous: Option<Token> = None;
+    // A fragment definition's name comes right after `fragment`.
+    let mut naming_fragment = false;
+    // Between `query`, `mutation`, `subscription` or `fragment` and the definition's `{`.
+    let mut named_definition = false;
+    // `on Type` after `...` or a fragment's name: the type's name is not a field.
+    let mut type_condition = false;
+    while let Some(token) = tokens.next() {
+        shape.tokens += 1;
+        if shape.tokens > limits.max_tokens {
+            return Err(refused(
+                "tokens",
+                format!("the document has more than {} tokens", limits.max_tokens),
+            ));
+        }
+        match token {
+            Token::Punct("{" | "[" | "(") => {
+                let open = match token {
+                    Token::Punct("[") => Open::List,
+                    Token::Punct("(") => Open::Arguments,
+                    _ if stack.iter().any(|o| *o != Open::Selection) => Open::Object,
+                    _ => Open::Selection,
+                };
+                if stack.is_empty() && open == Open::Selection && !named_definition {
+                    // An anonymous `{ … }` query.
+                    operations.push(Definition::default());
+                    current = None;
+                }
+                if stack.is_empty() {
+                    named_definition = false;
+                }
+                stack.push(open);
+                shape.depth = shape.depth.max(stack.len());
+                if stack.len() > limits.max_depth {
+                    return Err(refused(
+                        "depth",
+                        format!(
+                            "the document nests more than {} levels of brackets",
+                            limits.max_depth
+                        ),
+                    ));
+                }
+            }
+            Token::Punct("}" | "]" | ")") => {
+                stack.pop();
+            }
+            Token::Name(name) if stack.is_empty() => match name {
+                "fragment" => {
+                    naming_fragment = true;
+                    named_definition = true;
+                }
+                "query" | "mutation" | "subscription" => {
+                    current = None;
+                    named_definition = true;
+                    operations.push(Definition::default());
+                }
+                "on" => type_condition = true,
+                _ if naming_fragment => {
+                    naming_fragment = false;
+                    current = Some(name);
+                    if fragments.insert(name, Definition::default()).is_none() {
+                        shape.fragments += 1;
+                        if shape.fragments > limits.max_fragments {
+                            return Err(refused(
+                                "fragments",
+                                format!(
+                                    "the document defines more than {} fragments",
+                                    limits.max_fragments
+                                ),
+                            ));
+                        }
+                    }
+                }
+                _ => type_condition = false,
+            },
+            Token::Name(name) if stack.last() == Some(&Open::Selection) => {
+                let definition = match current {
+                    Some(fragment) => fragments.get_mut(fragment),
+                    None => operations.last_mut(),
+                };
+                let after_spread = previous == Some(Token::Punct("..."));
+                let after_directive = previous == Some(Token::Punct("@"));
+                if after_spread && name != "on" {
+                    if let Some(definition) = definition {
+                        definition.spreads.push(name);
+                    }
+                } else if name == "on" && after_spread {
+                    type_condition = true;
+                } else if type_condition {
+                    type_condition = false;
+                } else if after_directive {
+                } else if tokens.peek() == Some(&Token::Punct(":")) {
+                    shape.aliases += 1;
+                    if shape.aliases > limits.max_aliases {
+                        return Err(refused(
+                            "aliases",
+                            format!("the document has more than {} aliases", limits.max_aliases),
+                        ));
+                    }
+                } else if let Some(definition) = definition {
+                    definition.fields += 1;
+                }
+            }
+            _ => {}
+        }
+        previous = Some(token);
+    }
+    shape.expanded_fields = expanded_fields(&operations, &fragments, limits.max_expanded_fields)?;
+    Ok(shape)
+}
+
+/// Field selections of every operation with each spread replaced by its fragment, stopping as
+/// soon as the count passes `max`. A fragment that spreads itself, directly or not, is refused
+/// here as the engine would refuse it later.
+fn expanded_fields(
+    operations: &[Definition],
+    fragments: &HashMap<&str, Definition>,
+    max: u64,
+) -> Result<u64, Refused> {
+    let too_many = || {
+        refused(
+            "expansion",
+            format!("the document selects more than {max} fields once its fragments are spread"),
+        )
+    };
+    // Fields of each fragment with its own spreads expanded, computed depth first without
+    // recursion: fragments number at most `max_fragments`, but the spreads of one may be many.
+    let mut sizes: HashMap<&str, u64> = HashMap::new();
+    for &root in fragments.keys() {
+        if sizes.contains_key(root) {
+            continue;
+        }
+        let mut path: Vec<(&str, usize)> = vec![(root, 0)];
+        while let Some(&mut (name, ref mut next)) = path.last_mut() {
+            let definition = &fragments[name];
+            if let Some(&spread) = definition.spreads.get(*next) {
+                *next += 1;
+                if sizes.contains_key(spread) || !fragments.contains_key(spread) {
+                    continue;
+                }
+                if path.iter().any(|(on_path, _)| *on_path == spread) {
+                    return Err(refused(
+                        "fragments",
+                        format!("fragment {spread} spreads itself"),
+                    ));
+                }
+                path.push((spread, 0));
+                continue;
+            }
+            let mut size = definition.fields;
+            for spread in &definition.spreads {
+                size = size.saturating_add(sizes.get(spread).copied().unwrap_or(0));
+            }
+            if size > max {
+                return Err(too_many());
+            }
+            sizes.insert(name, size);
+            path.pop();
+        }
+    }
+    let mut total: u64 = 0;
+    for operation in operations {
+        total = total.saturating_add(operation.fields);
+        for spread in &operation.spreads {
+            total = total.saturating_add(sizes.get(spread).copied().unwrap_or(0));
+        }
+        if total > max {
+            return Err(too_many());
+        }
+    }
+    Ok(total)
+}
+
+/// The deepest nesting of lists and objects in the variables, or `Err` past `max`.
+pub fn check_variables(variables: &Variables, max: usize) -> Result<(), Refused> {
+    let mut stack: Vec<(&ConstValue, usize)> = variables.values().map(|v| (v, 1)).collect();
+    while let Some((value, depth)) = stack.pop() {
+        if depth > max {
+            return Err(refused(
+                "depth",
+                format!("a variable's value nests more than {max} levels"),
+            ));
+        }
+        match value {
+            ConstValue::List(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
+            ConstValue::Object(fields) => stack.extend(fields.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(text: &str) -> Shape {
+        scan(text, &DocumentLimits::default()).unwrap_or_else(|r| panic!("{text}: {r:?}"))
+    }
+
+    fn refusal(text: &str) -> &'static str {
+        scan(text, &DocumentLimits::default())
+            .map(|s| panic!("{text} passed: {s:?}"))
+            .unwrap_err()
+            .limit
+    }
+
+    #[test]
+    fn counts_fields_aliases_and_depth() {
+        let s = shape("{ a b: c d(x: {y: [1, 2]}) { e } }");
+        assert_eq!(s.expanded_fields, 4, "a, c, d, e");
+        assert_eq!(s.aliases, 1);
+        assert_eq!(s.depth, 4, "selection, arguments, object, list");
+        let s = shape(
+            "query Q($v: [Int!] = [1]) @x { ...F ... on Query { g } ... @include(if: true) { h } }
+             fragment F on Query { i j k: l }",
+        );
+        assert_eq!(s.expanded_fields, 5, "g, h, i, j, l");
+        assert_eq!(s.aliases, 1);
+        assert_eq!(s.fragments, 1);
+    }
+
+    #[test]
+    fn strings_and_comments_hide_their_brackets() {
+        let s = shape("# {{{{\n{ a(s: \"{{[[\\\"\", t: \"\"\"{{{ \\\"\"\" ]]\"\"\") }");
+        assert_eq!(s.depth, 2);
+        assert_eq!(s.expanded_fields, 1);
+    }
+
+    #[test]
+    fn any_text_scans_without_panicking() {
+        for text in [
+            "{ a(s: \"\"\"Hòa Phú \\\"\"\" Đắk\"\"\") }",
+            "{ a(s: \"Hòa \\Phú\") }",
+            "\"\"\"Đắk",
+            "\"Đ\\",
+            "{ a(s: \"Đắk\nLắk\") }",
+            "ấ { é } … ",
+        ] {
+            let _ = scan(text, &DocumentLimits::default());
+        }
+    }
+
+    #[test]
+    fn deep_values_and_selections_are_refused() {
+        let deep = format!("{{ a(x: {}1{}) }}", "[".repeat(100), "]".repeat(100));
+        assert_eq!(refusal(&deep), "depth");
+        let deep = format!("{{ a(x: {}1{}) }}", "{a:".repeat(100), "}".repeat(100));
+        assert_eq!(refusal(&deep), "depth");
+        let deep = format!("{}{}", "{ a ".repeat(100), "}".repeat(100));
+        assert_eq!(refusal(&deep), "depth");
+        // Unbalanced brackets still count as they open.
+        assert_eq!(refusal(&"[".repeat(100_000)), "size");
+        assert_eq!(refusal(&"(".repeat(1_000)), "depth");
+    }
+
+    #[test]
+    fn fragment_fan_out_is_refused_before_it_is_expanded() {
+        let mut text = String::from("{ ...F0 }\n");
+        for i in 0..40 {
+            text.push_str(&format!(
+                "fragment F{i} on Query {{ ...F{} ...F{} }}\n",
+                i + 1,
+                i + 1
+            ));
+        }
+        text.push_str("fragment F40 on Query { a }\n");
+        assert_eq!(refusal(&text), "expansion");
+        assert_eq!(
+            refusal("{ ...A } fragment A on Q { ...B } fragment B on Q { ...A }"),
+            "fragments"
+        );
+    }
+
+    #[test]
+    fn aliases_are_bounded() {
+        let text = format!(
+            "{{ {} }}",
+            (0..101)
+                .map(|i| format!("a{i}: b"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert_eq!(refusal(&text), "aliases");
+    }
+
+    #[test]
+    fn variables_are_bounded_in_depth() {
+        let mut value = ConstValue::Null;
+        for _ in 0..70 {
+            value = ConstValue::List(vec![value]);
+        }
+        let mut vars = Variables::default();
+        vars.insert(async_graphql::Name::new("v"), value);
+        assert!(check_variables(&vars, 64).is_err());
+        assert!(check_variables(&vars, 80).is_ok());
+    }
+}
