@@ -83,11 +83,76 @@ pub struct SignInGuard {
     rules: SignInRules,
     shared: Option<RedisStore>,
     local: moka::sync::Cache<String, Attempts>,
-    hashing: Arc<Semaphore>,
+    hashing: HashingPool,
 }
 
-/// A slot on the hashing pool, held while one password is checked.
-pub struct HashingSlot(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A few threads of their own for password hashing. Each check takes about 19 MiB for a few
+/// tens of milliseconds; on the runtime's blocking pool every concurrent sign-in would get a
+/// thread (and an allocator arena) of its own, and memory would follow the attackers.
+struct HashingPool {
+    slots: Arc<Semaphore>,
+    jobs: std::sync::mpsc::Sender<Job>,
+    wait: Duration,
+}
+
+impl HashingPool {
+    fn new(threads: usize, wait: Duration) -> HashingPool {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..threads {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // The guard is gone.
+                        }
+                    }
+                });
+            if let Err(err) = spawned {
+                tracing::error!(%err, "cannot start a password hashing thread");
+            }
+        }
+        HashingPool {
+            slots: Arc::new(Semaphore::new(threads)),
+            jobs,
+            wait,
+        }
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let waiting = self.slots.clone().acquire_owned();
+        let slot = match tokio::time::timeout(self.wait, waiting).await {
+            Ok(Ok(slot)) => slot,
+            Ok(Err(closed)) => return Err(AppError::Internal(closed.into())),
+            Err(_) => {
+                return Err(AppError::RateLimited {
+                    retry_after_secs: 1,
+                    message: "too many sign-ins at once: try again in a moment".to_owned(),
+                });
+            }
+        };
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+            drop(slot);
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("the password threads stopped")))?;
+        result
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("a password check was lost")))
+    }
+}
 
 impl SignInGuard {
     pub fn new(rules: SignInRules, shared: Option<RedisStore>) -> SignInGuard {
@@ -98,7 +163,7 @@ impl SignInGuard {
                 .max_capacity(100_000)
                 .time_to_idle(rules.window)
                 .build(),
-            hashing: Arc::new(Semaphore::new(rules.hashing_slots)),
+            hashing: HashingPool::new(rules.hashing_slots, rules.hashing_wait),
         }
     }
 
@@ -180,17 +245,13 @@ impl SignInGuard {
         }
     }
 
-    /// Waits for a slot on the hashing pool, briefly; a busy pool asks the client to retry.
-    pub async fn hashing_slot(&self) -> Result<HashingSlot> {
-        let waiting = self.hashing.clone().acquire_owned();
-        match tokio::time::timeout(self.rules.hashing_wait, waiting).await {
-            Ok(Ok(permit)) => Ok(HashingSlot(permit)),
-            Ok(Err(closed)) => Err(AppError::Internal(closed.into())),
-            Err(_) => Err(AppError::RateLimited {
-                retry_after_secs: 1,
-                message: "too many sign-ins at once: try again in a moment".to_owned(),
-            }),
-        }
+    /// Runs `work` (a password check) on the hashing threads, waiting briefly for one; a busy
+    /// pool asks the client to retry.
+    pub async fn hash<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        self.hashing.run(work).await
     }
 }
 

@@ -7,7 +7,7 @@ use chrono::Utc;
 use super::reports::{self, Indicator, Report, ReportState, Target};
 use super::units::{self, AdminLevel};
 use super::write::{Tx, check_version, stale};
-use super::{TeamId, validate};
+use super::{TeamId, UserId, validate};
 use crate::authz::{Scope, WriteGrant};
 use crate::db::conflict_on_unique;
 use crate::db::sql::{Args, execute, fetch_optional, fetch_rows};
@@ -187,7 +187,27 @@ pub async fn submit(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report> 
     .await
 }
 
-/// Approval is for the district or a higher level, never for the commune that wrote it.
+/// Whether `user` created, changed or submitted the report, by the audit log (which holds
+/// every change made since reports could be edited).
+async fn worked_on(tx: &Tx, report: i64, user: UserId) -> Result<bool> {
+    let mut args = Args::new();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM audit_entry WHERE entity = 'report' AND entity_id = {} \
+         AND user_id = {} AND operation <> 'approveResultReport'",
+        args.bind(report),
+        args.bind(user)
+    );
+    let rows = fetch_rows(&tx.txn, sql, args).await?;
+    let n: i64 = rows
+        .first()
+        .map(|r| r.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(n > 0)
+}
+
+/// Approval is for the district or a higher level, never for the commune that wrote it, and
+/// never by the person who wrote or submitted the report: a second pair of eyes.
 pub async fn approve(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report> {
     let before = editable(tx, grant, id).await?;
     if !grant.held_at_level(
@@ -195,6 +215,14 @@ pub async fn approve(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report>
         &[AdminLevel::Province, AdminLevel::District],
     ) {
         return Err(AppError::Forbidden);
+    }
+    if let Some(user) = grant.actor().user_id
+        && worked_on(tx, before.id, user).await?
+    {
+        return Err(AppError::conflict(
+            "id",
+            "a report is approved by someone other than who wrote or submitted it",
+        ));
     }
     if before.state != ReportState::Submitted {
         return Err(AppError::conflict(

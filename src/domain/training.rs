@@ -96,17 +96,30 @@ pub async fn by_ids(
 }
 
 /// How many people attended each session.
+/// Attendees of each session, counting only members of teams in `scope`: a province's
+/// conference seen by a commune counts the commune's people, not the province's.
 pub async fn attendee_counts(
     conn: &impl ConnectionTrait,
+    scope: &Scope,
     ids: &[SessionId],
 ) -> Result<HashMap<SessionId, i64>> {
     let mut args = Args::new();
     let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    let sql = format!(
-        "SELECT a.session_id AS id, COUNT(*) AS n FROM attendance a \
-         WHERE a.session_id IN {} AND a.attended GROUP BY a.session_id",
-        in_list(&mut args, &raw)
-    );
+    let sessions = in_list(&mut args, &raw);
+    let sql = if *scope == Scope::All {
+        format!(
+            "SELECT a.session_id AS id, COUNT(*) AS n FROM attendance a \
+             WHERE a.session_id IN {sessions} AND a.attended GROUP BY a.session_id"
+        )
+    } else {
+        format!(
+            "SELECT a.session_id AS id, COUNT(*) AS n FROM attendance a \
+             JOIN team_member m ON m.id = a.member_id JOIN team t ON t.id = m.team_id \
+             JOIN admin_unit u ON u.id = t.unit_id \
+             WHERE a.session_id IN {sessions} AND a.attended AND {} GROUP BY a.session_id",
+            scope.sql_with_teams("u.path", "t.id", &mut args)
+        )
+    };
     let mut out: HashMap<SessionId, i64> = ids.iter().map(|id| (*id, 0)).collect();
     for row in fetch_rows(conn, sql, args).await? {
         out.insert(SessionId(row.try_get("", "id")?), row.try_get("", "n")?);

@@ -27,7 +27,7 @@ pub const COMMITTEE_MEMBERS: usize = 30;
 pub const UNIT_CHILDREN: usize = 100;
 /// A figure computed by its own statements and kept under its own cache key
 /// (`totals.results`, `totals.progress`).
-pub const COMPUTED: usize = 200;
+pub const COMPUTED: usize = 500;
 /// A free-form snapshot (an audit entry's `before` or `after`).
 pub const DOCUMENT: usize = 20;
 

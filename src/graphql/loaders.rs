@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, ErrorExtensions};
 
+use crate::authz::Scope;
 use crate::db::Db;
 use crate::domain::committees::{self, CommitteeMember};
 use crate::domain::teams::{self, Member, Team};
@@ -58,7 +59,19 @@ loader!(
     committees::members_of
 );
 loader!(SessionById, SessionId, Session, training::by_ids);
-loader!(AttendeeCount, SessionId, i64, training::attendee_counts);
+/// Attendees counted within the caller's reach of attendance records.
+pub struct AttendeeCount(Db, Scope);
+
+impl Loader<SessionId> for AttendeeCount {
+    type Value = i64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[SessionId]) -> Result<HashMap<SessionId, i64>, LoadError> {
+        training::attendee_counts(&self.0.conn, &self.1, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
 loader!(
     AttendanceByMember,
     MemberId,
@@ -79,7 +92,8 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &Db) -> Loaders {
+    /// `attendance` is the caller's read scope of attendance records: counts stay inside it.
+    pub fn new(db: &Db, attendance: Scope) -> Loaders {
         // Cached for the request's lifetime: a prefetched batch then serves every nested field.
         fn make<L: Send + Sync + 'static>(loader: L) -> DataLoader<L, HashMapCache> {
             DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
@@ -90,7 +104,7 @@ impl Loaders {
             team_members: make(MembersByTeam(db.clone())),
             committee_members: make(CommitteeMembers(db.clone())),
             sessions: make(SessionById(db.clone())),
-            attendee_counts: make(AttendeeCount(db.clone())),
+            attendee_counts: make(AttendeeCount(db.clone(), attendance)),
             attendance: make(AttendanceByMember(db.clone())),
         }
     }

@@ -2,7 +2,7 @@
 //! async-graphql's chrono support).
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// A calendar date, `YYYY-MM-DD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,9 +13,15 @@ impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                // Four-digit years only: year 0, negative and five-digit years cannot be stored
+                // everywhere. Each field's own range is checked where the field is known.
+                .filter(|d| (1..=9999).contains(&d.year()) && text.len() == 10)
                 .map(Date)
-                .map_err(|_| {
-                    InputValueError::custom(format!("{text:?} is not a date (YYYY-MM-DD)"))
+                .ok_or_else(|| {
+                    InputValueError::custom(format!(
+                        "{text:?} is not a date (YYYY-MM-DD, years 0001 to 9999)"
+                    ))
                 }),
             _ => Err(InputValueError::expected_type(value)),
         }

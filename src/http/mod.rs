@@ -22,7 +22,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
-use crate::authz::Access;
+use crate::authz::{Access, Action, Resource, Scope};
 use crate::domain::users;
 use crate::graphql::guard::{self, DocumentLimits};
 use crate::graphql::loaders::Loaders;
@@ -153,9 +153,13 @@ async fn graphql(
         request = request.disable_introspection();
         state.anonymous_schema.clone()
     };
+    let access = Access::new(principal, state.policy.current());
+    let attendance = access
+        .scope(Resource::Attendance, Action::Read)
+        .unwrap_or_else(|_| Scope::nothing());
     let mut request = request
-        .data(Access::new(principal, state.policy.current()))
-        .data(Loaders::new(&state.db))
+        .data(Loaders::new(&state.db, attendance))
+        .data(access)
         .data(address);
     if let Some(epoch) = epoch {
         request = request.data(epoch);

@@ -192,7 +192,11 @@ fn http_post(addr: std::net::SocketAddr, body: &str) -> (String, String) {
     http_post_as(addr, None, body)
 }
 
-fn http_post_as(addr: std::net::SocketAddr, token: Option<&str>, body: &str) -> (String, String) {
+pub(crate) fn http_post_as(
+    addr: std::net::SocketAddr,
+    token: Option<&str>,
+    body: &str,
+) -> (String, String) {
     use std::io::Read;
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     let authorization = token
@@ -213,13 +217,15 @@ fn http_post_as(addr: std::net::SocketAddr, token: Option<&str>, body: &str) -> 
 }
 
 /// Starts `serve` with no DATABASE_URL in an empty folder and waits until it answers.
-fn start_embedded(dir: &std::path::Path) -> (std::process::Child, std::net::SocketAddr) {
-    start_embedded_with(dir, concat!(env!("CARGO_MANIFEST_DIR"), "/policies"))
+pub(crate) fn start_embedded(dir: &std::path::Path) -> (std::process::Child, std::net::SocketAddr) {
+    start_embedded_with(dir, concat!(env!("CARGO_MANIFEST_DIR"), "/policies"), &[])
 }
 
-fn start_embedded_with(
+/// Like [`start_embedded`], with a policy folder and settings of its own.
+pub(crate) fn start_embedded_with(
     dir: &std::path::Path,
     policy_dir: &str,
+    settings: &[(&str, &str)],
 ) -> (std::process::Child, std::net::SocketAddr) {
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -232,6 +238,7 @@ fn start_embedded_with(
         .env("BIND_ADDR", addr.to_string())
         .env("POLICY_DIR", policy_dir)
         .env("RUST_LOG", "warn")
+        .envs(settings.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -308,7 +315,7 @@ async fn sighup_reloads_the_policy_of_a_running_server(_: Arc<Backend>) {
     let result = tokio::task::spawn_blocking({
         let dir = dir.clone();
         move || {
-            let (mut server, addr) = start_embedded_with(&dir, policies.to_str().unwrap());
+            let (mut server, addr) = start_embedded_with(&dir, policies.to_str().unwrap(), &[]);
             let login = r#"{"query":"mutation { login(username: \"leader.66\", password: \"demo-password\") { token } }"}"#;
             let (_, body) = http_post(addr, login);
             let answer: serde_json::Value = serde_json::from_str(&body).unwrap();

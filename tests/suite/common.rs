@@ -495,6 +495,53 @@ impl TestApp {
     }
 }
 
+const IMPORT: &str = "mutation Import($unitCode: String!, $file: Upload!) {
+  importTeamMembers(unitCode: $unitCode, file: $file) {
+    added teams { villageCode added team { id name } }
+  }
+}";
+
+/// Sends the import as a GraphQL multipart request, as a browser form upload would.
+pub async fn upload(app: &TestApp, user: &str, unit: &str, name: &str, bytes: &[u8]) -> Value {
+    let token = app.token(user).await;
+    let boundary = "sg-test-boundary-7f3a";
+    let operations = json!({ "query": IMPORT, "variables": { "unitCode": unit, "file": null } });
+    let mut body = Vec::new();
+    let mut part = |headers: &str, content: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    part(
+        "Content-Disposition: form-data; name=\"operations\"",
+        operations.to_string().as_bytes(),
+    );
+    part(
+        "Content-Disposition: form-data; name=\"map\"",
+        br#"{"0": ["variables.file"]}"#,
+    );
+    part(
+        &format!(
+            "Content-Disposition: form-data; name=\"0\"; filename=\"{name}\"\r\n\
+             Content-Type: application/octet-stream"
+        ),
+        bytes,
+    );
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let request = Request::post("/graphql")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-length", body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, body) = app.send(request).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).unwrap()
+}
+
 /// The `extensions.field` of an answer's first error.
 pub fn error_field(answer: &Value) -> String {
     answer["errors"][0]["extensions"]["field"]

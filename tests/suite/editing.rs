@@ -328,9 +328,12 @@ async fn attendance_is_recorded_only_for_members_in_scope(b: Arc<Backend>) {
         )
         .await;
     assert!(answer.get("errors").is_none(), "{answer:#}");
+    // The officer is told how many of the commune's own people attended, not the province's.
     let expected = app
         .scalar(&format!(
-            "SELECT COUNT(*) FROM attendance WHERE session_id = {conference} AND attended"
+            "SELECT COUNT(*) FROM attendance a JOIN team_member m ON m.id = a.member_id \
+             JOIN team t ON t.id = m.team_id JOIN admin_unit u ON u.id = t.unit_id \
+             WHERE a.session_id = {conference} AND a.attended AND u.code LIKE '24172.%'"
         ))
         .await;
     assert_eq!(

@@ -2,11 +2,9 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::common::{Backend, TestApp, contract, error_codes};
+use crate::common::{Backend, TestApp, contract, error_codes, upload};
 
 crate::tests!(
     a_spreadsheet_of_a_hundred_members_is_imported,
@@ -18,52 +16,6 @@ crate::tests!(
 
 const GOOD: &[u8] = include_bytes!("../data/members_hoa_phu.xlsx");
 const ONE_BAD: &[u8] = include_bytes!("../data/members_one_bad_row.xlsx");
-const IMPORT: &str = "mutation Import($unitCode: String!, $file: Upload!) {
-  importTeamMembers(unitCode: $unitCode, file: $file) {
-    added teams { villageCode added team { id name } }
-  }
-}";
-
-/// Sends the import as a GraphQL multipart request, as a browser form upload would.
-async fn upload(app: &TestApp, user: &str, unit: &str, name: &str, bytes: &[u8]) -> Value {
-    let token = app.token(user).await;
-    let boundary = "sg-test-boundary-7f3a";
-    let operations = json!({ "query": IMPORT, "variables": { "unitCode": unit, "file": null } });
-    let mut body = Vec::new();
-    let mut part = |headers: &str, content: &[u8]| {
-        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    };
-    part(
-        "Content-Disposition: form-data; name=\"operations\"",
-        operations.to_string().as_bytes(),
-    );
-    part(
-        "Content-Disposition: form-data; name=\"map\"",
-        br#"{"0": ["variables.file"]}"#,
-    );
-    part(
-        &format!(
-            "Content-Disposition: form-data; name=\"0\"; filename=\"{name}\"\r\n\
-             Content-Type: application/octet-stream"
-        ),
-        bytes,
-    );
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let request = Request::post("/graphql")
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-length", body.len())
-        .body(Body::from(body))
-        .unwrap();
-    let (status, _, body) = app.send(request).await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    serde_json::from_slice(&body).unwrap()
-}
 
 async fn members(app: &TestApp) -> i64 {
     app.scalar("SELECT COUNT(*) FROM team_member").await

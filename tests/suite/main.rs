@@ -2,6 +2,7 @@
 //! database. SQLite always runs; PostgreSQL runs when `TEST_POSTGRES_URL` names a server
 //! (`.ci/run` sets it), each run in databases of its own that are dropped at the end.
 
+mod attacks;
 mod common;
 
 mod auth;
@@ -11,12 +12,14 @@ mod cli;
 mod contract;
 mod editing;
 mod errors;
+mod hostile;
 mod http;
 mod import;
 mod import_members;
 mod mutations;
 mod pagination;
 mod plans;
+mod running;
 mod schema;
 mod search;
 mod seed;
@@ -36,12 +39,14 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(contract::tests());
     tests.extend(editing::tests());
     tests.extend(errors::tests());
+    tests.extend(hostile::tests());
     tests.extend(http::tests());
     tests.extend(import::tests());
     tests.extend(import_members::tests());
     tests.extend(mutations::tests());
     tests.extend(pagination::tests());
     tests.extend(plans::tests());
+    tests.extend(running::tests());
     tests.extend(schema::tests());
     tests.extend(search::tests());
     tests.extend(seed::tests());
@@ -77,6 +82,7 @@ fn applies(name: &str, backend: &Backend) -> Result<(), &'static str> {
         | "cli::export_schema_prints_the_sdl"
         | "cli::the_embedded_default_serves_the_demo_and_keeps_its_key"
         | "cli::sighup_reloads_the_policy_of_a_running_server"
+        | "running::attacks_on_a_running_server"
         | "schema::committed_schema_equals_the_exported_one" => Some((
             sqlite_only,
             "independent of the database and cache: run once, on plain SQLite",

@@ -41,7 +41,6 @@ impl AuthMutations {
         // A name no account can have is counted under one name of its own.
         let account = users::normalise_username(&username).unwrap_or_default();
         auth.sign_ins.check(&account, address).await?;
-        let slot = auth.sign_ins.hashing_slot().await?;
         let record = if account.is_empty() || password.len() > 1024 {
             None
         } else {
@@ -49,14 +48,12 @@ impl AuthMutations {
         };
         let stored = record.as_ref().map(|r| r.password_hash.clone());
         // Hashing is deliberately slow: keep it off the threads that serve other requests,
-        // on a pool of a few slots.
+        // on a few threads of its own.
         let verifier = auth.clone();
-        let matched = tokio::task::spawn_blocking(move || {
-            verifier.passwords.verify(&password, stored.as_deref())
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-        drop(slot);
+        let matched = auth
+            .sign_ins
+            .hash(move || verifier.passwords.verify(&password, stored.as_deref()))
+            .await?;
         let record = match (matched, record) {
             (true, Some(record)) => record,
             _ => {
