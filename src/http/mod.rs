@@ -157,6 +157,10 @@ async fn graphql(
     let attendance = access
         .scope(Resource::Attendance, Action::Read)
         .unwrap_or_else(|_| Scope::nothing());
+    let sent = Sent {
+        query: request.query.clone(),
+        variables: request.variables.clone(),
+    };
     let mut request = request
         .data(Loaders::new(&state.db, attendance))
         .data(access)
@@ -194,14 +198,14 @@ async fn graphql(
             }
         }
     };
-    respond(response)
+    respond(response, &sent)
 }
 
 /// The HTTP answer to an executed operation: its errors coded, its size bounded, and a 429
 /// with `Retry-After` when it was refused for too many attempts.
-fn respond(mut response: async_graphql::Response) -> Response {
+fn respond(mut response: async_graphql::Response, sent: &Sent) -> Response {
     for error in &mut response.errors {
-        classify(error);
+        classify(error, sent);
     }
     let retry_after = response
         .errors
@@ -256,7 +260,7 @@ fn code_of(error: &async_graphql::ServerError) -> Option<&str> {
 /// the wrong type, a query too deep) carry no code; give them one, so that every error a client
 /// sees has a stable `extensions.code`. Errors with no path are about the request as sent, and
 /// so are arguments that failed to parse; anything else uncoded is internal.
-fn classify(error: &mut async_graphql::ServerError) {
+fn classify(error: &mut async_graphql::ServerError, sent: &Sent) {
     let has_code = error
         .extensions
         .as_ref()
@@ -269,11 +273,87 @@ fn classify(error: &mut async_graphql::ServerError) {
         } else {
             "INTERNAL"
         };
-        error
-            .extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code);
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        extensions.set("code", code);
+        if bad_argument && let Some(field) = field_of_bad_value(&error.message, sent) {
+            extensions.set("field", field);
+        }
     }
+}
+
+/// What a client sent, kept to name the field of a value the engine could not parse.
+struct Sent {
+    query: String,
+    variables: async_graphql::Variables,
+}
+
+/// The field a scalar or enum that failed to parse was given for. The engine names an
+/// argument (`Invalid value for argument "input.foundedOn"`) or only the input type (`Failed
+/// to parse "Date": "0000-01-01" … (occurred while parsing "CreateTeamInput")`); then the
+/// field is the entry, in the variables or the document's arguments, holding the value the
+/// message quotes.
+fn field_of_bad_value(message: &str, sent: &Sent) -> Option<String> {
+    use async_graphql::Value;
+    use async_graphql::parser::types::{ExecutableDocument, Selection};
+    if let Some(rest) = message.strip_prefix("Invalid value for argument \"") {
+        let path = rest.split('"').next()?;
+        return path.rsplit('.').next().map(str::to_owned);
+    }
+    let mut pending: Vec<(Option<&str>, &Value)> = sent
+        .variables
+        .iter()
+        .map(|(name, value)| (Some(name.as_str()), value))
+        .collect();
+    // Only an erroneous request pays for parsing again (the guard already bounded it).
+    let document: Option<ExecutableDocument> = async_graphql::parser::parse_query(&sent.query).ok();
+    let mut literals: Vec<(async_graphql::Name, Value)> = Vec::new();
+    if let Some(document) = &document {
+        let mut sets: Vec<_> = document
+            .operations
+            .iter()
+            .map(|(_, op)| &op.node.selection_set.node)
+            .chain(
+                document
+                    .fragments
+                    .values()
+                    .map(|f| &f.node.selection_set.node),
+            )
+            .collect();
+        while let Some(set) = sets.pop() {
+            for selection in &set.items {
+                match &selection.node {
+                    Selection::Field(field) => {
+                        for (name, value) in &field.node.arguments {
+                            if let Some(value) = value.node.clone().into_const() {
+                                literals.push((name.node.clone(), value));
+                            }
+                        }
+                        sets.push(&field.node.selection_set.node);
+                    }
+                    Selection::InlineFragment(inline) => sets.push(&inline.node.selection_set.node),
+                    Selection::FragmentSpread(_) => {}
+                }
+            }
+        }
+    }
+    pending.extend(
+        literals
+            .iter()
+            .map(|(name, value)| (Some(name.as_str()), value)),
+    );
+    while let Some((key, value)) = pending.pop() {
+        match value {
+            Value::String(text) if message.contains(&format!("{text:?}")) => {
+                return key.map(str::to_owned);
+            }
+            Value::Object(fields) => {
+                pending.extend(fields.iter().map(|(k, v)| (Some(k.as_str()), v)));
+            }
+            Value::List(items) => pending.extend(items.iter().map(|v| (key, v))),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `Ok(None)` without an Authorization header; `Err` for one that is not a bearer token.

@@ -488,11 +488,20 @@ async fn text_that_reached_internal_is_bad_input_naming_the_field(b: Arc<Backend
             )
             .await;
         assert_eq!(
-            error_codes(&answer),
-            ["BAD_USER_INPUT"],
+            (error_codes(&answer), error_field(&answer)),
+            (vec!["BAD_USER_INPUT".to_owned()], "foundedOn".to_owned()),
             "{date}: {answer:#}"
         );
     }
+    // Written into the document rather than sent as a variable, the field is named too.
+    let answer = app
+        .graphql_as(
+            "officer.24172",
+            "mutation { createTeam(input: { unitCode: \"24172.03\", name: \"Tổ\", foundedOn: \"0000-01-01\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_field(&answer), "foundedOn", "{answer:#}");
     let answer = app
         .graphql_as(
             "officer.24172",
