@@ -97,6 +97,19 @@ pub async fn fetch_rows(
     conn.query_all_raw(stmt).await
 }
 
+/// The number a `SELECT COUNT(*) AS n …` statement answers.
+pub async fn fetch_count(
+    conn: &impl ConnectionTrait,
+    sql: impl Into<String>,
+    args: Args,
+) -> Result<i64, sea_orm::DbErr> {
+    let rows = fetch_rows(conn, sql, args).await?;
+    match rows.first() {
+        Some(row) => row.try_get::<i64>("", "n"),
+        None => Ok(0),
+    }
+}
+
 pub async fn execute(
     conn: &impl ConnectionTrait,
     sql: impl Into<String>,

@@ -8,7 +8,7 @@ use super::units::{self, AdminLevel};
 use super::write::{Tx, check_version, stale};
 use super::{CommitteeId, CommitteeMemberId, validate};
 use crate::authz::{Scope, WriteGrant};
-use crate::db::sql::{Args, execute, fetch_optional, fetch_rows};
+use crate::db::sql::{Args, execute, fetch_count, fetch_optional, fetch_rows};
 use crate::error::{AppError, Result};
 
 #[derive(Clone, Debug)]
@@ -50,12 +50,7 @@ async fn heads(conn: &impl ConnectionTrait, committee: CommitteeId, except: i64)
         args.bind(committee),
         args.bind(except)
     );
-    let rows = fetch_rows(conn, sql, args).await?;
-    Ok(rows
-        .first()
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0))
+    Ok(fetch_count(conn, sql, args).await?)
 }
 
 async fn insert_member(
@@ -116,14 +111,7 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewCommittee) -> Res
         "SELECT COUNT(*) AS n FROM steering_committee WHERE unit_id = {} AND dissolved_on IS NULL",
         args.bind(unit.id)
     );
-    let rows = fetch_rows(&tx.txn, sql, args).await?;
-    if rows
-        .first()
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        > 0
-    {
+    if fetch_count(&tx.txn, sql, args).await? > 0 {
         return Err(AppError::conflict(
             "unitCode",
             "this unit already has a steering committee; dissolve it first",

@@ -8,7 +8,7 @@ use super::write::{Tx, check_version, stale, version_guard};
 use super::{MemberId, Rules, TeamId, validate};
 use crate::authz::WriteGrant;
 use crate::db::conflict_on_unique;
-use crate::db::sql::{Args, execute, fetch_optional, fetch_rows};
+use crate::db::sql::{Args, execute, fetch_count, fetch_optional, fetch_rows};
 use crate::error::{AppError, Result};
 
 #[derive(Clone, Debug)]
@@ -92,13 +92,7 @@ pub async fn has_leader(
         args.bind(team),
         args.bind(except.map_or(0, |m| m.0))
     );
-    let rows = fetch_rows(conn, sql, args).await?;
-    Ok(rows
-        .first()
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        > 0)
+    Ok(fetch_count(conn, sql, args).await? > 0)
 }
 
 async fn fetch(conn: &impl ConnectionTrait, id: MemberId) -> Result<Member> {
@@ -156,12 +150,7 @@ pub async fn current_members(tx: &Tx, team: TeamId) -> Result<usize> {
         "SELECT COUNT(*) AS n FROM team_member WHERE team_id = {} AND left_on IS NULL",
         args.bind(team)
     );
-    let rows = fetch_rows(&tx.txn, sql, args).await?;
-    let n: i64 = rows
-        .first()
-        .map(|r| r.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0);
+    let n = fetch_count(&tx.txn, sql, args).await?;
     Ok(usize::try_from(n).unwrap_or(0))
 }
 

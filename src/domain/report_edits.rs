@@ -10,7 +10,7 @@ use super::write::{Tx, check_version, stale};
 use super::{TeamId, UserId, validate};
 use crate::authz::{Scope, WriteGrant};
 use crate::db::conflict_on_unique;
-use crate::db::sql::{Args, execute, fetch_optional, fetch_rows};
+use crate::db::sql::{Args, execute, fetch_count, fetch_optional, fetch_rows};
 use crate::error::{AppError, Result};
 
 /// The five results of a month.
@@ -55,14 +55,7 @@ pub async fn create(
         args.bind(team.id),
         args.bind(period.clone())
     );
-    let rows = fetch_rows(&tx.txn, sql, args).await?;
-    if rows
-        .first()
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        > 0
-    {
+    if fetch_count(&tx.txn, sql, args).await? > 0 {
         return Err(AppError::conflict("period", ONE_PER_MONTH));
     }
     let mut args = Args::new();
@@ -197,13 +190,7 @@ async fn worked_on(tx: &Tx, report: i64, user: UserId) -> Result<bool> {
         args.bind(report),
         args.bind(user)
     );
-    let rows = fetch_rows(&tx.txn, sql, args).await?;
-    let n: i64 = rows
-        .first()
-        .map(|r| r.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0);
-    Ok(n > 0)
+    Ok(fetch_count(&tx.txn, sql, args).await? > 0)
 }
 
 /// Approval is for the district or a higher level, never for the commune that wrote it, and

@@ -9,7 +9,7 @@ use super::write::{Tx, check_version, stale, version_guard};
 use super::{TeamId, validate};
 use crate::authz::{Scope, WriteGrant};
 use crate::db::conflict_on_unique;
-use crate::db::sql::{Args, execute, fetch_rows};
+use crate::db::sql::{Args, execute, fetch_count, fetch_rows};
 use crate::error::{AppError, Result};
 use crate::text::fold;
 
@@ -59,13 +59,7 @@ async fn has_active_team(
         args.bind(unit.id),
         args.bind(except.map_or(0, |t| t.0))
     );
-    let rows = fetch_rows(conn, sql, args).await?;
-    Ok(rows
-        .first()
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        > 0)
+    Ok(fetch_count(conn, sql, args).await? > 0)
 }
 
 pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewTeam) -> Result<Team> {
