@@ -483,6 +483,31 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_text_never_panics_and_depth_is_exact() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&any::<String>(), |text| {
+                let _ = scan(&text, &DocumentLimits::default());
+                Ok(())
+            })
+            .unwrap();
+        runner
+            .run(&proptest::collection::vec(0..3usize, 1..60), |kinds| {
+                let (open, close): (String, String) = kinds
+                    .iter()
+                    .map(|k| [("{ a ", " }"), ("(a: ", ")"), ("[", "]")][*k])
+                    .fold((String::new(), String::new()), |(o, c), (a, b)| {
+                        (o + a, b.to_owned() + c.as_str())
+                    });
+                let shape = scan(&format!("{open}1{close}"), &DocumentLimits::default()).unwrap();
+                prop_assert_eq!(shape.depth, kinds.len());
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
     fn deep_values_and_selections_are_refused() {
         let deep = format!("{{ a(x: {}1{}) }}", "[".repeat(100), "]".repeat(100));
         assert_eq!(refusal(&deep), "depth");
