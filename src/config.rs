@@ -82,7 +82,17 @@ pub struct Settings {
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024, global = true)]
     pub max_connections: usize,
 
-    /// Seconds a client has to send a request's headers.
+    /// Connections served at once from one client address; 0 for no cap (behind a proxy).
+    #[arg(
+        long,
+        env = "MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 256,
+        global = true
+    )]
+    pub max_connections_per_address: usize,
+
+    /// Seconds a client has to send a request's headers, on a new connection or a kept-alive
+    /// one (which is closed when no next request comes in that time).
     #[arg(
         long,
         env = "HEADER_TIMEOUT_SECONDS",
@@ -91,7 +101,7 @@ pub struct Settings {
     )]
     pub header_timeout_seconds: u64,
 
-    /// Seconds a client has to send a request's body, once its headers are in.
+    /// Seconds a client has to send a request's whole body, once its headers are in.
     #[arg(
         long,
         env = "BODY_TIMEOUT_SECONDS",
@@ -99,15 +109,6 @@ pub struct Settings {
         global = true
     )]
     pub body_timeout_seconds: u64,
-
-    /// Seconds a kept-alive connection may wait for its next request.
-    #[arg(
-        long,
-        env = "IDLE_TIMEOUT_SECONDS",
-        default_value_t = 60,
-        global = true
-    )]
-    pub idle_timeout_seconds: u64,
 
     /// Seconds a query may run before the client is told to try a smaller one. Mutations always
     /// run to the end, so that a change is never half announced.
@@ -162,7 +163,7 @@ impl Settings {
             max_connections: 1024,
             header_timeout_seconds: 10,
             body_timeout_seconds: 30,
-            idle_timeout_seconds: 60,
+            max_connections_per_address: 256,
             request_timeout_seconds: 30,
             client_ip_header: None,
             metrics_addr: None,
@@ -210,8 +211,8 @@ impl Settings {
     pub fn connection_limits(&self) -> crate::http::ConnectionLimits {
         crate::http::ConnectionLimits {
             max_connections: self.max_connections,
+            max_per_address: self.max_connections_per_address,
             header_read: std::time::Duration::from_secs(self.header_timeout_seconds),
-            idle: std::time::Duration::from_secs(self.idle_timeout_seconds),
         }
     }
 
@@ -244,7 +245,6 @@ impl Settings {
         for (name, value) in [
             ("HEADER_TIMEOUT_SECONDS", self.header_timeout_seconds),
             ("BODY_TIMEOUT_SECONDS", self.body_timeout_seconds),
-            ("IDLE_TIMEOUT_SECONDS", self.idle_timeout_seconds),
             ("REQUEST_TIMEOUT_SECONDS", self.request_timeout_seconds),
         ] {
             if !(1..=3600).contains(&value) {

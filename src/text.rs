@@ -19,22 +19,38 @@ pub fn unprintable(text: &str) -> Option<char> {
                 c,
                 '\u{00AD}'
                     | '\u{034F}'
+                    | '\u{0600}'..='\u{0605}'
                     | '\u{061C}'
+                    | '\u{06DD}'
+                    | '\u{070F}'
+                    | '\u{0890}'..='\u{0891}'
+                    | '\u{08E2}'
                     | '\u{115F}'..='\u{1160}'
                     | '\u{17B4}'..='\u{17B5}'
                     | '\u{180B}'..='\u{180F}'
                     | '\u{200B}'..='\u{200F}'
                     | '\u{2028}'..='\u{202E}'
                     | '\u{2060}'..='\u{206F}'
+                    | '\u{2800}'
                     | '\u{3164}'
                     | '\u{FE00}'..='\u{FE0F}'
                     | '\u{FEFF}'
                     | '\u{FFA0}'
                     | '\u{FFF0}'..='\u{FFFB}'
+                    | '\u{110BD}'
+                    | '\u{110CD}'
+                    | '\u{13430}'..='\u{1343F}'
+                    | '\u{1BCA0}'..='\u{1BCA3}'
                     | '\u{1D173}'..='\u{1D17A}'
                     | '\u{E0000}'..='\u{E0FFF}'
             )
     })
+}
+
+/// Whether `text` has something to read: a letter or a digit (not only marks, spaces or
+/// symbols drawn blank).
+pub fn has_letter_or_digit(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
 }
 
 /// Lower-case, without diacritics, `đ` read as `d`, white space collapsed. Stored beside names

@@ -57,6 +57,15 @@ impl SignInRules {
     }
 }
 
+/// How a reserved sign-in attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+    /// No password was checked.
+    NotMade,
+}
+
 /// What is counted: an account's name or a client's address.
 #[derive(Clone, Copy)]
 enum Subject<'a> {
@@ -171,22 +180,32 @@ impl SignInGuard {
         &self.rules
     }
 
-    /// Refuses an attempt for a locked account or from a locked address.
-    pub async fn check(&self, account: &str, address: Option<IpAddr>) -> Result<()> {
-        let subjects = subjects(account, address);
-        let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
+    /// Counts an attempt for the account and the address before it is made, or refuses it
+    /// while either is locked. Counting first means attempts sent at once cannot all pass
+    /// before the first of them fails. Every reserved attempt is settled with
+    /// [`SignInGuard::settle`].
+    pub async fn reserve(&self, account: &str, address: Option<IpAddr>) -> Result<()> {
+        let subjects: Vec<(String, u32)> = subjects(account, address)
+            .iter()
+            .map(|s| (s.key(), self.threshold(s)))
+            .collect();
         let shared = match &self.shared {
-            Some(redis) => redis.locked_for(&keys).await,
+            Some(redis) => {
+                redis
+                    .reserve_attempt(
+                        &subjects,
+                        self.rules.window,
+                        self.rules.first_delay,
+                        self.rules.max_delay,
+                    )
+                    .await
+            }
             None => None,
         };
-        let locked = shared.unwrap_or_else(|| {
-            let now = Instant::now();
-            keys.iter()
-                .filter_map(|k| self.local.get(k)?.locked_until)
-                .filter(|until| *until > now)
-                .map(|until| until - now)
-                .max()
-        });
+        let locked = match shared {
+            Some(locked) => locked,
+            None => self.reserve_locally(&subjects),
+        };
         match locked {
             Some(wait) => Err(AppError::RateLimited {
                 retry_after_secs: wait.as_secs().max(1),
@@ -196,52 +215,83 @@ impl SignInGuard {
         }
     }
 
-    /// Counts a failed attempt against the account and the address.
-    pub async fn failed(&self, account: &str, address: Option<IpAddr>) {
-        for subject in subjects(account, address) {
-            let threshold = match subject {
-                Subject::Account(_) => self.rules.account_failures,
-                Subject::Address(_) => self.rules.address_failures,
-            };
-            let key = subject.key();
-            let counted = match &self.shared {
-                Some(redis) => {
-                    redis
-                        .count_failure(
-                            &key,
-                            self.rules.window,
-                            threshold,
-                            self.rules.first_delay,
-                            self.rules.max_delay,
-                        )
-                        .await
-                }
-                None => None,
-            };
-            if counted.is_none() {
-                self.count_locally(key, threshold);
-            }
+    fn threshold(&self, subject: &Subject) -> u32 {
+        match subject {
+            Subject::Account(_) => self.rules.account_failures,
+            Subject::Address(_) => self.rules.address_failures,
         }
     }
 
-    fn count_locally(&self, key: String, threshold: u32) {
+    /// The local twin of [`RedisStore::reserve_attempt`]: the wait when locked.
+    fn reserve_locally(&self, subjects: &[(String, u32)]) -> Option<Duration> {
+        let now = Instant::now();
+        let locked = subjects
+            .iter()
+            .filter_map(|(key, _)| self.local.get(key)?.locked_until)
+            .filter(|until| *until > now)
+            .map(|until| until - now)
+            .max();
+        if locked.is_some() {
+            return locked;
+        }
         let rules = self.rules;
-        self.local.entry(key).and_upsert_with(|entry| {
-            let mut attempts = entry.map(|e| e.into_value()).unwrap_or_default();
-            attempts.failures = attempts.failures.saturating_add(1);
-            if let Some(delay) = rules.delay(attempts.failures, threshold) {
-                attempts.locked_until = Some(Instant::now() + delay);
-            }
-            attempts
-        });
+        for (key, threshold) in subjects {
+            self.local.entry(key.clone()).and_upsert_with(|entry| {
+                let mut attempts = entry.map(|e| e.into_value()).unwrap_or_default();
+                attempts.failures = attempts.failures.saturating_add(1);
+                if let Some(delay) = rules.delay(attempts.failures, *threshold) {
+                    attempts.locked_until = Some(Instant::now() + delay);
+                }
+                attempts
+            });
+        }
+        None
     }
 
-    /// A successful sign-in clears the account's failures (not the address's).
-    pub async fn succeeded(&self, account: &str) {
-        let key = Subject::Account(account).key();
-        self.local.invalidate(&key);
+    /// Settles a reserved attempt. A failure stays counted. A success clears the account and
+    /// uncounts the address (people behind one address sign in too); an attempt that was not
+    /// made (the hashing pool was busy) is uncounted for both.
+    pub async fn settle(&self, account: &str, address: Option<IpAddr>, outcome: Outcome) {
+        let keys: Vec<(Subject, String)> = subjects(account, address)
+            .into_iter()
+            .map(|s| (s, s.key()))
+            .collect();
+        if outcome == Outcome::Failed {
+            return;
+        }
+        let clears =
+            |s: &Subject| outcome == Outcome::Succeeded && matches!(s, Subject::Account(_));
+        let cleared: Vec<String> = keys
+            .iter()
+            .filter(|(s, _)| clears(s))
+            .map(|(_, k)| k.clone())
+            .collect();
+        let uncounted: Vec<(String, u32)> = keys
+            .iter()
+            .filter(|(s, _)| !clears(s))
+            .map(|(s, k)| (k.clone(), self.threshold(s)))
+            .collect();
+        for key in &cleared {
+            self.local.invalidate(key);
+        }
+        for (key, threshold) in &uncounted {
+            self.local.entry(key.clone()).and_compute_with(|entry| {
+                use moka::ops::compute::Op;
+                match entry.map(|e| e.into_value()) {
+                    Some(mut attempts) if attempts.failures > 1 => {
+                        attempts.failures -= 1;
+                        if attempts.failures < *threshold {
+                            attempts.locked_until = None;
+                        }
+                        Op::Put(attempts)
+                    }
+                    Some(_) => Op::Remove,
+                    None => Op::Nop,
+                }
+            });
+        }
         if let Some(redis) = &self.shared {
-            redis.forget(&key).await;
+            redis.release_attempt(&cleared, &uncounted).await;
         }
     }
 
@@ -288,44 +338,69 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_account_locks_after_its_failures_whatever_the_address() {
+    async fn an_account_locks_after_its_attempts_whatever_the_address() {
         let guard = guard();
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        for _ in 0..2 {
-            guard.failed("officer", Some(a)).await;
+        for _ in 0..3 {
+            guard.reserve("officer", Some(a)).await.unwrap();
+            guard.settle("officer", Some(a), Outcome::Failed).await;
         }
-        assert!(guard.check("officer", Some(b)).await.is_ok());
-        guard.failed("officer", Some(a)).await;
         let Err(AppError::RateLimited {
             retry_after_secs, ..
-        }) = guard.check("officer", Some(b)).await
+        }) = guard.reserve("officer", Some(b)).await
         else {
             panic!("the account should be locked")
         };
         assert!((1..=5).contains(&retry_after_secs));
-        assert!(guard.check("someone-else", Some(b)).await.is_ok());
+        assert!(guard.reserve("someone-else", Some(b)).await.is_ok());
     }
 
     #[tokio::test]
-    async fn an_address_locks_after_failures_on_many_accounts() {
+    async fn attempts_made_at_once_are_counted_before_they_are_checked() {
+        let guard = guard();
+        // Nothing settled yet: the fourth is refused all the same.
+        for _ in 0..3 {
+            guard.reserve("officer", None).await.unwrap();
+        }
+        assert!(guard.reserve("officer", None).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn an_address_locks_after_attempts_on_many_accounts() {
         let guard = guard();
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         for i in 0..5 {
-            guard.failed(&format!("user{i}"), Some(a)).await;
+            guard.reserve(&format!("user{i}"), Some(a)).await.unwrap();
+            guard
+                .settle(&format!("user{i}"), Some(a), Outcome::Failed)
+                .await;
         }
-        assert!(guard.check("fresh", Some(a)).await.is_err());
-        assert!(guard.check("fresh", None).await.is_ok());
+        assert!(guard.reserve("fresh", Some(a)).await.is_err());
+        assert!(guard.reserve("fresh", None).await.is_ok());
     }
 
     #[tokio::test]
-    async fn success_clears_the_account() {
+    async fn success_clears_the_account_and_uncounts_the_address() {
         let guard = guard();
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
         for _ in 0..2 {
-            guard.failed("officer", None).await;
+            guard.reserve("officer", Some(a)).await.unwrap();
+            guard.settle("officer", Some(a), Outcome::Failed).await;
         }
-        guard.succeeded("officer").await;
-        guard.failed("officer", None).await;
-        assert!(guard.check("officer", None).await.is_ok());
+        guard.reserve("officer", Some(a)).await.unwrap();
+        guard.settle("officer", Some(a), Outcome::Succeeded).await;
+        for _ in 0..2 {
+            guard.reserve("officer", Some(a)).await.unwrap();
+            guard.settle("officer", Some(a), Outcome::Failed).await;
+        }
+        assert!(
+            guard.reserve("officer", Some(a)).await.is_ok(),
+            "two failures since"
+        );
+        guard.settle("officer", Some(a), Outcome::NotMade).await;
+        // The address holds the four failures, not the success or the attempt not made.
+        assert!(guard.reserve("other", Some(a)).await.is_ok());
+        assert!(guard.reserve("other2", Some(a)).await.is_err());
     }
 }

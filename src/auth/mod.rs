@@ -4,7 +4,7 @@ mod limiter;
 mod password;
 mod token;
 
-pub use limiter::{SignInGuard, SignInRules};
+pub use limiter::{Outcome, SignInGuard, SignInRules};
 pub use password::{PasswordHasher, hash as hash_password, validate_new_password};
 pub use token::{Claims, TokenIssuer};
 

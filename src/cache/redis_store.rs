@@ -219,47 +219,54 @@ impl RedisStore {
         }
     }
 
-    /// The longest lock among `keys` (each a key of [`RedisStore::count_failure`]): `Some(None)`
-    /// when none is locked, `None` when Redis cannot answer now.
-    pub async fn locked_for(&self, keys: &[String]) -> Option<Option<Duration>> {
-        let locks = keys
-            .iter()
-            .map(|k| self.key(&format!("{k}:lock")))
-            .collect();
-        let ttls: Vec<i64> = self.call("read sign-in locks", Pttl(locks)).await?;
-        Some(
-            ttls.into_iter()
-                .filter(|ms| *ms > 0)
-                .max()
-                .map(|ms| Duration::from_millis(ms as u64)),
-        )
-    }
-
-    /// Counts a failure under `key`, kept for `window` after the last one; from the
-    /// `threshold`-th on, locks the key for `first` doubled with each further failure, at most
-    /// `max`. The number of failures, or `None` when Redis cannot answer now.
-    pub async fn count_failure(
+    /// Reserves one attempt for each subject (a key and its threshold), unless one of them
+    /// is locked: the attempt is counted before it is made, so that attempts sent at once
+    /// cannot all pass before the first failure is known. From a subject's threshold on, it is
+    /// locked for `first`, doubled with each further attempt, at most `max`. `Some(Some(wait))`
+    /// for a refusal, `Some(None)` for a reservation, `None` when Redis cannot answer now.
+    pub async fn reserve_attempt(
         &self,
-        key: &str,
+        subjects: &[(String, u32)],
         window: Duration,
-        threshold: u32,
         first: Duration,
         max: Duration,
-    ) -> Option<u32> {
-        let count = CountFailure {
-            keys: [self.key(key), self.key(&format!("{key}:lock"))],
-            window_ms: window.as_millis() as u64,
-            threshold,
-            first_ms: first.as_millis() as u64,
-            max_ms: max.as_millis() as u64,
+    ) -> Option<Option<Duration>> {
+        let call = Attempt {
+            keys: self.attempt_keys(subjects.iter().map(|(k, _)| k.as_str())),
+            args: [window, first, max]
+                .iter()
+                .map(|d| d.as_millis() as u64)
+                .chain(subjects.iter().map(|(_, t)| u64::from(*t)))
+                .collect(),
+            script: RESERVE_ATTEMPT,
         };
-        self.call("count a failed sign-in", count).await
+        let locked: i64 = self.call("reserve a sign-in attempt", call).await?;
+        Some((locked < 0).then(|| Duration::from_millis(locked.unsigned_abs())))
     }
 
-    /// Drops `key` and its lock.
-    pub async fn forget(&self, key: &str) {
-        let keys = vec![self.key(key), self.key(&format!("{key}:lock"))];
-        let _: Option<i64> = self.call("clear sign-in failures", Del(keys)).await;
+    /// Takes back a reserved attempt: for `cleared` subjects the count and lock are dropped
+    /// (a successful sign-in); `uncounted` ones (a key and its threshold) count one attempt
+    /// less, and lose the lock the attempt set when they fall below their threshold.
+    pub async fn release_attempt(&self, cleared: &[String], uncounted: &[(String, u32)]) {
+        let keys = cleared
+            .iter()
+            .map(String::as_str)
+            .chain(uncounted.iter().map(|(k, _)| k.as_str()));
+        let call = Attempt {
+            keys: self.attempt_keys(keys),
+            args: std::iter::once(cleared.len() as u64)
+                .chain(uncounted.iter().map(|(_, t)| u64::from(*t)))
+                .collect(),
+            script: RELEASE_ATTEMPT,
+        };
+        let _: Option<i64> = self.call("release a sign-in attempt", call).await;
+    }
+
+    /// Each subject's counter and lock keys, in turn.
+    fn attempt_keys<'a>(&self, subjects: impl Iterator<Item = &'a str>) -> Vec<String> {
+        subjects
+            .flat_map(|k| [self.key(k), self.key(&format!("{k}:lock"))])
+            .collect()
     }
 
     pub async fn get<V: DeserializeOwned>(&self, key: &str) -> Option<V> {
@@ -306,56 +313,58 @@ struct SetNx(String, u64);
 struct SetEx(String, Vec<u8>, u64);
 /// INCR of each key, in one round trip.
 struct Incr(Vec<String>);
-/// PTTL of each key, in one round trip.
-struct Pttl(Vec<String>);
-struct Del(Vec<String>);
-/// One failed sign-in: the counter and, past the threshold, the lock, in one atomic step.
-struct CountFailure {
-    keys: [String; 2],
-    window_ms: u64,
-    threshold: u32,
-    first_ms: u64,
-    max_ms: u64,
+/// A script over sign-in attempt keys (counter and lock of each subject, in turn).
+struct Attempt {
+    keys: Vec<String>,
+    args: Vec<u64>,
+    script: &'static str,
 }
 
-const COUNT_FAILURE: &str = r#"
-local n = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-local threshold = tonumber(ARGV[2])
-if n >= threshold then
-  local delay = tonumber(ARGV[3]) * (2 ^ math.min(n - threshold, 20))
-  delay = math.min(delay, tonumber(ARGV[4]))
-  redis.call('SET', KEYS[2], '1', 'PX', math.floor(delay))
+/// ARGV: window, first delay, longest delay (ms), then each subject's threshold.
+const RESERVE_ATTEMPT: &str = r#"
+local longest = 0
+for i = 2, #KEYS, 2 do
+  local ttl = redis.call('PTTL', KEYS[i])
+  if ttl > longest then longest = ttl end
 end
-return n
+if longest > 0 then return -longest end
+for i = 1, #KEYS, 2 do
+  local n = redis.call('INCR', KEYS[i])
+  redis.call('PEXPIRE', KEYS[i], ARGV[1])
+  local threshold = tonumber(ARGV[3 + (i + 1) / 2])
+  if n >= threshold then
+    local delay = tonumber(ARGV[2]) * (2 ^ math.min(n - threshold, 20))
+    delay = math.min(delay, tonumber(ARGV[3]))
+    redis.call('SET', KEYS[i + 1], '1', 'PX', math.floor(delay))
+  end
+end
+return 0
 "#;
 
-impl<T: redis::FromRedisValue> RedisCall<T> for Pttl {
-    async fn run(self, conn: &mut ConnectionManager) -> redis::RedisResult<T> {
-        let mut pipe = redis::pipe();
-        for key in self.0 {
-            pipe.cmd("PTTL").arg(key);
-        }
-        pipe.query_async(conn).await
-    }
-}
+/// ARGV: how many of the subjects, first, are cleared; then the threshold of each of the
+/// rest, which are uncounted.
+const RELEASE_ATTEMPT: &str = r#"
+local cleared = tonumber(ARGV[1])
+for i = 1, #KEYS, 2 do
+  local subject = (i + 1) / 2
+  if subject <= cleared then
+    redis.call('DEL', KEYS[i], KEYS[i + 1])
+  else
+    local n = redis.call('DECR', KEYS[i])
+    if n < tonumber(ARGV[1 + subject - cleared]) then redis.call('DEL', KEYS[i + 1]) end
+    if n <= 0 then redis.call('DEL', KEYS[i]) end
+  end
+end
+return 0
+"#;
 
-impl<T: redis::FromRedisValue> RedisCall<T> for Del {
-    async fn run(self, conn: &mut ConnectionManager) -> redis::RedisResult<T> {
-        redis::cmd("DEL").arg(self.0).query_async(conn).await
-    }
-}
-
-impl<T: redis::FromRedisValue> RedisCall<T> for CountFailure {
+impl<T: redis::FromRedisValue> RedisCall<T> for Attempt {
     async fn run(self, conn: &mut ConnectionManager) -> redis::RedisResult<T> {
         redis::cmd("EVAL")
-            .arg(COUNT_FAILURE)
-            .arg(2)
-            .arg(&self.keys[..])
-            .arg(self.window_ms)
-            .arg(self.threshold)
-            .arg(self.first_ms)
-            .arg(self.max_ms)
+            .arg(self.script)
+            .arg(self.keys.len())
+            .arg(self.keys)
+            .arg(self.args)
             .query_async(conn)
             .await
     }

@@ -24,6 +24,9 @@ pub const MAX_ROWS: usize = 5_000;
 pub const MAX_COLUMNS: u32 = 30;
 /// The longest cell accepted, in characters (the longest field, a name, has 200).
 pub const MAX_CELL_CHARS: usize = 1_000;
+/// The text a sheet may hold in all, in characters: a full list of 5,000 members takes well
+/// under a million. Cells may share one stored string, so this is counted as cells are read.
+pub const MAX_SHEET_CHARS: usize = 3_000_000;
 /// An XLSX file is a zip of XML parts: what they may unpack to, one and all, before the reader
 /// sees them. A full 5,000-row sheet unpacks to a few MiB.
 const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
@@ -364,6 +367,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
         })?;
     }
     let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let mut total_chars = 0usize;
     while let Some(cell) = cells.next_cell().map_err(|_| unreadable())? {
         let (row, column) = cell.get_position();
         let text = cell_text(&Data::from(cell.get_value().clone()));
@@ -371,6 +375,16 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
             continue;
         }
         check_cell(row, column, &text)?;
+        total_chars += text.chars().count();
+        if total_chars > MAX_SHEET_CHARS {
+            return Err(AppError::InvalidRows(vec![RowProblem {
+                line: u64::from(row) + 1,
+                column: Some(format!("{}{}", column_name(column), u64::from(row) + 1)),
+                message: format!(
+                    "the sheet holds more than {MAX_SHEET_CHARS} characters of text by here"
+                ),
+            }]));
+        }
         let cells = rows.entry(row).or_default();
         let column = column as usize;
         if cells.len() <= column {

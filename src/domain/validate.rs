@@ -3,7 +3,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::error::{AppError, Result};
-use crate::text::{clean_name, unprintable};
+use crate::text::{clean_name, has_letter_or_digit, unprintable};
 
 /// The National Digital Transformation Programme was approved on 3 June 2020 (Decision
 /// 749/QĐ-TTg): no session, report or target of it can come earlier.
@@ -27,10 +27,23 @@ fn printable(field: &str, text: &str) -> Result<()> {
     }
 }
 
+/// Text that names or describes something: printable, and with a letter or a digit in it
+/// (not only marks, dashes or blank-drawn symbols).
+fn readable(field: &str, text: &str) -> Result<()> {
+    printable(field, text)?;
+    if !text.is_empty() && !has_letter_or_digit(text) {
+        return Err(AppError::bad_input(
+            field,
+            "must contain a letter or a digit",
+        ));
+    }
+    Ok(())
+}
+
 /// A name or title: trimmed, inner spaces collapsed, NFC, 1 to 200 characters.
 pub fn name(field: &str, raw: &str) -> Result<String> {
     let cleaned = clean_name(raw);
-    printable(field, &cleaned)?;
+    readable(field, &cleaned)?;
     let length = cleaned.chars().count();
     if length == 0 {
         return Err(AppError::bad_input(field, "must not be empty"));
@@ -48,7 +61,7 @@ pub fn name(field: &str, raw: &str) -> Result<String> {
 pub fn optional_text(field: &str, raw: Option<&str>) -> Result<Option<String>> {
     let cleaned = raw.map(clean_name);
     if let Some(text) = &cleaned {
-        printable(field, text)?;
+        readable(field, text)?;
     }
     match cleaned {
         None => Ok(None),
@@ -259,6 +272,15 @@ mod tests {
             "a\u{1}b",
             "a\u{0}b",
             "\u{feff}",
+            "\u{2800}\u{2800}",
+            "\u{300}\u{301}",
+            "a\u{1BCA0}b",
+            "a\u{13430}b",
+            "\u{600}1",
+            "a\u{110BD}",
+            "a\u{70F}b",
+            "a\u{8E2}b",
+            "---",
         ] {
             assert!(name("name", raw).is_err(), "{raw:?}");
             assert!(optional_text("topic", Some(raw)).is_err(), "{raw:?}");

@@ -1,10 +1,13 @@
-//! A cheap look at an operation's text before the engine parses it.
+//! Cheap looks at an operation before the engine works on it.
 //!
 //! The engine's parser and validator recurse over the document: a list value nested a few
 //! thousand levels deep overflows a worker's stack and aborts the process, and fragments that
-//! spread each other twice make validation exponential. One linear pass over the tokens,
-//! holding nothing but counters and the fragments' names, refuses such documents in
-//! microseconds, for any caller, before anything recursive sees them.
+//! spread each other twice make validation exponential. Two linear passes refuse such
+//! documents in microseconds, for any caller: [`scan`] over the text, before parsing, for size,
+//! tokens and nesting (all the parser's recursion needs); [`check_document`] over the parsed
+//! document, before validation, for aliases, fragments and their expansion. The second counts
+//! on the engine's own parse rather than on a second reading of the text, so that no quirk of
+//! the engine's lexer (it reads `fragmentF0` as `fragment F0`) can make the two disagree.
 //!
 //! Upstream: the unbounded recursion over values is in async-graphql-parser 7.2 (the engine's
 //! depth limit is checked after parsing and covers selections only). No report of it was found
@@ -12,6 +15,7 @@
 
 use std::collections::HashMap;
 
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Value as ConstValue, Variables};
 
 /// What one document may hold. The defaults leave every operation a frontend or a GraphQL tool
@@ -199,27 +203,8 @@ impl<'a> Iterator for Lexer<'a> {
     }
 }
 
-/// The kind of an open bracket.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Open {
-    /// `{` of a selection set.
-    Selection,
-    /// `{` of an input object value.
-    Object,
-    /// `[`.
-    List,
-    /// `(` of arguments or variable definitions.
-    Arguments,
-}
-
-/// One operation or fragment: the fields it selects itself and the fragments it spreads.
-#[derive(Default)]
-struct Definition<'a> {
-    fields: u64,
-    spreads: Vec<&'a str>,
-}
-
-/// Scans `text`, refusing it when it breaks a limit.
+/// Scans `text` for what could overflow the parser's stack or cost it much, refusing it when
+/// it breaks a limit: its size, its tokens, and brackets of any kind open at once.
 pub fn scan(text: &str, limits: &DocumentLimits) -> Result<Shape, Refused> {
     if text.len() > limits.max_bytes {
         return Err(refused(
@@ -232,21 +217,8 @@ pub fn scan(text: &str, limits: &DocumentLimits) -> Result<Shape, Refused> {
         ));
     }
     let mut shape = Shape::default();
-    let mut stack: Vec<Open> = Vec::new();
-    let mut operations: Vec<Definition> = Vec::new();
-    let mut fragments: HashMap<&str, Definition> = HashMap::new();
-    // Where the current top-level definition's counts go: `None` for an operation (the last of
-    // `operations`), or a fragment's name.
-    let mut current: Option<&str> = None;
-    let mut tokens = Lexer::new(text).peekable();
-    let mut previous: Option<Token> = None;
-    // A fragment definition's name comes right after `fragment`.
-    let mut naming_fragment = false;
-    // Between `query`, `mutation`, `subscription` or `fragment` and the definition's `{`.
-    let mut named_definition = false;
-    // `on Type` after `...` or a fragment's name: the type's name is not a field.
-    let mut type_condition = false;
-    while let Some(token) = tokens.next() {
+    let mut open: usize = 0;
+    for token in Lexer::new(text) {
         shape.tokens += 1;
         if shape.tokens > limits.max_tokens {
             return Err(refused(
@@ -256,23 +228,9 @@ pub fn scan(text: &str, limits: &DocumentLimits) -> Result<Shape, Refused> {
         }
         match token {
             Token::Punct("{" | "[" | "(") => {
-                let open = match token {
-                    Token::Punct("[") => Open::List,
-                    Token::Punct("(") => Open::Arguments,
-                    _ if stack.iter().any(|o| *o != Open::Selection) => Open::Object,
-                    _ => Open::Selection,
-                };
-                if stack.is_empty() && open == Open::Selection && !named_definition {
-                    // An anonymous `{ … }` query.
-                    operations.push(Definition::default());
-                    current = None;
-                }
-                if stack.is_empty() {
-                    named_definition = false;
-                }
-                stack.push(open);
-                shape.depth = shape.depth.max(stack.len());
-                if stack.len() > limits.max_depth {
+                open += 1;
+                shape.depth = shape.depth.max(open);
+                if open > limits.max_depth {
                     return Err(refused(
                         "depth",
                         format!(
@@ -282,72 +240,84 @@ pub fn scan(text: &str, limits: &DocumentLimits) -> Result<Shape, Refused> {
                     ));
                 }
             }
-            Token::Punct("}" | "]" | ")") => {
-                stack.pop();
-            }
-            Token::Name(name) if stack.is_empty() => match name {
-                "fragment" => {
-                    naming_fragment = true;
-                    named_definition = true;
-                }
-                "query" | "mutation" | "subscription" => {
-                    current = None;
-                    named_definition = true;
-                    operations.push(Definition::default());
-                }
-                "on" => type_condition = true,
-                _ if naming_fragment => {
-                    naming_fragment = false;
-                    current = Some(name);
-                    if fragments.insert(name, Definition::default()).is_none() {
-                        shape.fragments += 1;
-                        if shape.fragments > limits.max_fragments {
-                            return Err(refused(
-                                "fragments",
-                                format!(
-                                    "the document defines more than {} fragments",
-                                    limits.max_fragments
-                                ),
-                            ));
-                        }
-                    }
-                }
-                _ => type_condition = false,
-            },
-            Token::Name(name) if stack.last() == Some(&Open::Selection) => {
-                let definition = match current {
-                    Some(fragment) => fragments.get_mut(fragment),
-                    None => operations.last_mut(),
-                };
-                let after_spread = previous == Some(Token::Punct("..."));
-                let after_directive = previous == Some(Token::Punct("@"));
-                if after_spread && name != "on" {
-                    if let Some(definition) = definition {
-                        definition.spreads.push(name);
-                    }
-                } else if name == "on" && after_spread {
-                    type_condition = true;
-                } else if type_condition {
-                    type_condition = false;
-                } else if after_directive {
-                } else if tokens.peek() == Some(&Token::Punct(":")) {
-                    shape.aliases += 1;
-                    if shape.aliases > limits.max_aliases {
-                        return Err(refused(
-                            "aliases",
-                            format!("the document has more than {} aliases", limits.max_aliases),
-                        ));
-                    }
-                } else if let Some(definition) = definition {
-                    definition.fields += 1;
-                }
-            }
+            Token::Punct("}" | "]" | ")") => open = open.saturating_sub(1),
             _ => {}
         }
-        previous = Some(token);
+    }
+    Ok(shape)
+}
+
+/// Checks a parsed document (one that [`scan`] let through, so its nesting is shallow) for
+/// what would make validation slow: aliases, fragments, and fields once every spread is
+/// expanded (fragments spreading each other twice double at every level). Counted on the
+/// engine's own parse, so that whatever its lexer accepts is counted as it reads it.
+pub fn check_document(
+    document: &ExecutableDocument,
+    limits: &DocumentLimits,
+) -> Result<Shape, Refused> {
+    let mut shape = Shape {
+        fragments: document.fragments.len(),
+        ..Shape::default()
+    };
+    if shape.fragments > limits.max_fragments {
+        return Err(refused(
+            "fragments",
+            format!(
+                "the document defines more than {} fragments",
+                limits.max_fragments
+            ),
+        ));
+    }
+    let mut fragments: HashMap<&str, Definition> = HashMap::new();
+    for (name, fragment) in &document.fragments {
+        let definition = definition(&fragment.node.selection_set.node, &mut shape.aliases);
+        fragments.insert(name.as_str(), definition);
+    }
+    let operations: Vec<Definition> = document
+        .operations
+        .iter()
+        .map(|(_, op)| definition(&op.node.selection_set.node, &mut shape.aliases))
+        .collect();
+    if shape.aliases > limits.max_aliases {
+        return Err(refused(
+            "aliases",
+            format!("the document has more than {} aliases", limits.max_aliases),
+        ));
     }
     shape.expanded_fields = expanded_fields(&operations, &fragments, limits.max_expanded_fields)?;
     Ok(shape)
+}
+
+/// One operation or fragment: the fields it selects itself (inline fragments included) and
+/// the fragments it spreads.
+#[derive(Default)]
+struct Definition<'a> {
+    fields: u64,
+    spreads: Vec<&'a str>,
+}
+
+/// The fields and spreads of a selection set, counting its aliases into `aliases`.
+fn definition<'a>(set: &'a SelectionSet, aliases: &mut usize) -> Definition<'a> {
+    let mut out = Definition::default();
+    let mut pending = vec![set];
+    while let Some(set) = pending.pop() {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    out.fields += 1;
+                    *aliases += usize::from(field.node.alias.is_some());
+                    pending.push(&field.node.selection_set.node);
+                }
+                Selection::FragmentSpread(spread) => {
+                    out.spreads.push(spread.node.fragment_name.node.as_str());
+                }
+                Selection::InlineFragment(inline) => {
+                    pending.push(&inline.node.selection_set.node);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Field selections of every operation with each spread replaced by its fragment, stopping as
@@ -436,11 +406,25 @@ mod tests {
     use super::*;
 
     fn shape(text: &str) -> Shape {
-        scan(text, &DocumentLimits::default()).unwrap_or_else(|r| panic!("{text}: {r:?}"))
+        let limits = DocumentLimits::default();
+        let scanned = scan(text, &limits).unwrap_or_else(|r| panic!("{text}: {r:?}"));
+        let document = async_graphql::parser::parse_query(text).expect("a document");
+        let checked =
+            check_document(&document, &limits).unwrap_or_else(|r| panic!("{text}: {r:?}"));
+        Shape {
+            tokens: scanned.tokens,
+            depth: scanned.depth,
+            ..checked
+        }
     }
 
     fn refusal(text: &str) -> &'static str {
-        scan(text, &DocumentLimits::default())
+        let limits = DocumentLimits::default();
+        if let Err(refused) = scan(text, &limits) {
+            return refused.limit;
+        }
+        let document = async_graphql::parser::parse_query(text).expect("a document");
+        check_document(&document, &limits)
             .map(|s| panic!("{text} passed: {s:?}"))
             .unwrap_err()
             .limit
@@ -520,22 +504,38 @@ mod tests {
         assert_eq!(refusal(&"(".repeat(1_000)), "depth");
     }
 
-    #[test]
-    fn fragment_fan_out_is_refused_before_it_is_expanded() {
+    fn fan_out(levels: usize, keyword: &str) -> String {
         let mut text = String::from("{ ...F0 }\n");
-        for i in 0..40 {
+        for i in 0..levels {
             text.push_str(&format!(
-                "fragment F{i} on Query {{ ...F{} ...F{} }}\n",
-                i + 1,
-                i + 1
+                "{keyword}F{i} on Query {{ ...F{n} ...F{n} }}\n",
+                n = i + 1
             ));
         }
-        text.push_str("fragment F40 on Query { a }\n");
-        assert_eq!(refusal(&text), "expansion");
+        text.push_str(&format!("{keyword}F{levels} on Query {{ a }}\n"));
+        text
+    }
+
+    #[test]
+    fn fragment_fan_out_is_refused_before_it_is_expanded() {
+        assert_eq!(refusal(&fan_out(40, "fragment ")), "expansion");
+        // The engine's lexer reads `fragmentF0` as `fragment F0`: counted all the same.
+        assert_eq!(refusal(&fan_out(22, "fragment")), "expansion");
         assert_eq!(
             refusal("{ ...A } fragment A on Q { ...B } fragment B on Q { ...A }"),
             "fragments"
         );
+        // A fragment named `on`, spread as `...on`.
+        let text = format!(
+            "{{ {} }} fragment on on Query {{ {} }}",
+            "...on ".repeat(100),
+            "a ".repeat(100)
+        );
+        assert_eq!(refusal(&text), "expansion");
+        let many: String = (0..101)
+            .map(|i| format!("fragment F{i} on Q {{ a }} "))
+            .collect();
+        assert_eq!(refusal(&format!("{{ a }} {many}")), "fragments");
     }
 
     #[test]
@@ -548,6 +548,13 @@ mod tests {
                 .join(" ")
         );
         assert_eq!(refusal(&text), "aliases");
+        let inside = format!(
+            "{{ {} }} fragment on on User {{ id }}",
+            (0..101)
+                .map(|i| format!("a{i}: me {{ ...on }}"))
+                .collect::<String>()
+        );
+        assert_eq!(refusal(&inside), "aliases");
     }
 
     #[test]

@@ -19,8 +19,14 @@ impl ScalarType for Date {
                 .filter(|d| (1..=9999).contains(&d.year()) && text.len() == 10)
                 .map(Date)
                 .ok_or_else(|| {
+                    // A long value is not repeated back.
+                    let shown = if text.chars().count() <= 32 {
+                        format!("{text:?}")
+                    } else {
+                        "the value".to_owned()
+                    };
                     InputValueError::custom(format!(
-                        "{text:?} is not a date (YYYY-MM-DD, years 0001 to 9999)"
+                        "{shown} is not a date (YYYY-MM-DD, years 0001 to 9999)"
                     ))
                 }),
             _ => Err(InputValueError::expected_type(value)),

@@ -18,7 +18,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
@@ -34,8 +33,7 @@ pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.settings.cors_origins);
     let limit = RequestBodyLimitLayer::new(state.settings.max_body_bytes);
-    let body_timeout =
-        RequestBodyTimeoutLayer::new(Duration::from_secs(state.settings.body_timeout_seconds));
+    let body_deadline = axum::middleware::from_fn_with_state(state.clone(), read_body_in_time);
     let mut routes = Router::new()
         .route("/graphql", get(graphql).post(graphql))
         .route("/graphiql", get(graphiql))
@@ -45,11 +43,45 @@ pub fn router(state: AppState) -> Router {
         routes = routes.route("/metrics", get(metrics));
     }
     routes
+        .layer(body_deadline)
         .layer(limit)
-        .layer(body_timeout)
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Reads a request's whole body within `BODY_TIMEOUT_SECONDS` of its headers. A deadline per
+/// read would let a client keep a connection by sending a byte now and then.
+async fn read_body_in_time(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let limit = Duration::from_secs(state.settings.body_timeout_seconds);
+    let (parts, body) = request.into_parts();
+    let read = axum::body::to_bytes(body, state.settings.max_body_bytes);
+    match tokio::time::timeout(limit, read).await {
+        Ok(Ok(bytes)) => {
+            let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+            next.run(request).await
+        }
+        Ok(Err(_)) => refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_USER_INPUT",
+            &format!(
+                "the request's body is larger than {} bytes, or was cut off",
+                state.settings.max_body_bytes
+            ),
+        ),
+        Err(_) => refusal(
+            StatusCode::REQUEST_TIMEOUT,
+            "TIMEOUT",
+            &format!(
+                "the request's body did not arrive within {} s",
+                limit.as_secs()
+            ),
+        ),
+    }
 }
 
 /// `/metrics` alone, for `METRICS_ADDR`.
@@ -93,12 +125,19 @@ async fn graphql(
     let mut request = request.into_inner();
     // Before anything recursive sees the document: for every caller, signed in or not.
     let limits = DocumentLimits::default();
-    if let Err(refused) = guard::scan(&request.query, &limits)
-        .and_then(|_| guard::check_variables(&request.variables, limits.max_depth))
+    let scanned = match guard::scan(&request.query, &limits).and_then(|shape| {
+        guard::check_variables(&request.variables, limits.max_depth).map(|_| shape)
+    }) {
+        Ok(shape) => shape,
+        Err(refused) => return refused_document(&refused),
+    };
+    state.documents.parse(&mut request, scanned.tokens);
+    // Before validation: what would make it slow, counted on the engine's own parse.
+    if let Ok(document) = request.parsed_query()
+        && let Err(refused) = guard::check_document(document, &limits)
     {
         return refused_document(&refused);
     }
-    state.documents.parse(&mut request);
     let mutation = is_mutation(&mut request);
     if method == Method::GET && mutation {
         // A GET can be replayed by a link or an image tag, and ends up in logs.
@@ -147,6 +186,7 @@ async fn graphql(
         }
     };
     // Anonymous callers learn nothing of the schema: no introspection, no suggestions.
+    let anonymous = principal.is_none();
     let schema = if principal.is_some() {
         state.schema.clone()
     } else {
@@ -160,8 +200,11 @@ async fn graphql(
     let sent = Sent {
         query: request.query.clone(),
         variables: request.variables.clone(),
+        strings: std::sync::OnceLock::new(),
     };
+    let uploads = request.uploads.len();
     let mut request = request
+        .data(crate::graphql::mutation::UploadCount(uploads))
         .data(Loaders::new(&state.db, attendance))
         .data(access)
         .data(address);
@@ -198,13 +241,19 @@ async fn graphql(
             }
         }
     };
-    respond(response, &sent)
+    respond(response, &sent, anonymous)
 }
 
 /// The HTTP answer to an executed operation: its errors coded, its size bounded, and a 429
 /// with `Retry-After` when it was refused for too many attempts.
-fn respond(mut response: async_graphql::Response, sent: &Sent) -> Response {
+fn respond(mut response: async_graphql::Response, sent: &Sent, anonymous: bool) -> Response {
     for error in &mut response.errors {
+        if anonymous && code_of(error).is_none() {
+            // The engine's own messages name fields, arguments and types: a caller who has not
+            // signed in learns none of them.
+            error.message =
+                "the operation is not valid; its details are shown to signed-in callers".to_owned();
+        }
         classify(error, sent);
     }
     let retry_after = response
@@ -285,75 +334,94 @@ fn classify(error: &mut async_graphql::ServerError, sent: &Sent) {
 struct Sent {
     query: String,
     variables: async_graphql::Variables,
+    /// The short strings of the variables and of the document's arguments, each with the
+    /// name of the entry holding it; gathered once, for a request that failed.
+    strings: std::sync::OnceLock<Vec<(String, String)>>,
+}
+
+/// Longer strings are no date, enum or code: they are not looked at.
+const NAMED_VALUE_CHARS: usize = 64;
+
+impl Sent {
+    fn strings(&self) -> &[(String, String)] {
+        self.strings.get_or_init(|| {
+            use async_graphql::Value;
+            use async_graphql::parser::types::Selection;
+            let mut found = Vec::new();
+            let mut pending: Vec<(Option<String>, Value)> = self
+                .variables
+                .iter()
+                .map(|(name, value)| (Some(name.to_string()), value.clone()))
+                .collect();
+            // Only a request that failed pays for parsing again (the guard bounded it).
+            if let Ok(document) = async_graphql::parser::parse_query(&self.query) {
+                let mut sets: Vec<_> = document
+                    .operations
+                    .iter()
+                    .map(|(_, op)| op.node.selection_set.node.clone())
+                    .chain(
+                        document
+                            .fragments
+                            .values()
+                            .map(|f| f.node.selection_set.node.clone()),
+                    )
+                    .collect();
+                while let Some(set) = sets.pop() {
+                    for selection in set.items {
+                        match selection.node {
+                            Selection::Field(field) => {
+                                for (name, value) in field.node.arguments {
+                                    if let Some(value) = value.node.into_const() {
+                                        pending.push((Some(name.node.to_string()), value));
+                                    }
+                                }
+                                sets.push(field.node.selection_set.node);
+                            }
+                            Selection::InlineFragment(inline) => {
+                                sets.push(inline.node.selection_set.node);
+                            }
+                            Selection::FragmentSpread(_) => {}
+                        }
+                    }
+                }
+            }
+            while let Some((key, value)) = pending.pop() {
+                match value {
+                    Value::String(text) if text.chars().count() <= NAMED_VALUE_CHARS => {
+                        if let Some(key) = key {
+                            found.push((key, text));
+                        }
+                    }
+                    Value::Object(fields) => {
+                        pending.extend(fields.into_iter().map(|(k, v)| (Some(k.to_string()), v)))
+                    }
+                    Value::List(items) => {
+                        pending.extend(items.into_iter().map(|v| (key.clone(), v)));
+                    }
+                    _ => {}
+                }
+            }
+            found
+        })
+    }
 }
 
 /// The field a scalar or enum that failed to parse was given for. The engine names an
 /// argument (`Invalid value for argument "input.foundedOn"`) or only the input type (`Failed
 /// to parse "Date": "0000-01-01" … (occurred while parsing "CreateTeamInput")`); then the
-/// field is the entry, in the variables or the document's arguments, holding the value the
+/// field is the entry, in the variables or the document's arguments, holding a value the
 /// message quotes.
 fn field_of_bad_value(message: &str, sent: &Sent) -> Option<String> {
-    use async_graphql::Value;
-    use async_graphql::parser::types::{ExecutableDocument, Selection};
     if let Some(rest) = message.strip_prefix("Invalid value for argument \"") {
         let path = rest.split('"').next()?;
         return path.rsplit('.').next().map(str::to_owned);
     }
-    let mut pending: Vec<(Option<&str>, &Value)> = sent
-        .variables
+    // Every piece of the message between two quotes, once.
+    let quoted: std::collections::HashSet<&str> = message.split('"').skip(1).step_by(2).collect();
+    sent.strings()
         .iter()
-        .map(|(name, value)| (Some(name.as_str()), value))
-        .collect();
-    // Only an erroneous request pays for parsing again (the guard already bounded it).
-    let document: Option<ExecutableDocument> = async_graphql::parser::parse_query(&sent.query).ok();
-    let mut literals: Vec<(async_graphql::Name, Value)> = Vec::new();
-    if let Some(document) = &document {
-        let mut sets: Vec<_> = document
-            .operations
-            .iter()
-            .map(|(_, op)| &op.node.selection_set.node)
-            .chain(
-                document
-                    .fragments
-                    .values()
-                    .map(|f| &f.node.selection_set.node),
-            )
-            .collect();
-        while let Some(set) = sets.pop() {
-            for selection in &set.items {
-                match &selection.node {
-                    Selection::Field(field) => {
-                        for (name, value) in &field.node.arguments {
-                            if let Some(value) = value.node.clone().into_const() {
-                                literals.push((name.node.clone(), value));
-                            }
-                        }
-                        sets.push(&field.node.selection_set.node);
-                    }
-                    Selection::InlineFragment(inline) => sets.push(&inline.node.selection_set.node),
-                    Selection::FragmentSpread(_) => {}
-                }
-            }
-        }
-    }
-    pending.extend(
-        literals
-            .iter()
-            .map(|(name, value)| (Some(name.as_str()), value)),
-    );
-    while let Some((key, value)) = pending.pop() {
-        match value {
-            Value::String(text) if message.contains(&format!("{text:?}")) => {
-                return key.map(str::to_owned);
-            }
-            Value::Object(fields) => {
-                pending.extend(fields.iter().map(|(k, v)| (Some(k.as_str()), v)));
-            }
-            Value::List(items) => pending.extend(items.iter().map(|v| (key, v))),
-            _ => {}
-        }
-    }
-    None
+        .find(|(_, value)| quoted.contains(value.as_str()))
+        .map(|(key, _)| key.clone())
 }
 
 /// `Ok(None)` without an Authorization header; `Err` for one that is not a bearer token.
@@ -426,38 +494,54 @@ fn is_mutation(request: &mut async_graphql::Request) -> bool {
 /// validates each request against the schema.
 #[derive(Clone)]
 pub struct Documents {
-    parsed: moka::sync::Cache<String, async_graphql::parser::types::ExecutableDocument>,
+    parsed: moka::sync::Cache<String, Remembered>,
+}
+
+#[derive(Clone)]
+struct Remembered {
+    document: async_graphql::parser::types::ExecutableDocument,
+    /// What the entry is taken to hold in memory, in bytes.
+    weight: u32,
 }
 
 /// Longer operations are parsed every time rather than kept (a frontend's are well under).
 const MAX_REMEMBERED_OPERATION: usize = 8 * 1024;
 
-/// The operation text kept at most, in bytes. A parsed operation takes several times its text,
-/// so this bounds the memory a client sending many distinct operations can make the cache hold.
-const REMEMBERED_TEXT: u64 = 1024 * 1024;
+/// The memory the remembered operations may take, in bytes, as estimated by [`weight`].
+const REMEMBERED_BYTES: u64 = 32 * 1024 * 1024;
+
+/// A parsed operation's memory: its text, and a few hundred bytes for each token (a field,
+/// its name, position and empty argument and directive lists). `{ a a a … }` of 8 KiB parses
+/// to about 1 MiB: weighing the text alone let such operations fill far more than the cap.
+fn weight(text: &str, tokens: usize) -> u32 {
+    u32::try_from(text.len().saturating_add(tokens.saturating_mul(320))).unwrap_or(u32::MAX)
+}
 
 impl Documents {
     pub fn new() -> Documents {
         Documents {
             parsed: moka::sync::Cache::builder()
-                .weigher(|text: &String, _| u32::try_from(text.len()).unwrap_or(u32::MAX))
-                .max_capacity(REMEMBERED_TEXT)
+                .weigher(|_: &String, remembered: &Remembered| remembered.weight)
+                .max_capacity(REMEMBERED_BYTES)
                 .time_to_idle(Duration::from_secs(3600))
                 .build(),
         }
     }
 
     /// Gives `request` its parsed operation, from memory when the same text was seen before.
-    /// A syntax error is left for the engine to report.
-    fn parse(&self, request: &mut async_graphql::Request) {
+    /// A syntax error is left for the engine to report. `tokens` is what the guard counted.
+    fn parse(&self, request: &mut async_graphql::Request, tokens: usize) {
         if request.query.len() > MAX_REMEMBERED_OPERATION {
             return;
         }
-        if let Some(document) = self.parsed.get(&request.query) {
-            request.set_parsed_query(document);
+        if let Some(remembered) = self.parsed.get(&request.query) {
+            request.set_parsed_query(remembered.document);
         } else if let Ok(document) = request.parsed_query() {
-            let document = document.clone();
-            self.parsed.insert(request.query.clone(), document);
+            let remembered = Remembered {
+                document: document.clone(),
+                weight: weight(&request.query, tokens),
+            };
+            self.parsed.insert(request.query.clone(), remembered);
         }
     }
 }

@@ -1,14 +1,15 @@
-//! Serving connections: a cap on how many are open at once, a deadline for a request's
-//! headers, a limit on how long a kept-alive connection may sit idle, and graceful shutdown.
+//! Serving connections: a cap on how many are open at once, in all and from one address, a
+//! deadline for a request's headers (which also closes a kept-alive connection that sends no
+//! next request in that time), and graceful shutdown.
 //!
 //! A client that opens connections and sends nothing, or its headers a byte at a time, holds
 //! a socket and a task each; without these limits a few hundred such clients keep every slot.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -23,11 +24,51 @@ use tower::ServiceExt;
 pub struct ConnectionLimits {
     /// Connections open at once; further ones wait in the kernel's backlog.
     pub max_connections: usize,
-    /// From a connection's first byte (or the end of its previous request) to the end of a
+    /// Connections open at once from one address; further ones are closed at once. 0: no cap
+    /// (behind a proxy, every connection comes from the proxy).
+    pub max_per_address: usize,
+    /// From a connection's opening, or the end of its previous request, to the end of a
     /// request's headers.
     pub header_read: Duration,
-    /// How long a kept-alive connection may wait for its next request.
-    pub idle: Duration,
+}
+
+/// Connections open per address.
+#[derive(Default)]
+struct PerAddress(std::sync::Mutex<HashMap<IpAddr, usize>>);
+
+impl PerAddress {
+    /// Counts a connection from `addr`, or `None` when the address has `max` open already.
+    fn admit(self: &Arc<Self>, addr: IpAddr, max: usize) -> Option<AddressSlot> {
+        let mut open = self.0.lock().ok()?;
+        let count = open.entry(addr).or_insert(0);
+        if max > 0 && *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot {
+            table: self.clone(),
+            addr,
+        })
+    }
+}
+
+/// One connection counted against its address until dropped.
+struct AddressSlot {
+    table: Arc<PerAddress>,
+    addr: IpAddr,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.table.0.lock()
+            && let Some(count) = open.get_mut(&self.addr)
+        {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.addr);
+            }
+        }
+    }
 }
 
 /// Accepts connections on `listener` until `shutdown` resolves, then waits up to `grace` for
@@ -40,6 +81,7 @@ pub async fn serve_connections(
     grace: Duration,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let per_address = Arc::new(PerAddress::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
@@ -62,11 +104,16 @@ pub async fn serve_connections(
                 }
             },
         };
+        let Some(address_slot) = per_address.admit(peer.ip(), limits.max_per_address) else {
+            tracing::debug!(%peer, "too many connections from one address: closed");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let stop = stop_rx.clone();
         tokio::spawn(async move {
             serve_one(stream, peer, router, limits, stop).await;
+            drop(address_slot);
             drop(slot);
         });
     }
@@ -81,14 +128,6 @@ pub async fn serve_connections(
     }
 }
 
-/// What one connection is doing, for the idle check.
-#[derive(Default)]
-struct Activity {
-    in_flight: AtomicUsize,
-    /// Milliseconds since the connection opened, when its last request ended.
-    last_done: AtomicU64,
-}
-
 async fn serve_one(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
@@ -96,28 +135,17 @@ async fn serve_one(
     limits: ConnectionLimits,
     mut stop: watch::Receiver<bool>,
 ) {
-    let opened = Instant::now();
-    let activity = Arc::new(Activity::default());
-    let service = {
-        let activity = activity.clone();
-        hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            let router = router.clone();
-            let activity = activity.clone();
-            request.extensions_mut().insert(ConnectInfo(peer));
-            activity.in_flight.fetch_add(1, Ordering::SeqCst);
-            async move {
-                let response = router
-                    .oneshot(request.map(axum::body::Body::new))
-                    .await
-                    .unwrap_or_else(|never: Infallible| match never {});
-                activity
-                    .last_done
-                    .store(opened.elapsed().as_millis() as u64, Ordering::SeqCst);
-                activity.in_flight.fetch_sub(1, Ordering::SeqCst);
-                Ok::<_, Infallible>(response)
-            }
-        })
-    };
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        let router = router.clone();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        async move {
+            let response = router
+                .oneshot(request.map(axum::body::Body::new))
+                .await
+                .unwrap_or_else(|never: Infallible| match never {});
+            Ok::<_, Infallible>(response)
+        }
+    });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -125,8 +153,6 @@ async fn serve_one(
         .keep_alive(true);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
-    let tick = (limits.idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(5));
-    let mut ticks = tokio::time::interval(tick);
     let mut closing = false;
     loop {
         tokio::select! {
@@ -139,16 +165,6 @@ async fn serve_one(
             _ = stop.changed(), if !closing => {
                 connection.as_mut().graceful_shutdown();
                 closing = true;
-            }
-            _ = ticks.tick(), if !closing => {
-                let idle_since = Duration::from_millis(activity.last_done.load(Ordering::SeqCst));
-                let idle = activity.in_flight.load(Ordering::SeqCst) == 0
-                    && opened.elapsed().saturating_sub(idle_since) > limits.idle;
-                if idle {
-                    // Between requests: the connection closes once nothing is in flight.
-                    connection.as_mut().graceful_shutdown();
-                    closing = true;
-                }
             }
         }
     }

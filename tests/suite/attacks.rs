@@ -21,15 +21,21 @@ pub fn nested_json(depth: usize) -> String {
 /// `levels` fragments each spreading the next twice: 2^levels fields once expanded, in a
 /// document of about 50 bytes a level.
 pub fn fragment_fan_out(levels: usize) -> String {
+    fan_out_written(levels, "fragment ")
+}
+
+/// Like [`fragment_fan_out`], each definition starting with `keyword`: the engine reads
+/// `fragmentF0` as `fragment F0`.
+pub fn fan_out_written(levels: usize, keyword: &str) -> String {
     let mut text = String::from("query { ...F0 }\n");
     for i in 0..levels {
         text.push_str(&format!(
-            "fragment F{i} on QueryRoot {{ ...F{n} ...F{n} }}\n",
+            "{keyword}F{i} on QueryRoot {{ ...F{n} ...F{n} }}\n",
             n = i + 1
         ));
     }
     text.push_str(&format!(
-        "fragment F{levels} on QueryRoot {{ __typename }}\n"
+        "{keyword}F{levels} on QueryRoot {{ __typename }}\n"
     ));
     text
 }
@@ -70,7 +76,18 @@ pub fn one_big_cell_xlsx(chars: usize) -> Vec<u8> {
     xlsx_with_sheet(&sheet, None)
 }
 
+/// An XLSX workbook of `rows` rows of `columns` cells, every one pointing at the same shared
+/// string `text`: a few kilobytes that a reader copying each cell's text would multiply.
+pub fn shared_string_bomb(rows: usize, columns: usize, text: &str) -> Vec<u8> {
+    let row = format!("<row>{}</row>", "<c t=\"s\"><v>0</v></c>".repeat(columns));
+    xlsx_parts(&row.repeat(rows), None, Some(text))
+}
+
 fn xlsx_with_sheet(sheet_data: &str, dimension: Option<&str>) -> Vec<u8> {
+    xlsx_parts(sheet_data, dimension, None)
+}
+
+fn xlsx_parts(sheet_data: &str, dimension: Option<&str>, shared: Option<&str>) -> Vec<u8> {
     use zip::write::SimpleFileOptions;
     let dimension = dimension
         .map(|d| format!("<dimension ref=\"{d}\"/>"))
@@ -90,7 +107,7 @@ fn xlsx_with_sheet(sheet_data: &str, dimension: Option<&str>) -> Vec<u8> {
         ),
         (
             "xl/_rels/workbook.xml.rels",
-            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned(),
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#.to_owned(),
         ),
         (
             "xl/worksheets/sheet1.xml",
@@ -99,6 +116,13 @@ fn xlsx_with_sheet(sheet_data: &str, dimension: Option<&str>) -> Vec<u8> {
             ),
         ),
     ];
+    let shared = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>{}</t></si></sst>"#,
+        shared.unwrap_or("")
+    );
+    let parts = parts
+        .into_iter()
+        .chain(std::iter::once(("xl/sharedStrings.xml", shared)));
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (name, text) in parts {

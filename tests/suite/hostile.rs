@@ -9,8 +9,8 @@ use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 
 use crate::attacks::{
-    aliased, fragment_fan_out, long_xlsx, nested_json, nested_list, nested_object,
-    one_big_cell_xlsx, sparse_xlsx,
+    aliased, fan_out_written, fragment_fan_out, long_xlsx, nested_json, nested_list, nested_object,
+    one_big_cell_xlsx, shared_string_bomb, sparse_xlsx,
 };
 use crate::common::{Backend, DEMO_PASSWORD, TestApp, contract, error_codes, error_field, upload};
 
@@ -33,6 +33,10 @@ crate::tests!(
     teams_hold_at_most_the_configured_members,
     anonymous_callers_learn_nothing_of_the_schema,
     metrics_can_be_kept_to_a_token,
+    sign_ins_sent_at_once_are_counted_before_they_are_checked,
+    forged_upload_placeholders_are_refused,
+    shared_strings_cannot_multiply_a_spreadsheet,
+    many_junk_variables_cost_no_more_than_their_size,
 );
 
 /// The gateway still answers a small query, as anyone.
@@ -182,6 +186,19 @@ async fn fragment_fan_out_is_refused_before_validation(b: Arc<Backend>) {
             .await;
         assert_refused_document(&answer, "expansion", &format!("{levels} levels"));
     }
+    // The engine reads `fragmentF0` as `fragment F0`: the guard counts what the engine reads.
+    let answer = app
+        .graphql_anonymous(&fan_out_written(22, "fragment"), json!({}))
+        .await;
+    assert_refused_document(&answer, "expansion", "fragments written without a space");
+    // A fragment named `on`, spread as `...on`, with aliases inside.
+    let text = format!(
+        "{{ {} }} fragment on on QueryRoot {{ {} }}",
+        "...on ".repeat(200),
+        "__typename ".repeat(200)
+    );
+    let answer = app.graphql_anonymous(&text, json!({})).await;
+    assert_refused_document(&answer, "expansion", "a fragment named on");
     // Within the limit, fragments work as usual.
     let answer = app.graphql_anonymous(&fragment_fan_out(4), json!({})).await;
     assert_eq!(answer["data"]["__typename"], "QueryRoot", "{answer:#}");
@@ -819,6 +836,19 @@ async fn anonymous_callers_learn_nothing_of_the_schema(b: Arc<Backend>) {
         .graphql_anonymous("{ teamz { totalCount } }", json!({}))
         .await;
     assert!(!answer.to_string().contains("Did you mean"), "{answer:#}");
+    // Nor from what validation says of fields, arguments and types.
+    for query in [
+        "{ team }",
+        "{ teams { nodes } }",
+        "mutation { createTeam(input: {}) { id } }",
+    ] {
+        let answer = app.graphql_anonymous(query, json!({})).await;
+        let text = answer.to_string();
+        assert_eq!(error_codes(&answer)[0], "BAD_USER_INPUT", "{answer:#}");
+        for word in ["\\\"id\\\"", "Team", "argument", "CreateTeamInput"] {
+            assert!(!text.contains(word), "{query}: {text}");
+        }
+    }
     // Signed-in users keep both.
     let answer = app
         .graphql_as("officer.24172", "{ teamz { totalCount } }", json!({}))
@@ -859,4 +889,87 @@ async fn metrics_can_be_kept_to_a_token(b: Arc<Backend>) {
     let app = TestApp::with_settings(db, settings).await;
     let (status, _, _) = app.send(get(None)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn sign_ins_sent_at_once_are_counted_before_they_are_checked(b: Arc<Backend>) {
+    let app = Arc::new(b.fresh_demo().await);
+    let attempts: Vec<_> = (0..20)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                sign_in(&app, "officer.24355", &format!("guess {i}"))
+                    .await
+                    .1
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for attempt in attempts {
+        let answer = attempt.await.unwrap();
+        let codes = error_codes(&answer);
+        assert!(
+            codes == ["UNAUTHENTICATED"] || codes == ["RATE_LIMITED"],
+            "{answer:#}"
+        );
+        checked += usize::from(codes == ["UNAUTHENTICATED"]);
+    }
+    assert!(checked <= 5, "{checked} guesses were checked");
+    let (status, answer, _) = sign_in(&app, "officer.24355", DEMO_PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer:#}");
+}
+
+async fn forged_upload_placeholders_are_refused(b: Arc<Backend>) {
+    let app = b.demo().await;
+    let forged = json!({ "unitCode": "24172", "file": "#__graphql_file__:0" });
+    let query = "mutation($unitCode: String!, $file: Upload!) { importTeamMembers(unitCode: $unitCode, file: $file) { added } }";
+    for user in ["officer.24172", "admin"] {
+        let token = app.token(user).await;
+        let (status, answer) = app.post(Some(&token), query, forged.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{answer:#}");
+        assert_eq!(
+            (error_codes(&answer), error_field(&answer)),
+            (vec!["BAD_USER_INPUT".to_owned()], "file".to_owned()),
+            "{answer:#}"
+        );
+    }
+    let literal = "mutation { importTeamMembers(unitCode: \"24172\", file: \"#__graphql_file__:7\") { added } }";
+    let answer = app.graphql_as("officer.24172", literal, json!({})).await;
+    assert_eq!(error_field(&answer), "file", "{answer:#}");
+    // Without signing in, nothing is read at all.
+    let (status, answer) = app.post(None, query, forged).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(error_codes(&answer), ["UNAUTHENTICATED"], "{answer:#}");
+}
+
+async fn shared_strings_cannot_multiply_a_spreadsheet(b: Arc<Backend>) {
+    let app = b.fresh_demo().await;
+    let emoji = "😀".repeat(1_000);
+    let file = shared_string_bomb(5_000, 30, &emoji);
+    assert!(file.len() < 100_000, "{} bytes", file.len());
+    let answer = upload(&app, "officer.24172", "24172", "bomb.xlsx", &file).await;
+    assert_eq!(error_codes(&answer), ["BAD_USER_INPUT"], "{answer:#}");
+    let row = &answer["errors"][0]["extensions"]["rows"][0];
+    assert!(
+        row["message"].as_str().unwrap().contains("characters"),
+        "{answer:#}"
+    );
+    still_up(&app).await;
+}
+
+async fn many_junk_variables_cost_no_more_than_their_size(b: Arc<Backend>) {
+    let app = b.demo().await;
+    let junk: Vec<String> = (0..30_000).map(|i| format!("x{i}")).collect();
+    let answer = app
+        .graphql_as(
+            "officer.24172",
+            "mutation($d: Date) { createTeam(input: { unitCode: \"24172.03\", name: \"Tổ\", foundedOn: $d }) { id } }",
+            json!({ "d": "a".repeat(300_000), "j": junk }),
+        )
+        .await;
+    assert_eq!(error_codes(&answer), ["BAD_USER_INPUT"], "{answer:#}");
+    assert!(
+        answer.to_string().len() < 2_000,
+        "the long value is not echoed back"
+    );
+    still_up(app).await;
 }

@@ -80,7 +80,7 @@ async fn attacks_on_a_running_server(_: Arc<Backend>) {
                 &[
                     ("HEADER_TIMEOUT_SECONDS", "1"),
                     ("BODY_TIMEOUT_SECONDS", "1"),
-                    ("IDLE_TIMEOUT_SECONDS", "1"),
+                    ("MAX_CONNECTIONS_PER_ADDRESS", "40"),
                 ],
             );
             let pid = server.id();
@@ -209,6 +209,66 @@ fn attack(addr: SocketAddr, pid: u32) {
         started.elapsed()
     );
     assert!(!answer.contains(" 200 "), "{answer}");
+
+    // A body sent a byte at a time, never pausing long: the deadline is for the whole body.
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n"
+    )
+    .unwrap();
+    let mut refused = false;
+    for _ in 0..30 {
+        std::thread::sleep(Duration::from_millis(200));
+        if stream.write_all(b" ").is_err() {
+            refused = true;
+            break;
+        }
+        stream.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 512];
+        let read = stream.read(&mut buf);
+        stream.set_nonblocking(false).unwrap();
+        match read {
+            Ok(0) => refused = true,
+            Ok(n) => {
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                assert!(head.contains(" 408 "), "{head}");
+                refused = true;
+            }
+            Err(_) => {}
+        }
+        if refused {
+            break;
+        }
+    }
+    assert!(refused, "a trickled body was still being read after 6 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // One address holds at most 40 connections: the 41st is closed unanswered.
+    let held: Vec<TcpStream> = (0..40)
+        .map(|_| {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream.write_all(b"POST /graphql HTTP/1.1\r\n").unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let (answer, closed) = exchange(
+        addr,
+        format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes(),
+        Duration::from_secs(3),
+    );
+    assert!(
+        closed && answer.is_empty(),
+        "a 41st connection was served: {answer}"
+    );
+    drop(held);
 
     // A kept-alive connection left idle is closed.
     let started = Instant::now();

@@ -5,7 +5,7 @@ use std::io::Read;
 use async_graphql::{Context, Object, Result, SimpleObject, Upload};
 
 use super::{begin, commit};
-use crate::authz::Resource;
+use crate::authz::{Access, Resource};
 use crate::domain::Rules;
 use crate::domain::member_import::{self, Sheet};
 use crate::error::AppError;
@@ -30,8 +30,14 @@ pub struct ImportedTeam {
 #[derive(Default)]
 pub struct ImportMutations;
 
-/// Uploads read at once; the rest wait their turn.
+/// Uploads read at once; the rest wait their turn, for a while.
 static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+const PARSING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How many files the request carried: an `Upload` naming another is refused (the engine
+/// would index past its list).
+#[derive(Clone, Copy, Debug)]
+pub struct UploadCount(pub usize);
 
 /// Reads an uploaded file whole, up to its cap, and parses it.
 fn read_upload(upload: async_graphql::UploadValue) -> Result<Sheet, AppError> {
@@ -63,15 +69,27 @@ impl ImportMutations {
         unit_code: String,
         file: Upload,
     ) -> Result<MemberImport> {
+        // Who may import is settled before anything is read.
+        ctx.data_opt::<Access>()
+            .ok_or(AppError::Unauthenticated)?
+            .write(Resource::Member)?;
+        // A placeholder naming a file the request did not carry.
+        let sent = ctx.data_opt::<UploadCount>().map_or(0, |n| n.0);
+        if file.0 >= sent {
+            return Err(AppError::bad_input("file", "no file was sent").into());
+        }
         let upload = file
             .value(ctx)
             .map_err(|_| AppError::bad_input("file", "no file was sent"))?;
         // Reading and parsing are slow, blocking work: off the async workers, a few at a time,
         // and before the write transaction opens, so no other writer waits on them.
         let sheet = {
-            let _turn = PARSING
-                .acquire()
+            let _turn = tokio::time::timeout(PARSING_WAIT, PARSING.acquire())
                 .await
+                .map_err(|_| AppError::RateLimited {
+                    retry_after_secs: 5,
+                    message: "other files are being read: try again in a moment".to_owned(),
+                })?
                 .map_err(|e| AppError::Internal(e.into()))?;
             tokio::task::spawn_blocking(move || read_upload(upload))
                 .await

@@ -12,6 +12,7 @@ mod training;
 use async_graphql::{Context, MergedObject};
 
 pub use auth::LoginPayload;
+pub use import::UploadCount;
 
 use crate::authz::{Access, Resource, WriteGrant};
 use crate::db::Db;
