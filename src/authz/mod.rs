@@ -162,10 +162,6 @@ impl Access {
         }
     }
 
-    pub fn principal(&self) -> Option<&Principal> {
-        self.principal.as_ref()
-    }
-
     /// The signed-in user, or `UNAUTHENTICATED`.
     pub fn require_principal(&self) -> Result<&Principal> {
         self.principal.as_ref().ok_or(AppError::Unauthenticated)

@@ -248,7 +248,7 @@ pub async fn set_target(
     let value = validate::count("value", value)?;
     let mut args = Args::new();
     let sql = format!(
-        "SELECT id, unit_id, period, indicator, target_value, version FROM target \
+        "SELECT id, unit_id, set_by_unit_id, period, indicator, target_value, version FROM target \
          WHERE unit_id = {} AND period = {} AND indicator = {}",
         args.bind(unit.id),
         args.bind(period.to_owned()),

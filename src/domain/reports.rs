@@ -111,6 +111,8 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<
 pub struct Target {
     pub id: i64,
     pub unit_id: UnitId,
+    /// The unit whose officer set the target; none when set over the whole country.
+    pub set_by_unit_id: Option<UnitId>,
     pub period: String,
     pub indicator: Indicator,
     pub target_value: i64,
@@ -125,7 +127,8 @@ pub async fn targets(
 ) -> Result<Vec<Target>> {
     let mut args = Args::new();
     let mut sql = format!(
-        "SELECT id, unit_id, period, indicator, target_value, version FROM target WHERE unit_id = {}",
+        "SELECT id, unit_id, set_by_unit_id, period, indicator, target_value, version FROM target \
+         WHERE unit_id = {}",
         args.bind(unit)
     );
     if let Some(period) = period {

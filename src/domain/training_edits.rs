@@ -225,21 +225,24 @@ async fn attendees(
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for (i, id) in member_ids.iter().enumerate() {
-        let reachable = found
-            .get(&id.0)
-            .filter(|(team, path)| grant.scope().contains_team(super::TeamId(*team), path));
-        match reachable {
-            Some((_, path)) => {
-                if seen.insert(id.0) {
-                    out.push((*id, path.clone()));
-                }
+        let member = found.get(&id.0);
+        let within = |scope: &crate::authz::Scope| {
+            member.is_some_and(|(team, path)| scope.contains_team(super::TeamId(*team), path))
+        };
+        if within(grant.scope()) {
+            if seen.insert(id.0)
+                && let Some((_, path)) = member
+            {
+                out.push((*id, path.clone()));
             }
-            None => {
-                return Err(AppError::bad_input(
-                    format!("memberIds[{i}]"),
-                    "no such member in your area",
-                ));
-            }
+        } else if within(grant.read_scope()) {
+            // A member the caller may see but not record, as for any other row.
+            return Err(AppError::Forbidden);
+        } else {
+            return Err(AppError::bad_input(
+                format!("memberIds[{i}]"),
+                "no such member in your area",
+            ));
         }
     }
     Ok(out)

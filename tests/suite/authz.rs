@@ -320,7 +320,7 @@ async fn personal_data_follows_the_policy(b: Arc<Backend>) {
     }
 }
 
-async fn make_user(
+pub(crate) async fn make_user(
     app: &TestApp,
     username: &str,
     grants: &[(Role, Option<UnitId>, Option<TeamId>)],

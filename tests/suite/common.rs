@@ -478,6 +478,22 @@ impl TestApp {
         self.state.db.statement_count()
     }
 
+    /// A single text from SQL.
+    pub async fn text(&self, sql: &str) -> String {
+        let row = self
+            .state
+            .db
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.state.db.backend(),
+                sql,
+            ))
+            .await
+            .expect("the query runs")
+            .expect("a row");
+        row.try_get_by_index::<String>(0).expect("a text")
+    }
+
     /// A single number from SQL, for checking answers against the database directly.
     pub async fn scalar(&self, sql: &str) -> i64 {
         let row = self

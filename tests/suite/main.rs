@@ -16,6 +16,7 @@ mod hostile;
 mod http;
 mod import;
 mod import_members;
+mod mixed_roles;
 mod mutations;
 mod pagination;
 mod plans;
@@ -43,6 +44,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(http::tests());
     tests.extend(import::tests());
     tests.extend(import_members::tests());
+    tests.extend(mixed_roles::tests());
     tests.extend(mutations::tests());
     tests.extend(pagination::tests());
     tests.extend(plans::tests());

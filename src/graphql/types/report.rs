@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 
-use super::{Indicator, ReportState, Team};
+use super::{AdminUnit, Indicator, ReportState, Team};
 use crate::domain::reports;
 use crate::graphql::loaders::{Loaders, load_error};
 
@@ -89,5 +89,19 @@ impl Target {
 
     async fn version(&self) -> i32 {
         self.0.version
+    }
+
+    /// The unit at whose level the target was set (the deepest assignment of the setter above
+    /// the target's unit); none when it was set over the whole country.
+    async fn set_by(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        let Some(unit) = self.0.set_by_unit_id else {
+            return Ok(None);
+        };
+        let unit = Loaders::of(ctx)
+            .units
+            .load_one(unit)
+            .await
+            .map_err(load_error)?;
+        Ok(unit.map(AdminUnit))
     }
 }
