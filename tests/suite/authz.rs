@@ -416,12 +416,14 @@ async fn a_policy_edit_applies_on_reload_without_a_rebuild(b: Arc<Backend>) {
 
 /// Random users with random assignments, and random teams: a team is in the user's list if and
 /// only if reading it by id succeeds, if and only if an assignment covers it by the rules of
-/// DESIGN §3 (computed here from the parent links, not from paths).
+/// DESIGN §3 (computed here from the parent links, not from paths); and changing it works if
+/// and only if an officer's assignment covers it (users who may read wider than they may write
+/// are drawn too: a leader's or team leader's assignment beside an officer's elsewhere).
 async fn lists_single_reads_and_the_policy_agree(b: Arc<Backend>) {
     let handle = tokio::runtime::Handle::current();
     let backend = b.clone();
     tokio::task::spawn_blocking(move || {
-        let app = handle.block_on(backend.demo());
+        let app = &handle.block_on(backend.fresh_demo());
         let world = handle.block_on(World::load(app));
         let grant = (0..3usize, 0..world.units.len());
         let strategy = (
@@ -556,6 +558,31 @@ impl World {
                 (expected, expected),
                 "team {team_id} in {village} for assignments {assignments:?}"
             );
+            let writable = assignments.iter().any(|(role, unit, _)| {
+                *role == Role::Officer && unit.is_some_and(|u| self.is_within(*unit_id, u.0))
+            });
+            let version_sql = format!("SELECT version FROM team WHERE id = {team_id}");
+            let before = app.scalar(&version_sql).await;
+            let changed = app
+                .graphql_as(
+                    &username,
+                    "mutation($id: ID!) { updateTeam(id: $id, input: { decisionNo: \"QĐ-prop\" }) { id } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            // A user who may change teams nowhere is refused outright.
+            let writes_somewhere = assignments.iter().any(|(role, ..)| *role == Role::Officer);
+            let want: Vec<&str> = match (writable, expected, writes_somewhere) {
+                (true, _, _) => vec![],
+                (false, true, _) | (false, false, false) => vec!["FORBIDDEN"],
+                (false, false, true) => vec!["NOT_FOUND"],
+            };
+            assert_eq!(
+                error_codes(&changed),
+                want,
+                "changing team {team_id} in {village} for assignments {assignments:?}"
+            );
+            assert_eq!(app.scalar(&version_sql).await - before, i64::from(writable));
         }
     }
 }
