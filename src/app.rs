@@ -19,6 +19,8 @@ pub struct AppState {
     pub schema: AppSchema,
     /// The same schema for callers who did not sign in: it suggests no field names.
     pub anonymous_schema: AppSchema,
+    /// Validates only, to tell a caller over the cost budget what the operation costs.
+    pub costing_schema: AppSchema,
     pub settings: Settings,
     pub auth: Arc<Auth>,
     pub policy: Arc<PolicyStore>,
@@ -66,6 +68,7 @@ impl AppState {
                 settings.rules(),
                 Audience::SignedIn,
             ),
+            costing_schema: crate::graphql::schema::build_costing_schema(),
             anonymous_schema: build_schema(
                 db.clone(),
                 auth.clone(),

@@ -4,7 +4,8 @@
 //! selects: a page its `first` (20 when left out), a team's members the most a team may hold,
 //! and so on. Fields that reach the database or the cache on their own, or return free-form
 //! documents, cost more. The engine adds the costs up while it validates, following every alias
-//! and fragment; an operation over the budget is refused with its cost before anything runs.
+//! and fragment; an operation over the budget is refused before anything runs, and the costing
+//! schema ([`super::schema::build_costing_schema`]) tells the caller its cost.
 
 use std::sync::Arc;
 
@@ -45,29 +46,32 @@ pub fn page(first: Option<i32>, child: usize) -> usize {
     list(first as usize, child)
 }
 
-/// Refuses operations over [`BUDGET`], saying what they cost.
-pub struct CostBudget;
+/// Whether the engine refused an operation for going over [`BUDGET`] (in its own words,
+/// which carry no cost).
+pub fn is_over_budget(error: &ServerError) -> bool {
+    error.message == "Query is too complex."
+}
 
-impl ExtensionFactory for CostBudget {
+/// Refuses every operation once validated, with what it costs: for the costing schema only.
+pub struct CostMeter;
+
+impl ExtensionFactory for CostMeter {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostBudgetCheck)
+        Arc::new(CostMeterCheck)
     }
 }
 
-struct CostBudgetCheck;
+struct CostMeterCheck;
 
 #[async_trait::async_trait]
-impl Extension for CostBudgetCheck {
+impl Extension for CostMeterCheck {
     async fn validation(
         &self,
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
-        if result.complexity > BUDGET {
-            return Err(vec![over_budget(result.complexity)]);
-        }
-        Ok(result)
+        Err(vec![over_budget(result.complexity)])
     }
 }
 

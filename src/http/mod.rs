@@ -199,6 +199,7 @@ async fn graphql(
         .unwrap_or_else(|_| Scope::nothing());
     let sent = Sent {
         query: request.query.clone(),
+        operation_name: request.operation_name.clone(),
         variables: request.variables.clone(),
         strings: std::sync::OnceLock::new(),
     };
@@ -240,6 +241,18 @@ async fn graphql(
                 );
             }
         }
+    };
+    let response = match response.errors.as_slice() {
+        [error] if crate::graphql::cost::is_over_budget(error) => {
+            // Validated again, by a schema that only costs, to say by how much.
+            let mut again =
+                async_graphql::Request::new(sent.query.clone()).variables(sent.variables.clone());
+            if let Some(name) = &sent.operation_name {
+                again = again.operation_name(name.clone());
+            }
+            state.costing_schema.execute(again).await
+        }
+        _ => response,
     };
     respond(response, &sent, anonymous)
 }
@@ -333,6 +346,7 @@ fn classify(error: &mut async_graphql::ServerError, sent: &Sent) {
 /// What a client sent, kept to name the field of a value the engine could not parse.
 struct Sent {
     query: String,
+    operation_name: Option<String>,
     variables: async_graphql::Variables,
     /// The short strings of the variables and of the document's arguments, each with the
     /// name of the entry holding it; gathered once, for a request that failed.
