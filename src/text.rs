@@ -47,6 +47,23 @@ pub fn unprintable(text: &str) -> Option<char> {
     })
 }
 
+/// Whether `text` stacks more than `max` combining marks on one character. Vietnamese written
+/// in NFC needs none (every vowel with its marks is one character); decomposed, at most two.
+pub fn stacks_marks(text: &str, max: usize) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        if is_combining_mark(c) {
+            run += 1;
+            if run > max {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
 /// Whether `text` has something to read: a letter or a digit (not only marks, spaces or
 /// symbols drawn blank).
 pub fn has_letter_or_digit(text: &str) -> bool {

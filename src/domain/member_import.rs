@@ -32,6 +32,24 @@ pub const MAX_SHEET_CHARS: usize = 3_000_000;
 const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
 const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
 const MAX_PARTS: usize = 500;
+/// XML elements (counted by their `<`) one part may hold: a full sheet of 5,000 rows of 30
+/// cells written inline takes about 900,000, its shared strings table fewer.
+const MAX_PART_TAGS: usize = 1_500_000;
+
+/// Counts the `<` of what is written to it, and keeps nothing.
+#[derive(Default)]
+struct TagCount(usize);
+
+impl std::io::Write for TagCount {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.iter().filter(|b| **b == b'<').count();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SheetFormat {
@@ -321,11 +339,24 @@ fn check_package(bytes: &[u8]) -> Result<()> {
         if part.size() > MAX_PART_BYTES {
             return Err(too_large());
         }
+        // The reader keeps some parts whole (the shared strings, an entry and its runs at a
+        // time, whatever the part is called): their size in memory follows the elements they
+        // hold, so every part's elements are bounded.
+        let mut tags = TagCount::default();
         let unpacked = std::io::copy(
             &mut std::io::Read::take(&mut part, MAX_PART_BYTES + 1),
-            &mut std::io::sink(),
+            &mut tags,
         )
         .map_err(|_| unreadable())?;
+        if tags.0 > MAX_PART_TAGS {
+            return Err(AppError::bad_input(
+                "file",
+                format!(
+                    "a part of the spreadsheet holds more than {MAX_PART_TAGS} XML elements; \
+                     a member list needs far fewer"
+                ),
+            ));
+        }
         total += unpacked;
         if unpacked > MAX_PART_BYTES || total > MAX_UNPACKED_BYTES {
             return Err(too_large());

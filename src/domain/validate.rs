@@ -3,7 +3,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::error::{AppError, Result};
-use crate::text::{clean_name, has_letter_or_digit, unprintable};
+use crate::text::{clean_name, has_letter_or_digit, stacks_marks, unprintable};
 
 /// The National Digital Transformation Programme was approved on 3 June 2020 (Decision
 /// 749/QĐ-TTg): no session, report or target of it can come earlier.
@@ -35,6 +35,12 @@ fn readable(field: &str, text: &str) -> Result<()> {
         return Err(AppError::bad_input(
             field,
             "must contain a letter or a digit",
+        ));
+    }
+    if stacks_marks(text, 2) {
+        return Err(AppError::bad_input(
+            field,
+            "must not stack more than two accents on one letter",
         ));
     }
     Ok(())
@@ -281,6 +287,7 @@ mod tests {
             "a\u{70F}b",
             "a\u{8E2}b",
             "---",
+            "Tổ\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301} 1",
         ] {
             assert!(name("name", raw).is_err(), "{raw:?}");
             assert!(optional_text("topic", Some(raw)).is_err(), "{raw:?}");

@@ -23,7 +23,9 @@ pub const TEAM_MEMBERS: usize = 20;
 /// Sessions a member is assumed to have attended, when costing `trainings`.
 pub const MEMBER_TRAININGS: usize = 10;
 /// Members of a steering committee, when costing its `members`.
-pub const COMMITTEE_MEMBERS: usize = 30;
+pub const COMMITTEE_MEMBERS: usize = 50;
+/// Targets of a unit (a few indicators for each year and month), when costing `targets`.
+pub const UNIT_TARGETS: usize = 100;
 /// Children of a unit, when costing `totals.children`.
 pub const UNIT_CHILDREN: usize = 100;
 /// A figure computed by its own statements and kept under its own cache key

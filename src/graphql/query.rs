@@ -237,6 +237,7 @@ impl QueryRoot {
     }
 
     /// The targets set for a unit in the caller's area.
+    #[graphql(complexity = "cost::list(cost::UNIT_TARGETS, child_complexity)")]
     async fn targets(
         &self,
         ctx: &Context<'_>,

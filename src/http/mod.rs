@@ -4,6 +4,7 @@ mod serve;
 
 pub use serve::ConnectionLimits;
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -151,6 +152,28 @@ async fn graphql(
         // Several guesses in one request would get around the count of failed attempts.
         return field_refusal("login", "one login per request; none was run");
     }
+    // Placeholders of uploaded files are the multipart request's to set: one written into the
+    // document, or naming a file the request did not carry, would make the engine panic.
+    if request.query.contains(UPLOAD_PLACEHOLDER)
+        || !placeholders_name_files(&request.variables, request.uploads.len())
+    {
+        return field_refusal("file", "no such file was sent with the request");
+    }
+    let signed_in = !matches!(bearer_token(&headers), Ok(None));
+    if !signed_in
+        && !opens_anything_anonymously(&state.policy.current())
+        && root_fields(&mut request)
+            .iter()
+            .any(|f| f != "login" && f != "__typename")
+    {
+        // Without a sign-in only `login` is open: anything else is answered the same way,
+        // whether the field exists or not, so the answers tell nothing of the schema.
+        let body = serde_json::json!({
+            "data": null,
+            "errors": [{ "message": "authentication required", "extensions": { "code": "UNAUTHENTICATED" } }],
+        });
+        return (StatusCode::OK, Json(body)).into_response();
+    }
     let (principal, epoch) = match bearer_token(&headers) {
         Err(()) => {
             return unauthenticated("the Authorization header must be `Bearer <token>`");
@@ -261,13 +284,17 @@ async fn graphql(
 /// with `Retry-After` when it was refused for too many attempts.
 fn respond(mut response: async_graphql::Response, sent: &Sent, anonymous: bool) -> Response {
     for error in &mut response.errors {
-        if anonymous && code_of(error).is_none() {
+        let engine_message = code_of(error).is_none();
+        classify(error, sent);
+        if anonymous && engine_message {
             // The engine's own messages name fields, arguments and types: a caller who has not
             // signed in learns none of them.
             error.message =
                 "the operation is not valid; its details are shown to signed-in callers".to_owned();
+            if let Some(extensions) = error.extensions.as_mut() {
+                extensions.unset("field");
+            }
         }
-        classify(error, sent);
     }
     let retry_after = response
         .errors
@@ -362,11 +389,9 @@ impl Sent {
             use async_graphql::Value;
             use async_graphql::parser::types::Selection;
             let mut found = Vec::new();
-            let mut pending: Vec<(Option<String>, Value)> = self
-                .variables
-                .iter()
-                .map(|(name, value)| (Some(name.to_string()), value.clone()))
-                .collect();
+            let mut pending: Vec<(Option<String>, Value)> = Vec::new();
+            // Where each variable is used: the argument or input field it is given for.
+            let mut uses: HashMap<String, String> = HashMap::new();
             // Only a request that failed pays for parsing again (the guard bounded it).
             if let Ok(document) = async_graphql::parser::parse_query(&self.query) {
                 let mut sets: Vec<_> = document
@@ -385,9 +410,12 @@ impl Sent {
                         match selection.node {
                             Selection::Field(field) => {
                                 for (name, value) in field.node.arguments {
-                                    if let Some(value) = value.node.into_const() {
-                                        pending.push((Some(name.node.to_string()), value));
-                                    }
+                                    literal_strings(
+                                        name.node.to_string(),
+                                        value.node,
+                                        &mut pending,
+                                        &mut uses,
+                                    );
                                 }
                                 sets.push(field.node.selection_set.node);
                             }
@@ -399,6 +427,10 @@ impl Sent {
                     }
                 }
             }
+            pending.extend(self.variables.iter().map(|(name, value)| {
+                let key = uses.get(name.as_str()).cloned().unwrap_or(name.to_string());
+                (Some(key), value.clone())
+            }));
             while let Some((key, value)) = pending.pop() {
                 match value {
                     Value::String(text) if text.chars().count() <= NAMED_VALUE_CHARS => {
@@ -417,6 +449,38 @@ impl Sent {
             }
             found
         })
+    }
+}
+
+/// Gathers the constant parts of an argument's value under the names they are given for, and
+/// notes under which name each variable is used.
+fn literal_strings(
+    key: String,
+    value: async_graphql_value::Value,
+    pending: &mut Vec<(Option<String>, async_graphql::Value)>,
+    uses: &mut HashMap<String, String>,
+) {
+    use async_graphql_value::Value;
+    // The guard bounded the nesting of values: this recursion is shallow.
+    match value {
+        Value::Variable(name) => {
+            uses.insert(name.to_string(), key);
+        }
+        Value::Object(fields) => {
+            for (name, value) in fields {
+                literal_strings(name.to_string(), value, pending, uses);
+            }
+        }
+        Value::List(items) => {
+            for value in items {
+                literal_strings(key.clone(), value, pending, uses);
+            }
+        }
+        other => {
+            if let Some(value) = other.into_const() {
+                pending.push((Some(key), value));
+            }
+        }
     }
 }
 
@@ -453,10 +517,15 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ()> {
 
 /// How many times the operation to run selects `name` at its root, through fragments too.
 fn root_fields_named(request: &mut async_graphql::Request, name: &str) -> usize {
+    root_fields(request).iter().filter(|f| *f == name).count()
+}
+
+/// The fields the operation to run selects at its root, through fragments too.
+fn root_fields(request: &mut async_graphql::Request) -> Vec<String> {
     use async_graphql::parser::types::{DocumentOperations, Selection};
     let operation_name = request.operation_name.clone();
     let Ok(document) = request.parsed_query() else {
-        return 0;
+        return Vec::new();
     };
     let operation = match (&document.operations, operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => Some(op),
@@ -464,17 +533,15 @@ fn root_fields_named(request: &mut async_graphql::Request, name: &str) -> usize 
         (DocumentOperations::Multiple(ops), None) => ops.values().next(),
     };
     let Some(operation) = operation else {
-        return 0;
+        return Vec::new();
     };
-    let mut count = 0;
+    let mut names = Vec::new();
     // The guard refused fragment cycles and bounded their expansion before parsing.
     let mut pending = vec![&operation.node.selection_set.node];
     while let Some(set) = pending.pop() {
         for selection in &set.items {
             match &selection.node {
-                Selection::Field(field) => {
-                    count += usize::from(field.node.name.node.as_str() == name);
-                }
+                Selection::Field(field) => names.push(field.node.name.node.to_string()),
                 Selection::FragmentSpread(spread) => {
                     if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
                     {
@@ -487,7 +554,7 @@ fn root_fields_named(request: &mut async_graphql::Request, name: &str) -> usize 
             }
         }
     }
-    count
+    names
 }
 
 fn is_mutation(request: &mut async_graphql::Request) -> bool {
@@ -573,6 +640,38 @@ fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
         "errors": [{ "message": message, "extensions": { "code": code } }],
     });
     (status, Json(body)).into_response()
+}
+
+/// Whether the policy grants callers who have not signed in anything (a public dashboard).
+fn opens_anything_anonymously(policy: &crate::authz::Policy) -> bool {
+    Resource::ALL.iter().any(|resource| {
+        [Action::Read, Action::Write]
+            .into_iter()
+            .any(|action| policy.allows(crate::authz::ANONYMOUS, "/", *resource, action))
+    })
+}
+
+const UPLOAD_PLACEHOLDER: &str = "#__graphql_file__:";
+
+/// Whether every upload placeholder among the variables names one of the `files` sent.
+fn placeholders_name_files(variables: &async_graphql::Variables, files: usize) -> bool {
+    use async_graphql::Value;
+    let mut pending: Vec<&Value> = variables.values().collect();
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::String(text) => {
+                if let Some(index) = text.strip_prefix(UPLOAD_PLACEHOLDER)
+                    && !index.parse::<usize>().is_ok_and(|i| i < files)
+                {
+                    return false;
+                }
+            }
+            Value::List(items) => pending.extend(items),
+            Value::Object(fields) => pending.extend(fields.values()),
+            _ => {}
+        }
+    }
+    true
 }
 
 /// A request refused before it ran, naming the field at fault.

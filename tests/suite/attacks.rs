@@ -83,6 +83,14 @@ pub fn shared_string_bomb(rows: usize, columns: usize, text: &str) -> Vec<u8> {
     xlsx_parts(&row.repeat(rows), None, Some(text))
 }
 
+/// An XLSX workbook whose shared strings table holds `entries` empty strings: each costs the
+/// reader a string of its own, whatever its size in the file.
+pub fn empty_shared_strings(entries: usize) -> Vec<u8> {
+    let sheet = "<row><c t=\"s\"><v>0</v></c></row>";
+    let shared = format!("Họ và tên</t></si>{}<si><t>x", "<si/>".repeat(entries));
+    xlsx_parts(sheet, None, Some(&shared))
+}
+
 fn xlsx_with_sheet(sheet_data: &str, dimension: Option<&str>) -> Vec<u8> {
     xlsx_parts(sheet_data, dimension, None)
 }
