@@ -561,7 +561,8 @@ impl World {
             let writable = assignments.iter().any(|(role, unit, _)| {
                 *role == Role::Officer && unit.is_some_and(|u| self.is_within(*unit_id, u.0))
             });
-            let version_sql = format!("SELECT version FROM team WHERE id = {team_id}");
+            let version_sql =
+                format!("SELECT CAST(version AS BIGINT) FROM team WHERE id = {team_id}");
             let before = app.scalar(&version_sql).await;
             let changed = app
                 .graphql_as(
