@@ -17,8 +17,65 @@ crate::tests!(
     a_leader_who_is_also_a_commune_officer_writes_only_in_the_commune,
     a_district_officer_who_leads_a_team_elsewhere_writes_only_its_members,
     region_limited_policy_rules_apply_through_requests,
+    roles_inherited_in_the_policy_apply_through_requests,
     a_target_shows_who_set_it,
 );
+
+/// The demo application `app` serves, under a policy edited by `edit` (which is given the
+/// repository's `policy.csv` and the path of unit `code`).
+async fn under_policy(
+    b: &Backend,
+    app: &TestApp,
+    code: &str,
+    edit: impl Fn(String, &str) -> String,
+) -> (TestApp, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "sg-policy-{}-{}-{}",
+        std::process::id(),
+        b.name().replace('+', "-"),
+        code
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
+    std::fs::copy(format!("{base}/model.conf"), dir.join("model.conf")).unwrap();
+    let path = app
+        .text(&format!(
+            "SELECT path FROM admin_unit WHERE code = '{code}' AND valid_to IS NULL"
+        ))
+        .await;
+    let policy = edit(
+        std::fs::read_to_string(format!("{base}/policy.csv")).unwrap(),
+        &path,
+    );
+    std::fs::write(dir.join("policy.csv"), policy).unwrap();
+    let db = steering_gateway::db::Db::connect(&app.url).await.unwrap();
+    let mut settings = app.state.settings.clone();
+    settings.policy_dir = dir.clone();
+    (TestApp::with_settings(db, settings).await, dir)
+}
+
+async fn roles_inherited_in_the_policy_apply_through_requests(b: Arc<Backend>) {
+    // Officers of Hòa Phú also hold what leaders hold there: the audit log, which officers
+    // are not granted.
+    let app = b.demo().await;
+    let (inherited, dir) = under_policy(&b, app, "24172", |policy, path| {
+        format!("{policy}\ng, officer, leader, {path}\n")
+    })
+    .await;
+    let audit = "{ auditLog(first: 1) { totalCount } }";
+    let answer = inherited
+        .graphql_as("officer.24172", audit, json!({}))
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer:#}");
+    let answer = inherited
+        .graphql_as("officer.24355", audit, json!({}))
+        .await;
+    assert_eq!(error_codes(&answer), ["FORBIDDEN"], "{answer:#}");
+    // Under the repository's policy, neither reads it.
+    let answer = app.graphql_as("officer.24172", audit, json!({})).await;
+    assert_eq!(error_codes(&answer), ["FORBIDDEN"], "{answer:#}");
+    std::fs::remove_dir_all(&dir).ok();
+}
 
 const GQL: &str = r#"
 mutation UpdateTeam($id: ID!, $input: UpdateTeamInput!) { updateTeam(id: $id, input: $input) { id } }
@@ -424,29 +481,14 @@ async fn a_district_officer_who_leads_a_team_elsewhere_writes_only_its_members(b
 async fn region_limited_policy_rules_apply_through_requests(b: Arc<Backend>) {
     // A policy where officers may write teams only inside Buôn Ma Thuột (643), wherever else
     // they may read.
-    let dir = std::env::temp_dir().join(format!(
-        "sg-region-policy-{}-{}",
-        std::process::id(),
-        b.name().replace('+', "-")
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
-    std::fs::copy(format!("{base}/model.conf"), dir.join("model.conf")).unwrap();
     let app = b.fresh_demo().await;
-    let path_643 = app
-        .text("SELECT path FROM admin_unit WHERE code = '643' AND valid_to IS NULL")
-        .await;
-    let policy = std::fs::read_to_string(format!("{base}/policy.csv"))
-        .unwrap()
-        .replace(
+    let (limited, dir) = under_policy(&b, &app, "643", |policy, path| {
+        policy.replace(
             "p, officer, *, team, write",
-            &format!("p, officer, {path_643}*, team, write"),
-        );
-    std::fs::write(dir.join("policy.csv"), policy).unwrap();
-    let db = steering_gateway::db::Db::connect(&app.url).await.unwrap();
-    let mut settings = app.state.settings.clone();
-    settings.policy_dir = dir.clone();
-    let limited = TestApp::with_settings(db, settings).await;
+            &format!("p, officer, {path}*, team, write"),
+        )
+    })
+    .await;
     let hoa_phu = Commune::load(&limited, "24172").await;
     let phu_loc = Commune::load(&limited, "24355").await;
     let rename = |team: i64| json!({ "id": team.to_string(), "input": { "decisionNo": "QĐ-9" } });
@@ -514,6 +556,22 @@ async fn a_target_shows_who_set_it(b: Arc<Backend>) {
     let answer = run(&app, "two.levels", "SetTarget", target(12)).await;
     assert_eq!(
         answer["data"]["setTarget"]["setBy"]["code"], "643",
+        "{answer:#}"
+    );
+    // An officer of the province and of a commune elsewhere (a longer path, not above the
+    // target): the province is the setter.
+    make_user(
+        &app,
+        "elsewhere.too",
+        &[
+            (Role::Officer, Some(unit("66").await), None),
+            (Role::Officer, Some(unit("24355").await), None),
+        ],
+    )
+    .await;
+    let answer = run(&app, "elsewhere.too", "SetTarget", target(13)).await;
+    assert_eq!(
+        answer["data"]["setTarget"]["setBy"]["code"], "66",
         "{answer:#}"
     );
     // The province's officer alone sets it from the province.
