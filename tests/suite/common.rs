@@ -478,8 +478,8 @@ impl TestApp {
         self.state.db.statement_count()
     }
 
-    /// A single text from SQL.
-    pub async fn text(&self, sql: &str) -> String {
+    /// The first column of the first row SQL answers.
+    async fn first_cell<T: sea_orm::TryGetable>(&self, sql: &str) -> T {
         let row = self
             .state
             .db
@@ -491,23 +491,18 @@ impl TestApp {
             .await
             .expect("the query runs")
             .expect("a row");
-        row.try_get_by_index::<String>(0).expect("a text")
+        row.try_get_by_index::<T>(0)
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+    }
+
+    /// A single text from SQL.
+    pub async fn text(&self, sql: &str) -> String {
+        self.first_cell(sql).await
     }
 
     /// A single number from SQL, for checking answers against the database directly.
     pub async fn scalar(&self, sql: &str) -> i64 {
-        let row = self
-            .state
-            .db
-            .conn
-            .query_one_raw(sea_orm::Statement::from_string(
-                self.state.db.backend(),
-                sql,
-            ))
-            .await
-            .expect("the query runs")
-            .expect("a row");
-        row.try_get_by_index::<i64>(0).expect("a number")
+        self.first_cell(sql).await
     }
 }
 

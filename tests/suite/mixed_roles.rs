@@ -113,6 +113,16 @@ async fn run(app: &TestApp, user: &str, operation: &str, variables: Value) -> Va
         .1
 }
 
+/// The current unit holding `code`.
+async fn unit(app: &TestApp, code: &str) -> UnitId {
+    UnitId(
+        app.scalar(&format!(
+            "SELECT id FROM admin_unit WHERE code = '{code}' AND valid_to IS NULL"
+        ))
+        .await,
+    )
+}
+
 /// Rows of one commune to try mutations on, read from the database.
 struct Commune {
     code: String,
@@ -325,21 +335,12 @@ async fn every_mutation(
 
 async fn a_leader_who_is_also_a_commune_officer_writes_only_in_the_commune(b: Arc<Backend>) {
     let app = b.fresh_demo().await;
-    let unit = |code: &'static str| {
-        let app = &app;
-        async move {
-            UnitId(
-                app.scalar(&format!("SELECT id FROM admin_unit WHERE code = '{code}'"))
-                    .await,
-            )
-        }
-    };
     make_user(
         &app,
         "mixed.leader",
         &[
-            (Role::Leader, Some(unit("66").await), None),
-            (Role::Officer, Some(unit("24355").await), None),
+            (Role::Leader, Some(unit(&app, "66").await), None),
+            (Role::Officer, Some(unit(&app, "24355").await), None),
         ],
     )
     .await;
@@ -532,23 +533,14 @@ async fn region_limited_policy_rules_apply_through_requests(b: Arc<Backend>) {
 
 async fn a_target_shows_who_set_it(b: Arc<Backend>) {
     let app = b.fresh_demo().await;
-    let unit = |code: &'static str| {
-        let app = &app;
-        async move {
-            UnitId(
-                app.scalar(&format!("SELECT id FROM admin_unit WHERE code = '{code}'"))
-                    .await,
-            )
-        }
-    };
     // An officer of the province and of the district: the district, the deeper of the two
     // above the commune, is the setter.
     make_user(
         &app,
         "two.levels",
         &[
-            (Role::Officer, Some(unit("66").await), None),
-            (Role::Officer, Some(unit("643").await), None),
+            (Role::Officer, Some(unit(&app, "66").await), None),
+            (Role::Officer, Some(unit(&app, "643").await), None),
         ],
     )
     .await;
@@ -564,8 +556,8 @@ async fn a_target_shows_who_set_it(b: Arc<Backend>) {
         &app,
         "elsewhere.too",
         &[
-            (Role::Officer, Some(unit("66").await), None),
-            (Role::Officer, Some(unit("24355").await), None),
+            (Role::Officer, Some(unit(&app, "66").await), None),
+            (Role::Officer, Some(unit(&app, "24355").await), None),
         ],
     )
     .await;
@@ -578,7 +570,7 @@ async fn a_target_shows_who_set_it(b: Arc<Backend>) {
     make_user(
         &app,
         "province.officer",
-        &[(Role::Officer, Some(unit("66").await), None)],
+        &[(Role::Officer, Some(unit(&app, "66").await), None)],
     )
     .await;
     let answer = run(&app, "province.officer", "SetTarget", target(14)).await;
