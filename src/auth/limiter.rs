@@ -222,28 +222,29 @@ impl SignInGuard {
         }
     }
 
-    /// The local twin of [`RedisStore::reserve_attempt`]: the wait when locked.
+    /// The local twin of [`RedisStore::reserve_attempt`]: the wait when locked. Each subject
+    /// is checked and counted in one step, so attempts made at once cannot all pass a check
+    /// before any of them is counted.
     fn reserve_locally(&self, subjects: &[(String, u32)]) -> Option<Duration> {
-        let now = Instant::now();
-        let locked = subjects
-            .iter()
-            .filter_map(|(key, _)| self.local.get(key)?.locked_until)
-            .filter(|until| *until > now)
-            .map(|until| until - now)
-            .max();
-        if locked.is_some() {
-            return locked;
-        }
         let rules = self.rules;
         for (key, threshold) in subjects {
+            let mut locked = None;
             self.local.entry(key.clone()).and_upsert_with(|entry| {
                 let mut attempts = entry.map(|e| e.into_value()).unwrap_or_default();
+                let now = Instant::now();
+                if let Some(until) = attempts.locked_until.filter(|until| *until > now) {
+                    locked = Some(until - now);
+                    return attempts;
+                }
                 attempts.failures = attempts.failures.saturating_add(1);
                 if let Some(delay) = rules.delay(attempts.failures, *threshold) {
-                    attempts.locked_until = Some(Instant::now() + delay);
+                    attempts.locked_until = Some(now + delay);
                 }
                 attempts
             });
+            if locked.is_some() {
+                return locked;
+            }
         }
         None
     }
