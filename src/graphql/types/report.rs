@@ -94,14 +94,6 @@ impl Target {
     /// The unit at whose level the target was set (the deepest assignment of the setter above
     /// the target's unit); none when it was set over the whole country.
     async fn set_by(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
-        let Some(unit) = self.0.set_by_unit_id else {
-            return Ok(None);
-        };
-        let unit = Loaders::of(ctx)
-            .units
-            .load_one(unit)
-            .await
-            .map_err(load_error)?;
-        Ok(unit.map(AdminUnit))
+        AdminUnit::load_optional(ctx, self.0.set_by_unit_id).await
     }
 }

@@ -3,7 +3,7 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminLevel, connection};
 use crate::db::Db;
-use crate::domain::{PageRequest, units};
+use crate::domain::{PageRequest, UnitId, units};
 use crate::graphql::loaders::{Loaders, load_error};
 use crate::graphql::scalars::Date;
 
@@ -11,6 +11,24 @@ use crate::graphql::scalars::Date;
 pub struct AdminUnit(pub units::Unit);
 
 connection!(AdminUnitConnection, AdminUnit);
+
+impl AdminUnit {
+    /// The unit `id` names, through the request's loader; none for no id.
+    pub(crate) async fn load_optional(
+        ctx: &Context<'_>,
+        id: Option<UnitId>,
+    ) -> Result<Option<AdminUnit>> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let unit = Loaders::of(ctx)
+            .units
+            .load_one(id)
+            .await
+            .map_err(load_error)?;
+        Ok(unit.map(AdminUnit))
+    }
+}
 
 #[Object]
 impl AdminUnit {
@@ -47,15 +65,7 @@ impl AdminUnit {
     }
 
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
-        let Some(parent) = self.0.parent_id else {
-            return Ok(None);
-        };
-        let unit = Loaders::of(ctx)
-            .units
-            .load_one(parent)
-            .await
-            .map_err(load_error)?;
-        Ok(unit.map(AdminUnit))
+        AdminUnit::load_optional(ctx, self.0.parent_id).await
     }
 
     /// The current units directly below this one.

@@ -4,7 +4,6 @@ use super::{AdminUnit, Role};
 use crate::db::Db;
 use crate::domain::{UserId, users};
 use crate::error::AppError;
-use crate::graphql::loaders::{Loaders, load_error};
 
 /// An account and where it holds which role.
 pub struct User {
@@ -51,15 +50,7 @@ impl Assignment {
 
     /// The unit whose subtree the role covers; `null` for the whole country.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
-        let Some(unit) = self.0.unit_id else {
-            return Ok(None);
-        };
-        let unit = Loaders::of(ctx)
-            .units
-            .load_one(unit)
-            .await
-            .map_err(load_error)?;
-        Ok(unit.map(AdminUnit))
+        AdminUnit::load_optional(ctx, self.0.unit_id).await
     }
 
     /// For a team leader: the team led.
