@@ -140,6 +140,19 @@ pub struct Settings {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "LOG_JSON", global = true)]
     pub log_json: bool,
+
+    /// Who may read the schema through introspection (what GraphiQL, code generators and
+    /// API tools ask first): `signed-in` callers, `everyone`, or no one (`off`).
+    #[arg(long, env = "INTROSPECTION", value_enum, default_value_t = Introspection::SignedIn, global = true)]
+    pub introspection: Introspection,
+}
+
+/// Who may introspect the schema.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Introspection {
+    SignedIn,
+    Everyone,
+    Off,
 }
 
 impl Settings {
@@ -169,6 +182,7 @@ impl Settings {
             metrics_addr: None,
             metrics_token: None,
             log_json: false,
+            introspection: Introspection::SignedIn,
         }
     }
 

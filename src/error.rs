@@ -94,10 +94,13 @@ impl AppError {
         }
     }
 
-    /// The stable machine code of DESIGN §4.
+    /// The stable machine code of DESIGN §4 (and `BAD_CREDENTIALS` for a failed `login`).
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Unauthenticated | AppError::WrongCredentials => "UNAUTHENTICATED",
+            AppError::Unauthenticated => "UNAUTHENTICATED",
+            // Not UNAUTHENTICATED: a client that signs out on that code would do so on a
+            // mistyped password at its sign-in form.
+            AppError::WrongCredentials => "BAD_CREDENTIALS",
             AppError::Forbidden => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput { .. } | AppError::InvalidRows(_) => "BAD_USER_INPUT",

@@ -241,6 +241,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn lines_of_the_wrong_length_are_refused() {
+        // One field too many would shift a grant's meaning (a domain read as a resource).
+        for (text, line) in [
+            (
+                "p, leader, *, totals, read\np, leader, *, totals, read, extra\n",
+                2,
+            ),
+            ("p, leader, *, totals\n", 1),
+            ("g, officer, leader, *, extra\n", 1),
+            ("g, officer, leader\n", 1),
+        ] {
+            let err = Policy::from_text(MODEL, text)
+                .await
+                .err()
+                .unwrap_or_else(|| panic!("{text:?} was accepted"))
+                .to_string();
+            assert!(
+                err.contains(&format!(
+                    "line {line}: expected `p, role, domain, resource, action`"
+                )),
+                "{text:?}: {err}"
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn a_domain_pattern_limits_a_grant_to_a_subtree() {
         let policy = Policy::from_text(MODEL, "p, leader, /1/*, totals, read\n")
             .await

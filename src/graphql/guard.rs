@@ -35,6 +35,10 @@ pub struct DocumentLimits {
     pub max_fragments: usize,
     /// Field selections once every fragment spread is replaced by its fragment.
     pub max_expanded_fields: u64,
+    /// Fields nested in fields, through fragments, outside introspection: what recursive
+    /// abuse through `parent` and `children` would need. The schema's own description
+    /// (`__schema`, `__type`) nests `ofType` to describe `[String!]!` and is not counted.
+    pub max_data_depth: usize,
 }
 
 impl Default for DocumentLimits {
@@ -46,6 +50,7 @@ impl Default for DocumentLimits {
             max_aliases: 100,
             max_fragments: 100,
             max_expanded_fields: 5_000,
+            max_data_depth: 12,
         }
     }
 }
@@ -53,7 +58,8 @@ impl Default for DocumentLimits {
 /// A document refused by the scan, with the limit it broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
-    /// Which limit: `size`, `tokens`, `depth`, `aliases`, `fragments`, `expansion`.
+    /// Which limit: `size`, `tokens`, `depth`, `aliases`, `fragments`, `expansion`,
+    /// `dataDepth`.
     pub limit: &'static str,
     pub message: String,
 }
@@ -70,6 +76,8 @@ pub struct Shape {
     pub aliases: usize,
     pub fragments: usize,
     pub expanded_fields: u64,
+    /// Fields nested in fields outside introspection, fragments spread.
+    pub data_depth: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -285,6 +293,17 @@ pub fn check_document(
         ));
     }
     shape.expanded_fields = expanded_fields(&operations, &fragments, limits.max_expanded_fields)?;
+    // Fragments that spread themselves were refused above.
+    shape.data_depth = data_depth(&operations, &fragments);
+    if shape.data_depth > limits.max_data_depth {
+        return Err(refused(
+            "dataDepth",
+            format!(
+                "the operation nests fields {} levels deep; at most {} are answered",
+                shape.data_depth, limits.max_data_depth
+            ),
+        ));
+    }
     Ok(shape)
 }
 
@@ -294,25 +313,43 @@ pub fn check_document(
 struct Definition<'a> {
     fields: u64,
     spreads: Vec<&'a str>,
+    /// The deepest its own fields nest, introspection left out.
+    depth: usize,
+    /// The spreads outside introspection, each with the depth of fields it sits under.
+    nested_spreads: Vec<(&'a str, usize)>,
+}
+
+/// Fields whose selections describe the schema rather than data.
+fn is_introspection(name: &str) -> bool {
+    name == "__schema" || name == "__type"
 }
 
 /// The fields and spreads of a selection set, counting its aliases into `aliases`.
 fn definition<'a>(set: &'a SelectionSet, aliases: &mut usize) -> Definition<'a> {
     let mut out = Definition::default();
-    let mut pending = vec![set];
-    while let Some(set) = pending.pop() {
+    // Each set with the number of fields it is nested in, and whether that is introspection.
+    let mut pending = vec![(set, 0, false)];
+    while let Some((set, level, schema)) = pending.pop() {
         for selection in &set.items {
             match &selection.node {
                 Selection::Field(field) => {
                     out.fields += 1;
                     *aliases += usize::from(field.node.alias.is_some());
-                    pending.push(&field.node.selection_set.node);
+                    let schema = schema || is_introspection(field.node.name.node.as_str());
+                    if !schema {
+                        out.depth = out.depth.max(level + 1);
+                    }
+                    pending.push((&field.node.selection_set.node, level + 1, schema));
                 }
                 Selection::FragmentSpread(spread) => {
-                    out.spreads.push(spread.node.fragment_name.node.as_str());
+                    let name = spread.node.fragment_name.node.as_str();
+                    out.spreads.push(name);
+                    if !schema {
+                        out.nested_spreads.push((name, level));
+                    }
                 }
                 Selection::InlineFragment(inline) => {
-                    pending.push(&inline.node.selection_set.node);
+                    pending.push((&inline.node.selection_set.node, level, schema));
                 }
             }
         }
@@ -380,6 +417,47 @@ fn expanded_fields(
         }
     }
     Ok(total)
+}
+
+/// The deepest fields nest in any operation once fragments are spread, introspection left
+/// out. Fragments must not spread themselves (checked by [`expanded_fields`]).
+fn data_depth(operations: &[Definition], fragments: &HashMap<&str, Definition>) -> usize {
+    // Depth of each fragment with its spreads expanded, depth first without recursion.
+    let mut depths: HashMap<&str, usize> = HashMap::new();
+    for &root in fragments.keys() {
+        let mut path: Vec<(&str, usize)> = vec![(root, 0)];
+        while let Some(&mut (name, ref mut next)) = path.last_mut() {
+            if depths.contains_key(name) {
+                path.pop();
+                continue;
+            }
+            let definition = &fragments[name];
+            if let Some(&(spread, _)) = definition.nested_spreads.get(*next) {
+                *next += 1;
+                if fragments.contains_key(spread) && !depths.contains_key(spread) {
+                    path.push((spread, 0));
+                }
+                continue;
+            }
+            let depth = definition
+                .nested_spreads
+                .iter()
+                .map(|(spread, level)| level + depths.get(spread).copied().unwrap_or(0))
+                .fold(definition.depth, usize::max);
+            depths.insert(name, depth);
+            path.pop();
+        }
+    }
+    operations
+        .iter()
+        .map(|op| {
+            op.nested_spreads
+                .iter()
+                .map(|(spread, level)| level + depths.get(spread).copied().unwrap_or(0))
+                .fold(op.depth, usize::max)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// The deepest nesting of lists and objects in the variables, or `Err` past `max`.
@@ -536,6 +614,35 @@ mod tests {
             .map(|i| format!("fragment F{i} on Q {{ a }} "))
             .collect();
         assert_eq!(refusal(&format!("{{ a }} {many}")), "fragments");
+    }
+
+    /// `{ a { a { … } } }` with `levels` fields.
+    fn nested(levels: usize) -> String {
+        format!(
+            "{{ {}{} }}",
+            "a { ".repeat(levels - 1) + "a",
+            " }".repeat(levels - 1)
+        )
+    }
+
+    #[test]
+    fn data_depth_counts_through_fragments_but_not_introspection() {
+        assert_eq!(shape(&nested(12)).data_depth, 12);
+        assert_eq!(refusal(&nested(13)), "dataDepth");
+        // A fragment nine deep, spread inside four fields: 13; inside three: 12.
+        let fragment = "fragment F on T { b { b { b { b { b { b { b { b { c } } } } } } } } }";
+        let four = format!("{{ a {{ a {{ a {{ a {{ ...F }} }} }} }} }} {fragment}");
+        assert_eq!(refusal(&four), "dataDepth");
+        let three = format!("{{ a {{ a {{ a {{ ...F }} }} }} }} {fragment}");
+        assert_eq!(shape(&three).data_depth, 12);
+        // The same nesting under __schema or __type describes types, not data.
+        let schema = "{ __schema { types { ...F } } } fragment F on T { b { b { b { b { b { b { b { b { b { b { b { b { c } } } } } } } } } } } } }";
+        assert_eq!(shape(schema).data_depth, 0);
+        let ty = format!("{{ me {{ id }} __type(name: \"T\") {} }}", nested(20));
+        assert_eq!(shape(&ty).data_depth, 2, "me and id");
+        // A fragment used both ways counts where it holds data.
+        let both = "{ __schema { ...F } a { a { a { a { ...F } } } } } fragment F on T { b { b { b { b { b { b { b { b { c } } } } } } } } }";
+        assert_eq!(refusal(both), "dataDepth");
     }
 
     #[test]

@@ -1,14 +1,19 @@
-//! Scalars of the contract: `Date` is `YYYY-MM-DD` (`DateTime`, RFC 3339, comes with
-//! async-graphql's chrono support).
+//! Scalars of the contract: `Date` is `YYYY-MM-DD`, `DateTime` an RFC 3339 instant. Each
+//! describes itself in the schema, for GraphiQL and code generators.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// A calendar date, `YYYY-MM-DD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
-#[Scalar(name = "Date")]
+/// A calendar date written `YYYY-MM-DD` (RFC 3339 `full-date`), years 0001 to 9999. Dates
+/// are those of Vietnam: no time zone applies.
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+)]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
@@ -41,5 +46,43 @@ impl ScalarType for Date {
 impl From<NaiveDate> for Date {
     fn from(date: NaiveDate) -> Self {
         Date(date)
+    }
+}
+
+/// An instant, in UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+/// An instant written in RFC 3339 with its offset: `2025-07-01T08:30:00+07:00` is read as
+/// `2025-07-01T01:30:00+00:00`, and answers are given in UTC (`+00:00`).
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+)]
+impl ScalarType for Timestamp {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => text.parse::<DateTime<Utc>>().map(Timestamp).map_err(|_| {
+                let shown = if text.chars().count() <= 40 {
+                    format!("{text:?}")
+                } else {
+                    "the value".to_owned()
+                };
+                InputValueError::custom(format!(
+                    "{shown} is not an instant (RFC 3339, such as 2025-07-01T08:30:00+07:00)"
+                ))
+            }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    fn from(at: DateTime<Utc>) -> Self {
+        Timestamp(at)
     }
 }

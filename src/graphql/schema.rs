@@ -14,13 +14,11 @@ use crate::hooks::Hooks;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Deep enough for every contract operation (the deepest nests five levels), shallow enough to
-/// stop recursive abuse through `parent` and `children`.
-pub const MAX_DEPTH: usize = 12;
-
+/// The nesting of fields is bounded before the engine sees an operation
+/// ([`super::guard::DocumentLimits::max_data_depth`]): that limit leaves introspection out,
+/// where the engine's own would refuse the standard introspection query.
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     Schema::build(QueryRoot, MutationRoot::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
         .limit_complexity(super::cost::BUDGET)
 }
 
@@ -31,7 +29,6 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
 /// page's throughput.)
 pub fn build_costing_schema() -> AppSchema {
     Schema::build(QueryRoot, MutationRoot::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
         .extension(super::cost::CostMeter)
         .finish()
 }

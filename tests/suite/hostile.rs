@@ -224,7 +224,7 @@ async fn concurrent_sign_ins_share_a_small_hashing_pool(b: Arc<Backend>) {
         let (_, answer) = attempt.await.unwrap();
         let codes = error_codes(&answer);
         assert!(
-            codes == ["UNAUTHENTICATED"] || codes == ["RATE_LIMITED"],
+            codes == ["BAD_CREDENTIALS"] || codes == ["RATE_LIMITED"],
             "{answer:#}"
         );
     }
@@ -279,7 +279,7 @@ async fn failed_sign_ins_lock_the_account_for_every_replica(b: Arc<Backend>) {
         for i in 0..5 {
             let (status, answer, _) = sign_in(&app, account, &format!("guess {i}")).await;
             assert_eq!(status, StatusCode::OK);
-            assert_eq!(error_codes(&answer), ["UNAUTHENTICATED"], "{answer:#}");
+            assert_eq!(error_codes(&answer), ["BAD_CREDENTIALS"], "{answer:#}");
         }
     }
     let (status, locked, retry) = sign_in(&app, "officer.24355", DEMO_PASSWORD).await;
@@ -562,7 +562,7 @@ async fn text_that_reached_internal_is_bad_input_naming_the_field(b: Arc<Backend
             json!({ "username": "officer\u{0}", "password": "x" }),
         )
         .await;
-    assert_eq!(error_codes(&answer), ["UNAUTHENTICATED"], "{answer:#}");
+    assert_eq!(error_codes(&answer), ["BAD_CREDENTIALS"], "{answer:#}");
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM team WHERE name LIKE 'Tổ CNS mới%' OR name LIKE 'Tổ%CNS'")
             .await,
@@ -929,10 +929,10 @@ async fn sign_ins_sent_at_once_are_counted_before_they_are_checked(b: Arc<Backen
         let answer = attempt.await.unwrap();
         let codes = error_codes(&answer);
         assert!(
-            codes == ["UNAUTHENTICATED"] || codes == ["RATE_LIMITED"],
+            codes == ["BAD_CREDENTIALS"] || codes == ["RATE_LIMITED"],
             "{answer:#}"
         );
-        checked += usize::from(codes == ["UNAUTHENTICATED"]);
+        checked += usize::from(codes == ["BAD_CREDENTIALS"]);
     }
     assert!(checked <= 5, "{checked} guesses were checked");
     let (status, answer, _) = sign_in(&app, "officer.24355", DEMO_PASSWORD).await;

@@ -100,8 +100,10 @@ async fn oversized_bodies_are_refused(b: Arc<Backend>) {
         .header("content-length", body.len())
         .body(Body::from(body))
         .unwrap();
-    let (status, _, _) = app.send(request).await;
+    let (status, _, body) = app.send(request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let answer: Value = serde_json::from_slice(&body).expect("a GraphQL answer");
+    assert_eq!(answer["errors"][0]["extensions"]["field"], "body");
 }
 
 async fn metrics_count_cache_use_and_statements(b: Arc<Backend>) {

@@ -9,6 +9,7 @@ mod auth;
 mod authz;
 mod cache;
 mod cli;
+mod clients;
 mod contract;
 mod editing;
 mod errors;
@@ -37,6 +38,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(cache::tests());
     tests.extend(authz::tests());
     tests.extend(cli::tests());
+    tests.extend(clients::tests());
     tests.extend(contract::tests());
     tests.extend(editing::tests());
     tests.extend(errors::tests());

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::graphql::scalars::Timestamp;
 use async_graphql::{Context, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use crate::auth::{Auth, Outcome};
 use crate::db::Db;
@@ -44,7 +44,7 @@ async fn check_password(
 pub struct LoginPayload {
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: Timestamp,
     pub user: User,
 }
 
@@ -82,7 +82,7 @@ impl AuthMutations {
         let user = User::load(db, record.id).await?;
         Ok(LoginPayload {
             token,
-            expires_at,
+            expires_at: expires_at.into(),
             user,
         })
     }

@@ -1,7 +1,7 @@
 //! Training sessions and attendance.
 
+use crate::graphql::scalars::Timestamp;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
-use chrono::{DateTime, Utc};
 
 use super::{begin, change, commit};
 use crate::authz::Resource;
@@ -16,8 +16,8 @@ pub struct CreateTrainingSessionInput {
     pub title: String,
     pub topic: Option<String>,
     pub format: TrainingFormat,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: Option<DateTime<Utc>>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
     pub location: Option<String>,
     /// Where an online session is held.
     pub link: Option<String>,
@@ -28,8 +28,8 @@ pub struct UpdateTrainingSessionInput {
     pub title: Option<String>,
     pub topic: MaybeUndefined<String>,
     pub format: Option<TrainingFormat>,
-    pub starts_at: Option<DateTime<Utc>>,
-    pub ends_at: MaybeUndefined<DateTime<Utc>>,
+    pub starts_at: Option<Timestamp>,
+    pub ends_at: MaybeUndefined<Timestamp>,
     pub location: MaybeUndefined<String>,
     pub link: MaybeUndefined<String>,
     pub expected_version: Option<i32>,
@@ -61,8 +61,8 @@ impl TrainingMutations {
                 title: input.title,
                 topic: input.topic,
                 format: input.format.into(),
-                starts_at: input.starts_at,
-                ends_at: input.ends_at,
+                starts_at: input.starts_at.0,
+                ends_at: input.ends_at.map(|e| e.0),
                 location: input.location,
                 link: input.link,
             },
@@ -88,8 +88,8 @@ impl TrainingMutations {
                 title: input.title,
                 topic: change(input.topic, |t| t),
                 format: input.format.map(Into::into),
-                starts_at: input.starts_at,
-                ends_at: change(input.ends_at, |e| e),
+                starts_at: input.starts_at.map(|s| s.0),
+                ends_at: change(input.ends_at, |e| e.0),
                 location: change(input.location, |l| l),
                 link: change(input.link, |l| l),
                 expected_version: input.expected_version,

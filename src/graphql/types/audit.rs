@@ -1,6 +1,6 @@
 use crate::graphql::cost;
+use crate::graphql::scalars::Timestamp;
 use async_graphql::{Context, ID, Json, Object, Result};
-use chrono::{DateTime, Utc};
 
 use super::{AdminUnit, connection};
 use crate::domain::audit;
@@ -31,8 +31,8 @@ impl AuditEntry {
         ID(self.entry.id.to_string())
     }
 
-    async fn at(&self) -> DateTime<Utc> {
-        self.entry.at
+    async fn at(&self) -> Timestamp {
+        self.entry.at.into()
     }
 
     /// The account that made the change (or `command line`).

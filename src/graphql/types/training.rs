@@ -1,5 +1,5 @@
+use crate::graphql::scalars::Timestamp;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 
 use super::{AdminUnit, TrainingFormat, connection};
 use crate::domain::training;
@@ -28,12 +28,12 @@ impl TrainingSession {
         self.0.format.into()
     }
 
-    async fn starts_at(&self) -> DateTime<Utc> {
-        self.0.starts_at
+    async fn starts_at(&self) -> Timestamp {
+        self.0.starts_at.into()
     }
 
-    async fn ends_at(&self) -> Option<DateTime<Utc>> {
-        self.0.ends_at
+    async fn ends_at(&self) -> Option<Timestamp> {
+        self.0.ends_at.map(Timestamp)
     }
 
     async fn location(&self) -> Option<&str> {

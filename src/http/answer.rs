@@ -1,0 +1,611 @@
+//! Writing answers: every error with a stable `extensions.code`, fields in the order they were
+//! asked for, the status the media type calls for, and a bound on the size.
+
+use std::collections::HashMap;
+
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{ServerError, Value};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::wire::{Media, Refused};
+
+/// The answer a client gets at most, in bytes of JSON: the cost budget keeps ordinary
+/// operations far below; this bounds what a few large records could still add.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// A request error the gateway found before the engine ran the operation (a document over a
+/// limit, a missing variable): 200 as `application/json`, 400 as the GraphQL media type.
+pub fn request_error(media: Media, code: &'static str, message: &str) -> RequestError {
+    RequestError {
+        media,
+        error: serde_json::json!({ "message": message, "extensions": { "code": code } }),
+    }
+}
+
+pub struct RequestError {
+    media: Media,
+    error: serde_json::Value,
+}
+
+impl RequestError {
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> RequestError {
+        self.error["extensions"][key] = value.into();
+        self
+    }
+}
+
+impl IntoResponse for RequestError {
+    fn into_response(self) -> Response {
+        let status = match self.media {
+            Media::Json => StatusCode::OK,
+            Media::GraphQLResponse => StatusCode::BAD_REQUEST,
+        };
+        let body = serde_json::json!({ "errors": [self.error] });
+        let mut response = (status, axum::Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, self.media.content_type());
+        response
+    }
+}
+
+/// Authentication that failed or is missing: 401 in every media type, with the challenge. A
+/// token that was sent and refused says why in the challenge too.
+pub fn unauthenticated(media: Media, message: &str, token_sent: bool) -> Response {
+    let mut response = Refused::new(StatusCode::UNAUTHORIZED, message)
+        .code("UNAUTHENTICATED")
+        .answer(Some(media));
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, challenge(token_sent));
+    response
+}
+
+fn challenge(token_sent: bool) -> HeaderValue {
+    if token_sent {
+        HeaderValue::from_static("Bearer error=\"invalid_token\"")
+    } else {
+        HeaderValue::from_static("Bearer")
+    }
+}
+
+/// An internal failure: the details stay in the log.
+pub fn internal(media: Media) -> Response {
+    Refused::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        .code("INTERNAL")
+        .answer(Some(media))
+}
+
+/// The body of an answer without `data`: the operation never ran.
+#[derive(Serialize)]
+struct NotRun<'a> {
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, Value>,
+}
+
+/// How an executed (or refused) operation is answered.
+pub struct Answering<'a> {
+    pub media: Media,
+    pub sent: &'a Sent,
+    /// The caller did not sign in: engine messages are not shown in detail.
+    pub anonymous: bool,
+    /// A token was sent (and refused, if the answer is UNAUTHENTICATED).
+    pub token_sent: bool,
+}
+
+/// The HTTP answer to an executed operation: its errors coded, its fields in the order asked,
+/// its size bounded; the status tells a request that never ran (400 as the GraphQL media
+/// type), a missing sign-in (401) and too many attempts (429 with `Retry-After`).
+pub fn respond(mut response: async_graphql::Response, how: &Answering) -> Response {
+    for error in &mut response.errors {
+        let engine_message = code_of(error).is_none();
+        classify(error, how.sent);
+        if how.anonymous && engine_message {
+            // The engine's own messages name fields, arguments and types: a caller who has not
+            // signed in learns none of them.
+            error.message =
+                "the operation is not valid; its details are shown to signed-in callers".to_owned();
+            if let Some(extensions) = error.extensions.as_mut() {
+                extensions.unset("field");
+                extensions.unset("variable");
+            }
+        }
+    }
+    // Errors before execution have no path, and no data was produced.
+    let not_run = matches!(response.data, Value::Null)
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let unauthenticated = matches!(response.data, Value::Null)
+        && response
+            .errors
+            .iter()
+            .any(|e| code_of(e) == Some("UNAUTHENTICATED"));
+    let retry_after = response
+        .errors
+        .iter()
+        .filter(|e| code_of(e) == Some("RATE_LIMITED"))
+        .filter_map(|e| match e.extensions.as_ref()?.get("retryAfter")? {
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        })
+        .max();
+    let written = if not_run {
+        serde_json::to_vec(&NotRun {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        })
+    } else {
+        if let Some(document) = &how.sent.document
+            && let Some(set) = operation_selection(document, how.sent.operation_name.as_deref())
+        {
+            in_request_order(&mut response.data, &Order::of(document, &[set]));
+        }
+        serde_json::to_vec(&response)
+    };
+    let body = match written {
+        Ok(body) if body.len() <= MAX_RESPONSE_BYTES => body,
+        Ok(body) => {
+            tracing::warn!(bytes = body.len(), "answer over the size cap refused");
+            return Refused::new(
+                StatusCode::OK,
+                format!(
+                    "the answer would be larger than {} MiB: ask for smaller pages or fewer fields",
+                    MAX_RESPONSE_BYTES / (1024 * 1024)
+                ),
+            )
+            .code("BAD_USER_INPUT")
+            .answer(Some(how.media));
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "an answer could not be written as JSON");
+            return internal(how.media);
+        }
+    };
+    let status = if retry_after.is_some() {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if unauthenticated {
+        StatusCode::UNAUTHORIZED
+    } else if not_run && how.media == Media::GraphQLResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut http = (status, body).into_response();
+    http.headers_mut()
+        .insert(header::CONTENT_TYPE, how.media.content_type());
+    if let Some(seconds) = retry_after {
+        http.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    if unauthenticated {
+        http.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge(how.token_sent));
+    }
+    http.headers_mut().extend(response.http_headers);
+    http
+}
+
+pub fn code_of(error: &ServerError) -> Option<&str> {
+    match error.extensions.as_ref()?.get("code")? {
+        Value::String(code) => Some(code.as_str()),
+        _ => None,
+    }
+}
+
+/// Errors raised by the GraphQL engine itself (a syntax error, an unknown field, a variable of
+/// the wrong type) carry no code; give them one, so that every error a client sees has a
+/// stable `extensions.code`. Errors with no path are about the request as sent, and so are
+/// arguments that failed to parse; anything else uncoded is internal.
+fn classify(error: &mut ServerError, sent: &Sent) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some());
+    if has_code {
+        return;
+    }
+    if let Some(one_line) = syntax_message(&error.message, &error.locations) {
+        error.message = one_line;
+    }
+    let bad_argument = error.message.starts_with("Failed to parse")
+        || error.message.starts_with("Invalid value for argument");
+    let code = if error.path.is_empty() || bad_argument {
+        "BAD_USER_INPUT"
+    } else {
+        "INTERNAL"
+    };
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", code);
+    if bad_argument {
+        if let Some(field) = field_of_bad_value(&error.message, sent) {
+            extensions.set("field", field);
+        }
+        if let Some(variable) = variable_of_bad_argument(&error.message, sent) {
+            error.message = format!("variable ${variable}: {}", error.message);
+            extensions.set("variable", variable);
+        }
+    }
+}
+
+/// The parser's report (` --> 1:2`, the line, a caret, `= expected selection`) as one line.
+fn syntax_message(message: &str, locations: &[async_graphql::Pos]) -> Option<String> {
+    if !message.starts_with(" --> ") {
+        return None;
+    }
+    let expected = message
+        .rsplit_once("\n  = ")
+        .map(|(_, what)| what.trim())
+        .unwrap_or("unexpected text");
+    Some(match locations.first() {
+        Some(at) => format!(
+            "syntax error at line {}, column {}: {expected}",
+            at.line, at.column
+        ),
+        None => format!("syntax error: {expected}"),
+    })
+}
+
+/// What a client sent, kept to name the field of a value the engine could not parse.
+pub struct Sent {
+    pub query: String,
+    pub operation_name: Option<String>,
+    pub variables: async_graphql::Variables,
+    /// The document as parsed, when it parsed.
+    pub document: Option<std::sync::Arc<ExecutableDocument>>,
+    /// Read from the document once, for a request that failed.
+    names: std::sync::OnceLock<Names>,
+}
+
+#[derive(Default)]
+struct Names {
+    /// The short strings of the variables and of the document's arguments, each with the name
+    /// of the entry holding it.
+    strings: Vec<(String, String)>,
+    /// The variable each of `strings` came from, if any.
+    origins: Vec<Option<String>>,
+    /// Each variable, by the argument or input field it is given for.
+    variables: HashMap<String, String>,
+}
+
+/// Longer strings are no date, enum or code: they are not looked at.
+const NAMED_VALUE_CHARS: usize = 64;
+
+impl Sent {
+    pub fn new(
+        request: &async_graphql::Request,
+        document: Option<std::sync::Arc<ExecutableDocument>>,
+    ) -> Sent {
+        Sent {
+            query: request.query.clone(),
+            operation_name: request.operation_name.clone(),
+            variables: request.variables.clone(),
+            document,
+            names: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn strings(&self) -> &[(String, String)] {
+        &self.names().strings
+    }
+
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut found = Vec::new();
+            let mut origins = Vec::new();
+            // Each value with the entry holding it and the variable it came from.
+            let mut pending: Vec<(Option<String>, Value, Option<String>)> = Vec::new();
+            // Where each variable is used: the argument or input field it is given for.
+            let mut uses: HashMap<String, String> = HashMap::new();
+            if let Some(document) = self.document.as_deref().cloned() {
+                let mut sets: Vec<_> = document
+                    .operations
+                    .iter()
+                    .map(|(_, op)| op.node.selection_set.node.clone())
+                    .chain(
+                        document
+                            .fragments
+                            .values()
+                            .map(|f| f.node.selection_set.node.clone()),
+                    )
+                    .collect();
+                while let Some(set) = sets.pop() {
+                    for selection in set.items {
+                        match selection.node {
+                            Selection::Field(field) => {
+                                for (name, value) in field.node.arguments {
+                                    literal_strings(
+                                        name.node.to_string(),
+                                        value.node,
+                                        &mut pending,
+                                        &mut uses,
+                                    );
+                                }
+                                sets.push(field.node.selection_set.node);
+                            }
+                            Selection::InlineFragment(inline) => {
+                                sets.push(inline.node.selection_set.node);
+                            }
+                            Selection::FragmentSpread(_) => {}
+                        }
+                    }
+                }
+            }
+            pending.extend(self.variables.iter().map(|(name, value)| {
+                let key = uses.get(name.as_str()).cloned().unwrap_or(name.to_string());
+                (Some(key), value.clone(), Some(name.to_string()))
+            }));
+            while let Some((key, value, origin)) = pending.pop() {
+                match value {
+                    Value::String(text) if text.chars().count() <= NAMED_VALUE_CHARS => {
+                        if let Some(key) = key {
+                            found.push((key, text));
+                            origins.push(origin);
+                        }
+                    }
+                    Value::Object(fields) => pending.extend(
+                        fields
+                            .into_iter()
+                            .map(|(k, v)| (Some(k.to_string()), v, origin.clone())),
+                    ),
+                    Value::List(items) => {
+                        pending.extend(items.into_iter().map(|v| (key.clone(), v, origin.clone())));
+                    }
+                    _ => {}
+                }
+            }
+            let variables = uses
+                .into_iter()
+                .map(|(variable, key)| (key, variable))
+                .collect();
+            Names {
+                strings: found,
+                origins,
+                variables,
+            }
+        })
+    }
+}
+
+/// Gathers the constant parts of an argument's value under the names they are given for, and
+/// notes under which name each variable is used.
+fn literal_strings(
+    key: String,
+    value: async_graphql_value::Value,
+    pending: &mut Vec<(Option<String>, Value, Option<String>)>,
+    uses: &mut HashMap<String, String>,
+) {
+    use async_graphql_value::Value as Parsed;
+    // The guard bounded the nesting of values: this recursion is shallow.
+    match value {
+        Parsed::Variable(name) => {
+            uses.insert(name.to_string(), key);
+        }
+        Parsed::Object(fields) => {
+            for (name, value) in fields {
+                literal_strings(name.to_string(), value, pending, uses);
+            }
+        }
+        Parsed::List(items) => {
+            for value in items {
+                literal_strings(key.clone(), value, pending, uses);
+            }
+        }
+        other => {
+            if let Some(value) = other.into_const() {
+                pending.push((Some(key), value, None));
+            }
+        }
+    }
+}
+
+/// The field a scalar or enum that failed to parse was given for. The engine names an
+/// argument (`Invalid value for argument "input.foundedOn"`) or only the input type (`Failed
+/// to parse "Date": "0000-01-01" … (occurred while parsing "CreateTeamInput")`); then the
+/// field is the entry, in the variables or the document's arguments, holding a value the
+/// message quotes.
+fn field_of_bad_value(message: &str, sent: &Sent) -> Option<String> {
+    if let Some(rest) = message.strip_prefix("Invalid value for argument \"") {
+        let path = rest.split('"').next()?;
+        // `input.role`, and `input` alone for a missing field: `field "fullName" of type …`
+        // names the missing one.
+        if !path.contains('.')
+            && let Some(missing) = rest.split("field \"").nth(1)
+        {
+            return missing.split('"').next().map(str::to_owned);
+        }
+        return path.rsplit('.').next().map(str::to_owned);
+    }
+    // Every piece of the message between two quotes, once.
+    let quoted: std::collections::HashSet<&str> = message.split('"').skip(1).step_by(2).collect();
+    sent.strings()
+        .iter()
+        .find(|(_, value)| quoted.contains(value.as_str()))
+        .map(|(key, _)| key.clone())
+}
+
+/// The variable that gave a value the engine could not take: `$input` for `Invalid value for
+/// argument "input.role"` when the document says `input: $input`, or the variable holding the
+/// value a `Failed to parse` message quotes.
+fn variable_of_bad_argument(message: &str, sent: &Sent) -> Option<String> {
+    let names = sent.names();
+    if let Some(rest) = message.strip_prefix("Invalid value for argument \"") {
+        let argument = rest.split('"').next()?.split('.').next()?;
+        return names.variables.get(argument).cloned();
+    }
+    // `Failed to parse "Date": "2020-13-01" …`: the variable holding the quoted value.
+    let quoted: std::collections::HashSet<&str> = message.split('"').skip(1).step_by(2).collect();
+    names
+        .strings
+        .iter()
+        .zip(&names.origins)
+        .find(|((_, value), _)| quoted.contains(value.as_str()))
+        .and_then(|(_, origin)| origin.clone())
+}
+
+/// The selection of the operation that runs.
+pub fn operation_selection<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a SelectionSet> {
+    use async_graphql::parser::types::DocumentOperations;
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(wanted)) => ops.get(wanted)?,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
+        (DocumentOperations::Multiple(_), None) => return None,
+    };
+    Some(&operation.node.selection_set.node)
+}
+
+/// The response keys of a selection in the order they were asked for (fragments spread where
+/// they stand), with the same for each key's own value.
+#[derive(Default)]
+struct Order<'a> {
+    keys: Vec<&'a str>,
+    children: HashMap<&'a str, Order<'a>>,
+}
+
+impl<'a> Order<'a> {
+    /// The order of the fields `sets` select together. Recursive over the nesting of the
+    /// operation, which the guard bounded (as it bounded the expansion of fragments and
+    /// refused their cycles).
+    fn of(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Order<'a> {
+        let mut keys: Vec<&'a str> = Vec::new();
+        let mut nested: HashMap<&'a str, Vec<&'a SelectionSet>> = HashMap::new();
+        let mut pending: Vec<std::slice::Iter<'a, _>> =
+            sets.iter().rev().map(|set| set.items.iter()).collect();
+        let mut spread = std::collections::HashSet::new();
+        while let Some(items) = pending.last_mut() {
+            let Some(selection) = items.next() else {
+                pending.pop();
+                continue;
+            };
+            match &selection.node {
+                Selection::Field(field) => {
+                    let key = field.node.response_key().node.as_str();
+                    let sets = nested.entry(key).or_insert_with(|| {
+                        keys.push(key);
+                        Vec::new()
+                    });
+                    if !field.node.selection_set.node.items.is_empty() {
+                        sets.push(&field.node.selection_set.node);
+                    }
+                }
+                Selection::FragmentSpread(name) => {
+                    let name = name.node.fragment_name.node.as_str();
+                    if spread.insert(name)
+                        && let Some(fragment) = document.fragments.get(name)
+                    {
+                        pending.push(fragment.node.selection_set.node.items.iter());
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    pending.push(inline.node.selection_set.node.items.iter());
+                }
+            }
+        }
+        let children = nested
+            .into_iter()
+            .filter(|(_, sets)| !sets.is_empty())
+            .map(|(key, sets)| (key, Order::of(document, &sets)))
+            .collect();
+        Order { keys, children }
+    }
+}
+
+/// Puts every object's fields in the order the operation asked for them. The engine resolves
+/// an object's fields concurrently and writes each as it completes, so a field that waited on
+/// the database would come after those that did not.
+fn in_request_order(value: &mut Value, order: &Order) {
+    match value {
+        Value::Object(fields) => {
+            let mut at = 0;
+            let ordered = fields.keys().all(|key| {
+                match order.keys[at..].iter().position(|k| *k == key.as_str()) {
+                    Some(found) => {
+                        at += found + 1;
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if !ordered {
+                let mut old = std::mem::take(fields);
+                for key in &order.keys {
+                    if let Some((name, value)) = old.shift_remove_entry(*key) {
+                        fields.insert(name, value);
+                    }
+                }
+                fields.extend(old);
+            }
+            for (key, child) in fields.iter_mut() {
+                if let Some(nested) = order.children.get(key.as_str())
+                    && needs_order(child)
+                {
+                    in_request_order(child, nested);
+                }
+            }
+        }
+        Value::List(items) => {
+            for item in items {
+                in_request_order(item, order);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn needs_order(value: &Value) -> bool {
+    matches!(value, Value::Object(_) | Value::List(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(value: &Value) -> Vec<String> {
+        match value {
+            Value::Object(fields) => fields.keys().map(|k| k.to_string()).collect(),
+            _ => panic!("not an object"),
+        }
+    }
+
+    #[test]
+    fn objects_are_put_in_the_order_asked_through_fragments_and_lists() {
+        let document = async_graphql::parser::parse_query(
+            "query { b a: x ...F list { z y } } fragment F on Q { c ... on Q { d } b }",
+        )
+        .unwrap();
+        let set = operation_selection(&document, None).unwrap();
+        let order = Order::of(&document, &[set]);
+        assert_eq!(order.keys, ["b", "a", "c", "d", "list"]);
+        let mut answer = Value::from_json(serde_json::json!({
+            "list": [{ "y": 1, "z": 2 }, { "z": 3, "y": 4 }],
+            "d": 1, "c": 2, "a": 3, "b": 4,
+        }))
+        .unwrap();
+        in_request_order(&mut answer, &order);
+        assert_eq!(keys(&answer), ["b", "a", "c", "d", "list"]);
+        let Value::Object(fields) = &answer else {
+            unreachable!()
+        };
+        let Value::List(items) = &fields["list"] else {
+            panic!("a list")
+        };
+        for item in items {
+            assert_eq!(keys(item), ["z", "y"]);
+        }
+    }
+
+    #[test]
+    fn syntax_reports_become_one_line() {
+        let error = async_graphql::parser::parse_query("{\n  me {").unwrap_err();
+        let error = async_graphql::ServerError::from(error);
+        let line = syntax_message(&error.message, &error.locations).expect("a syntax report");
+        assert!(line.starts_with("syntax error at line 2, column"), "{line}");
+        assert!(!line.contains('\n'));
+    }
+}
