@@ -1,6 +1,7 @@
 //! HTTP: the routes, the layers around them and serving with graceful shutdown.
 
 mod answer;
+mod graphiql;
 mod graphql;
 mod metrics;
 mod serve;
@@ -15,10 +16,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context;
-use async_graphql::http::GraphiQLSource;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -33,7 +33,8 @@ pub fn router(state: AppState) -> Router {
     let body_deadline = axum::middleware::from_fn_with_state(state.clone(), read_body_in_time);
     let mut routes = Router::new()
         .route("/graphql", any(graphql::graphql))
-        .route("/graphiql", get(graphiql))
+        .route("/graphiql", get(graphiql::page))
+        .route("/graphiql/assets/{name}", get(graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     if state.settings.metrics_addr.is_none() {
@@ -128,10 +129,6 @@ impl FromRequestParts<AppState> for ClientAddress {
             .map(|info| info.0.ip());
         Ok(ClientAddress(from_header.or(peer)))
     }
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 /// The process is up.

@@ -287,7 +287,13 @@ async fn malformed_requests_get_graphql_errors(b: Arc<Backend>) {
     let app = b.demo().await;
     let json_type = [("content-type", "application/json")];
     // Request headers, body, then the status and the field the answer names, and why.
-    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, StatusCode, &'a str, &'a str);
+    type Case<'a> = (
+        &'a [(&'a str, &'a str)],
+        &'a str,
+        StatusCode,
+        &'a str,
+        &'a str,
+    );
     let cases: Vec<Case> = vec![
         (
             &json_type,

@@ -54,7 +54,41 @@ async fn graphiql_is_served(b: Arc<Backend>) {
             .unwrap()
             .starts_with("text/html")
     );
-    assert!(String::from_utf8_lossy(&body).contains("/graphql"));
+    // Only the gateway's own origin: nothing from a CDN.
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    let page = String::from_utf8_lossy(&body).into_owned();
+    assert!(!page.contains("https://"), "{page}");
+    let assets: Vec<&str> = page
+        .split("\"/graphiql/assets/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    assert_eq!(assets.len(), 6, "{assets:?}");
+    for asset in assets {
+        let (status, headers, body) = app
+            .send(
+                Request::get(format!("/graphiql/assets/{asset}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{asset}");
+        let kind = headers["content-type"].to_str().unwrap();
+        assert!(
+            kind.starts_with("text/javascript") || kind.starts_with("text/css"),
+            "{asset}"
+        );
+        assert!(body.len() > 100, "{asset}");
+    }
+    let (status, _, _) = app
+        .send(
+            Request::get("/graphiql/assets/../Cargo.toml")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 async fn app_with(b: &Backend, settings: impl FnOnce(&mut Settings)) -> TestApp {
