@@ -74,13 +74,21 @@ impl AppError {
             AppError::BadUserInput { field, message } | AppError::Conflict { field, message } => {
                 format!("{field}: {message}")
             }
-            AppError::InvalidRows(rows) => format!(
-                "file: {} bad row{}, nothing was imported; first: line {}: {}",
-                rows.len(),
-                if rows.len() == 1 { "" } else { "s" },
-                rows.first().map_or(0, |r| r.line),
-                rows.first().map_or("", |r| r.message.as_str())
-            ),
+            AppError::InvalidRows(rows) => {
+                let lines: std::collections::BTreeSet<u64> = rows.iter().map(|r| r.line).collect();
+                let problems = if rows.len() == lines.len() {
+                    String::new()
+                } else {
+                    format!(" ({} problems)", rows.len())
+                };
+                format!(
+                    "file: {} bad row{}{problems}, nothing was imported; first: line {}: {}",
+                    lines.len(),
+                    if lines.len() == 1 { "" } else { "s" },
+                    rows.first().map_or(0, |r| r.line),
+                    rows.first().map_or("", |r| r.message.as_str())
+                )
+            }
             AppError::RateLimited { message, .. } => message.clone(),
             AppError::Internal(_) => "internal error".to_owned(),
         }

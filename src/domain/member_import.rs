@@ -11,6 +11,7 @@ use sea_orm::ConnectionTrait;
 
 use super::member_edits::{self, NewMember};
 use super::teams::{self, Affiliation, Gender, Team, TeamRole, TeamStatus};
+use super::validate;
 use super::write::Tx;
 use super::{Rules, TeamId, units};
 use crate::authz::{Scope, WriteGrant};
@@ -155,6 +156,14 @@ fn header_of(key: &str) -> &'static str {
 
 /// A data row: its line number and its cells by column key.
 type Row = (u64, HashMap<&'static str, String>);
+
+/// What a validation says of a cell; anything but bad input is not the file's fault.
+fn reason(err: AppError) -> Result<String> {
+    match err {
+        AppError::BadUserInput { message, .. } => Ok(message),
+        other => Err(other),
+    }
+}
 
 fn refuse(line: u64, column: Option<&str>, message: impl Into<String>) -> RowProblem {
     RowProblem {
@@ -610,16 +619,54 @@ pub async fn import(
         let birth_year = match cell(BIRTH_YEAR) {
             "" => Some(None),
             text => match text.parse::<i32>() {
-                Ok(year) => Some(Some(year)),
+                Ok(year) => match validate::birth_year("birthYear", year) {
+                    Ok(year) => Some(Some(year)),
+                    Err(err) => {
+                        bad(Some(BIRTH_YEAR), reason(err)?);
+                        None
+                    }
+                },
                 Err(_) => {
                     bad(Some(BIRTH_YEAR), format!("{text:?} is not a year"));
                     None
                 }
             },
         };
-        let phone = Some(phone_text(cell(PHONE))).filter(|p| !p.is_empty());
-        let (Some(team), Some(role), Some(affiliation), Some(gender), Some(birth_year)) =
-            (team, role, affiliation, gender, birth_year)
+        // Every cell is checked, so that a row's problems are all told at once.
+        let full_name = match validate::name("fullName", cell(NAME)) {
+            Ok(name) => Some(name),
+            Err(err) => {
+                bad(Some(NAME), reason(err)?);
+                None
+            }
+        };
+        let phone = match phone_text(cell(PHONE)) {
+            text if text.trim().is_empty() => Some(None),
+            text => match validate::phone("phone", &text) {
+                Ok(phone) => Some(Some(phone)),
+                Err(err) => {
+                    bad(Some(PHONE), reason(err)?);
+                    None
+                }
+            },
+        };
+        let (
+            Some(team),
+            Some(role),
+            Some(affiliation),
+            Some(gender),
+            Some(birth_year),
+            Some(full_name),
+            Some(phone),
+        ) = (
+            team,
+            role,
+            affiliation,
+            gender,
+            birth_year,
+            full_name,
+            phone,
+        )
         else {
             continue;
         };
@@ -627,9 +674,15 @@ pub async fn import(
             bad(Some(VILLAGE), "outside your area".to_owned());
             continue;
         }
+        let clean = member_edits::CleanMember {
+            full_name: full_name.clone(),
+            phone: phone.clone(),
+            birth_year,
+            joined_on: None,
+        };
         let input = NewMember {
             team_id: team.id,
-            full_name: cell(NAME).to_owned(),
+            full_name,
             role,
             affiliation,
             phone,
@@ -637,34 +690,20 @@ pub async fn import(
             birth_year,
             joined_on: None,
         };
-        match member_edits::clean(&input) {
-            Ok(clean) => {
-                if role == TeamRole::Leader {
-                    if let Some(first) = leaders.insert(team.id, line) {
-                        bad(
-                            Some(ROLE),
-                            format!("the team already has a leader on line {first}"),
-                        );
-                        continue;
-                    }
-                    if member_edits::has_leader(&tx.txn, team.id, None).await? {
-                        bad(Some(ROLE), "the team already has a leader".to_owned());
-                        continue;
-                    }
-                }
-                accepted.push((line, team, input, clean));
+        if role == TeamRole::Leader {
+            if let Some(first) = leaders.insert(team.id, line) {
+                bad(
+                    Some(ROLE),
+                    format!("the team already has a leader on line {first}"),
+                );
+                continue;
             }
-            Err(AppError::BadUserInput { field, message }) => {
-                let column = match field.as_str() {
-                    "fullName" => NAME,
-                    "phone" => PHONE,
-                    "birthYear" => BIRTH_YEAR,
-                    _ => ROLE,
-                };
-                bad(Some(column), message);
+            if member_edits::has_leader(&tx.txn, team.id, None).await? {
+                bad(Some(ROLE), "the team already has a leader".to_owned());
+                continue;
             }
-            Err(other) => return Err(other),
         }
+        accepted.push((line, team, input, clean));
     }
     // No team may end up over the size cap: the first row past it is named.
     let mut arriving: BTreeMap<TeamId, Vec<u64>> = BTreeMap::new();

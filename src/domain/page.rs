@@ -24,11 +24,16 @@ impl PageRequest {
     pub fn parse(first: Option<i32>, after: Option<&str>) -> Result<PageRequest> {
         let first = match first {
             None => DEFAULT_PAGE_SIZE,
-            Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => n as i64,
+            Some(n) if (1..=MAX_PAGE_SIZE as i32).contains(&n) => n as i64,
+            // Not 0: an empty page has no cursor to go on from, so a pager asking for pages
+            // of none would start over forever.
             Some(_) => {
                 return Err(AppError::bad_input(
                     "first",
-                    format!("must be between 0 and {MAX_PAGE_SIZE}"),
+                    format!(
+                        "must be between 1 and {MAX_PAGE_SIZE} (for the count alone, ask for \
+                         totalCount with first: 1)"
+                    ),
                 ));
             }
         };
@@ -177,5 +182,7 @@ mod tests {
         let err = PageRequest::parse(Some(101), None).unwrap_err();
         assert!(matches!(err, AppError::BadUserInput { ref field, .. } if field == "first"));
         assert!(PageRequest::parse(Some(-1), None).is_err());
+        let err = PageRequest::parse(Some(0), None).unwrap_err();
+        assert!(matches!(err, AppError::BadUserInput { ref field, .. } if field == "first"));
     }
 }

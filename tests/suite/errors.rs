@@ -41,8 +41,16 @@ async fn malformed_arguments_are_bad_user_input(b: Arc<Backend>) {
         .await;
     assert_eq!(error_codes(&answer), ["BAD_USER_INPUT"]);
     assert_eq!(answer["errors"][0]["extensions"]["field"], "after");
-    let answer = app.graphql(contract::TEAMS, json!({ "first": -1 })).await;
-    assert_eq!(error_codes(&answer), ["BAD_USER_INPUT"]);
+    for first in [-1, 0, 101] {
+        let answer = app
+            .graphql(contract::TEAMS, json!({ "first": first }))
+            .await;
+        assert_eq!(error_codes(&answer), ["BAD_USER_INPUT"], "{first}");
+        assert_eq!(
+            answer["errors"][0]["extensions"]["field"], "first",
+            "{first}"
+        );
+    }
 }
 
 async fn deep_queries_are_refused(b: Arc<Backend>) {

@@ -10,6 +10,7 @@ crate::tests!(
     a_spreadsheet_of_a_hundred_members_is_imported,
     one_bad_row_among_a_hundred_writes_nothing_and_is_named,
     csv_files_resolve_villages_by_name_or_code,
+    every_problem_of_a_row_is_told_and_rows_are_counted,
     imports_outside_scope_are_refused,
     the_command_line_imports_the_same_files,
 );
@@ -123,6 +124,40 @@ async fn csv_files_resolve_villages_by_name_or_code(b: Arc<Backend>) {
         answer["data"]["importTeamMembers"]["added"], 2,
         "{answer:#}"
     );
+}
+
+async fn every_problem_of_a_row_is_told_and_rows_are_counted(b: Arc<Backend>) {
+    let app = b.fresh_demo().await;
+    let before = members(&app).await;
+    // Line 2: no name, an unknown role and a bad phone; line 3: a year that is no year.
+    let csv = "Họ và tên,Thôn,Vai trò,Lực lượng,Số điện thoại,Năm sinh\n\
+               ,24172.01,Đội trưởng,Công an,12345,1990\n\
+               Lê Văn Tâm,24172.02,Thành viên,Công an,,năm 80\n";
+    let answer = upload(&app, "officer.24172", "24172", "ds.csv", csv.as_bytes()).await;
+    assert_eq!(error_codes(&answer), ["BAD_USER_INPUT"], "{answer:#}");
+    let rows = answer["errors"][0]["extensions"]["rows"]
+        .as_array()
+        .unwrap();
+    let told: Vec<(i64, &str)> = rows
+        .iter()
+        .map(|r| (r["line"].as_i64().unwrap(), r["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        told,
+        [
+            (2, "Vai trò"),
+            (2, "Họ và tên"),
+            (2, "Số điện thoại"),
+            (3, "Năm sinh")
+        ],
+        "{answer:#}"
+    );
+    let message = answer["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("file: 2 bad rows (4 problems), nothing was imported"),
+        "{message}"
+    );
+    assert_eq!(members(&app).await, before, "nothing written");
 }
 
 async fn imports_outside_scope_are_refused(b: Arc<Backend>) {
