@@ -28,6 +28,8 @@ pub struct AppState {
     pub cache: Arc<Cache>,
     /// Parsed operations by their text: frontends send the same few all day.
     pub documents: crate::http::Documents,
+    /// Documents registered by hash, and the manifest of trusted ones.
+    pub persisted: Arc<crate::http::PersistedOperations>,
 }
 
 impl AppState {
@@ -53,6 +55,29 @@ impl AppState {
             )?,
             sign_ins: SignInGuard::new(settings.sign_in_rules(), shared_counts),
         });
+        let trusted = match &settings.trusted_documents {
+            Some(path) => {
+                let trusted = crate::http::read_manifest(path)?;
+                tracing::info!(
+                    documents = trusted.len(),
+                    "trusted documents only, for every caller but administrators"
+                );
+                Some(trusted)
+            }
+            None => None,
+        };
+        let persisted_shared = match settings.cache().redis_url {
+            Some(url) => Some(RedisStore::new(
+                &url,
+                &settings.cache(),
+                cache.stats.clone(),
+            )?),
+            None => None,
+        };
+        let persisted = Arc::new(crate::http::PersistedOperations::new(
+            persisted_shared,
+            trusted,
+        ));
         let hooks = Arc::new(Hooks::default());
         hooks.register(Arc::new(Invalidator {
             db: db.clone(),
@@ -84,6 +109,7 @@ impl AppState {
             auth,
             policy,
             documents: crate::http::Documents::new(),
+            persisted,
         })
     }
 

@@ -52,6 +52,12 @@ pub enum Command {
     ImportMembers { unit_code: String, file: PathBuf },
     /// Print the GraphQL schema (SDL).
     ExportSchema,
+    /// Print the trusted documents manifest (Apollo's format) of GraphQL documents, for
+    /// `TRUSTED_DOCUMENTS`.
+    TrustedDocuments {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Manage accounts. Passwords are read from standard input, never from arguments.
     User {
         #[command(subcommand)]
@@ -92,6 +98,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::ExportSchema => {
             print!("{}", crate::graphql::export_sdl());
+            Ok(())
+        }
+        Command::TrustedDocuments { files } => {
+            let mut documents = Vec::new();
+            for file in files {
+                let text = std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                documents.push((file.display().to_string(), text));
+            }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::http::manifest(&documents)?)?
+            );
             Ok(())
         }
         Command::Serve => {

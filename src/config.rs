@@ -145,6 +145,12 @@ pub struct Settings {
     /// API tools ask first): `signed-in` callers, `everyone`, or no one (`off`).
     #[arg(long, env = "INTROSPECTION", value_enum, default_value_t = Introspection::SignedIn, global = true)]
     pub introspection: Introspection,
+
+    /// A manifest of trusted documents (JSON: Apollo's persisted query manifest, or an object
+    /// of SHA-256 to document). When set, callers other than administrators may run only the
+    /// operations it lists.
+    #[arg(long, env = "TRUSTED_DOCUMENTS", global = true)]
+    pub trusted_documents: Option<PathBuf>,
 }
 
 /// Who may introspect the schema.
@@ -183,6 +189,7 @@ impl Settings {
             metrics_token: None,
             log_json: false,
             introspection: Introspection::SignedIn,
+            trusted_documents: None,
         }
     }
 

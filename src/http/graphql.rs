@@ -42,6 +42,14 @@ pub async fn graphql(
         Err(refused) => return refused.answer(Some(media)),
     };
     let mut request = incoming.request;
+    let persisted = match state.persisted.resolve(&mut request).await {
+        Ok(persisted) => persisted,
+        // Not an HTTP failure: the client registers the document and goes on.
+        Err(unknown) if unknown.code == "PERSISTED_QUERY_NOT_FOUND" => {
+            return request_error(media, unknown.code, &unknown.message).into_response();
+        }
+        Err(refused) => return refused.answer(Some(media)),
+    };
     // Before anything recursive sees the document: for every caller, signed in or not.
     let limits = DocumentLimits::default();
     let scanned = match guard::scan(&request.query, &limits).and_then(|shape| {
@@ -164,6 +172,29 @@ pub async fn graphql(
             }
         }
     };
+    let administrator = principal
+        .as_ref()
+        .is_some_and(|p| p.grants.iter().any(|g| g.role == crate::authz::Role::Admin));
+    if state.persisted.trusted_only() && !administrator {
+        let hash = match &persisted {
+            Some(persisted) => persisted.hash.clone(),
+            None => super::persisted::hash_of(&request.query),
+        };
+        if !state.persisted.is_trusted(&hash) {
+            return request_error(
+                media,
+                "PERSISTED_QUERY_NOT_IN_LIST",
+                "this server runs only the operations of its trusted documents manifest",
+            )
+            .into_response();
+        }
+    }
+    if let Some(persisted) = &persisted
+        && persisted.to_register
+        && principal.is_some()
+    {
+        state.persisted.register(persisted, &request.query).await;
+    }
     // Anonymous callers learn nothing of the schema: no suggestions, and no introspection
     // unless it is open to everyone.
     let anonymous = principal.is_none();

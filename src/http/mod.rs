@@ -4,11 +4,13 @@ mod answer;
 mod graphiql;
 mod graphql;
 mod metrics;
+mod persisted;
 mod serve;
 pub mod wire;
 
 pub use answer::MAX_RESPONSE_BYTES;
 pub use graphql::Documents;
+pub use persisted::{PersistedOperations, hash_of, manifest, read_manifest};
 pub use serve::ConnectionLimits;
 
 use std::convert::Infallible;

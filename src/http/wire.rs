@@ -259,8 +259,14 @@ fn from_parameters(parameters: Map<String, Value>) -> Result<async_graphql::Requ
         )
         .field(field)
     };
+    let persisted = parameters
+        .get("extensions")
+        .and_then(|e| e.get("persistedQuery"))
+        .is_some();
     let query = match parameters.get("query") {
         Some(Value::String(query)) => query.clone(),
+        // Only the hash: the document is looked up by it.
+        None | Some(Value::Null) if persisted => String::new(),
         None | Some(Value::Null) => {
             return Err(Refused::new(
                 StatusCode::BAD_REQUEST,

@@ -20,6 +20,7 @@ mod import_members;
 mod mixed_roles;
 mod mutations;
 mod pagination;
+mod persisted;
 mod plans;
 mod running;
 mod schema;
@@ -48,6 +49,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(import_members::tests());
     tests.extend(mixed_roles::tests());
     tests.extend(mutations::tests());
+    tests.extend(persisted::tests());
     tests.extend(pagination::tests());
     tests.extend(plans::tests());
     tests.extend(running::tests());
@@ -68,6 +70,10 @@ fn applies(name: &str, backend: &Backend) -> Result<(), &'static str> {
             redis,
             "replicas share only Redis; the in-process cache is for one process",
         )),
+        "persisted::registered_documents_reach_every_replica" => Some((
+            redis,
+            "replicas share registered documents through Redis; without it each keeps its own",
+        )),
         "cache::queries_survive_redis_going_away_and_changes_made_meanwhile_show_after"
         | "cache::unreadable_cached_values_are_recomputed" => Some((redis, "needs Redis")),
         "cache::repeated_totals_reads_run_no_sql_on_a_shared_cache" => Some((
@@ -87,7 +93,8 @@ fn applies(name: &str, backend: &Backend) -> Result<(), &'static str> {
         | "cli::the_embedded_default_serves_the_demo_and_keeps_its_key"
         | "cli::sighup_reloads_the_policy_of_a_running_server"
         | "running::attacks_on_a_running_server"
-        | "schema::committed_schema_equals_the_exported_one" => Some((
+        | "schema::committed_schema_equals_the_exported_one"
+        | "persisted::the_committed_manifest_is_the_contract" => Some((
             sqlite_only,
             "independent of the database and cache: run once, on plain SQLite",
         )),
