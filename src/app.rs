@@ -30,6 +30,8 @@ pub struct AppState {
     pub documents: crate::http::Documents,
     /// Documents registered by hash, and the manifest of trusted ones.
     pub persisted: Arc<crate::http::PersistedOperations>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<crate::http::RequestMetrics>,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
             persisted_shared,
             trusted,
         ));
+        let metrics = Arc::new(crate::http::RequestMetrics::new(db.clone(), cache.clone()));
         let hooks = Arc::new(Hooks::default());
         hooks.register(Arc::new(Invalidator {
             db: db.clone(),
@@ -109,6 +112,7 @@ impl AppState {
             auth,
             policy,
             documents: crate::http::Documents::new(),
+            metrics,
             persisted,
         })
     }

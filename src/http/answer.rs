@@ -15,6 +15,15 @@ use super::wire::{Media, Refused};
 /// operations far below; this bounds what a few large records could still add.
 pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
+/// What became of a GraphQL request, for the metrics: carried in the answer's extensions.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// The operation ran (its answer may still hold errors).
+    pub ran: bool,
+    /// The `extensions.code` of each error answered.
+    pub codes: Vec<String>,
+}
+
 /// A request error the gateway found before the engine ran the operation (a document over a
 /// limit, a missing variable): 200 as `application/json`, 400 as the GraphQL media type.
 pub fn request_error(media: Media, code: &'static str, message: &str) -> RequestError {
@@ -42,8 +51,16 @@ impl IntoResponse for RequestError {
             Media::Json => StatusCode::OK,
             Media::GraphQLResponse => StatusCode::BAD_REQUEST,
         };
+        let code = self.error["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let body = serde_json::json!({ "errors": [self.error] });
         let mut response = (status, axum::Json(body)).into_response();
+        response.extensions_mut().insert(Outcome {
+            ran: false,
+            codes: vec![code],
+        });
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, self.media.content_type());
@@ -174,6 +191,14 @@ pub fn respond(mut response: async_graphql::Response, how: &Answering) -> Respon
         StatusCode::OK
     };
     let mut http = (status, body).into_response();
+    http.extensions_mut().insert(Outcome {
+        ran: !not_run,
+        codes: response
+            .errors
+            .iter()
+            .map(|e| code_of(e).unwrap_or_default().to_owned())
+            .collect(),
+    });
     http.headers_mut()
         .insert(header::CONTENT_TYPE, how.media.content_type());
     if let Some(seconds) = retry_after {

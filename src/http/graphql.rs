@@ -28,6 +28,26 @@ pub async fn graphql(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let started = std::time::Instant::now();
+    let _in_flight = state.metrics.in_flight();
+    let mut operation = None;
+    let response = handle(&state, method, uri, address, headers, body, &mut operation).await;
+    state
+        .metrics
+        .observe(operation.as_deref(), &response, started.elapsed());
+    response
+}
+
+/// Answers one request; `operation` is set to the name of the operation to run once known.
+async fn handle(
+    state: &AppState,
+    method: Method,
+    uri: Uri,
+    address: ClientAddress,
+    headers: HeaderMap,
+    body: Bytes,
+    operation: &mut Option<String>,
+) -> Response {
     let Some(media) = Media::negotiate(&headers) else {
         return Refused::new(
             StatusCode::NOT_ACCEPTABLE,
@@ -59,6 +79,16 @@ pub async fn graphql(
         Err(refused) => return refused_document(media, &refused),
     };
     let document = state.documents.parse(&mut request, scanned.tokens);
+    *operation = match &request.operation_name {
+        Some(name) => Some(name.clone()),
+        None => document.as_ref().and_then(|d| match &d.operations {
+            async_graphql::parser::types::DocumentOperations::Single(_) => None,
+            async_graphql::parser::types::DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+                ops.keys().next().map(|n| n.to_string())
+            }
+            _ => None,
+        }),
+    };
     // Before validation: what would make it slow, counted on the engine's own parse.
     if let Some(document) = &document
         && let Err(refused) = guard::check_document(document, &limits)

@@ -10,6 +10,7 @@ pub mod wire;
 
 pub use answer::MAX_RESPONSE_BYTES;
 pub use graphql::Documents;
+pub use metrics::RequestMetrics;
 pub use persisted::{PersistedOperations, hash_of, manifest, read_manifest};
 pub use serve::ConnectionLimits;
 

@@ -125,6 +125,10 @@ impl Refused {
         }
         let body = json!({ "errors": [{ "message": self.message, "extensions": extensions }] });
         let mut response = (self.status, Json(body)).into_response();
+        response.extensions_mut().insert(super::answer::Outcome {
+            ran: false,
+            codes: vec![self.code.to_owned()],
+        });
         let media = media.unwrap_or(Media::Json);
         response
             .headers_mut()

@@ -8,7 +8,7 @@ use serde_json::Value;
 use steering_gateway::config::Settings;
 use steering_gateway::db::Db;
 
-use crate::common::{Backend, TestApp, test_settings};
+use crate::common::{Backend, TestApp, contract, test_settings};
 
 crate::tests!(
     queries_work_over_get,
@@ -17,6 +17,7 @@ crate::tests!(
     cors_allows_only_configured_origins,
     oversized_bodies_are_refused,
     metrics_count_cache_use_and_statements,
+    operation_names_cannot_grow_the_metrics_without_end,
 );
 
 async fn queries_work_over_get(b: Arc<Backend>) {
@@ -145,6 +146,12 @@ async fn metrics_count_cache_use_and_statements(b: Arc<Backend>) {
     let query = "query { totals(unitCode: \"66\") { teams } }";
     app.data(query, serde_json::json!({})).await;
     app.data(query, serde_json::json!({})).await;
+    app.data(contract::TOTALS, serde_json::json!({ "unitCode": "66" }))
+        .await;
+    app.graphql(contract::TEAMS, serde_json::json!({ "first": 0 }))
+        .await;
+    app.graphql_anonymous(contract::TOTALS, serde_json::json!({ "unitCode": "66" }))
+        .await;
     let (status, headers, body) = app
         .send(Request::get("/metrics").body(Body::empty()).unwrap())
         .await;
@@ -153,20 +160,71 @@ async fn metrics_count_cache_use_and_statements(b: Arc<Backend>) {
         headers["content-type"]
             .to_str()
             .unwrap()
-            .starts_with("text/plain")
+            .starts_with("application/openmetrics-text")
     );
     let text = String::from_utf8(body).unwrap();
-    let value = |name: &str| -> u64 {
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    let value = |series: &str| -> f64 {
         text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .find_map(|l| l.strip_prefix(&format!("{series} ")))
             .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("{name} missing from {text}"))
+            .unwrap_or_else(|| panic!("{series} missing from {text}"))
     };
-    assert!(value("steering_cache_misses_total") >= 1);
+    assert!(value("steering_cache_misses_total") >= 1.0);
     assert!(
-        value("steering_cache_hits_total") >= 1,
+        value("steering_cache_hits_total") >= 1.0,
         "the second read came from the cache"
     );
-    assert!(value("steering_sql_statements_total") > 0);
-    assert_eq!(value("steering_cache_circuit_open"), 0);
+    assert!(value("steering_sql_statements_total") > 0.0);
+    assert_eq!(value("steering_cache_circuit_open"), 0.0);
+    // Requests by operation and outcome; unnamed operations are `-`.
+    assert_eq!(
+        value("steering_graphql_requests_total{operation=\"Totals\",outcome=\"ok\"}"),
+        1.0
+    );
+    assert!(value("steering_graphql_requests_total{operation=\"-\",outcome=\"ok\"}") >= 2.0);
+    assert_eq!(
+        value("steering_graphql_requests_total{operation=\"Teams\",outcome=\"errors\"}"),
+        1.0,
+        "first: 0 is a field error"
+    );
+    assert_eq!(
+        value("steering_graphql_requests_total{operation=\"Totals\",outcome=\"refused\"}"),
+        1.0,
+        "the anonymous call"
+    );
+    // Latency: every request falls in the last bucket, and the count agrees.
+    assert_eq!(
+        value("steering_graphql_request_duration_seconds_bucket{le=\"+Inf\",operation=\"Totals\",outcome=\"ok\"}"),
+        1.0
+    );
+    assert_eq!(
+        value("steering_graphql_request_duration_seconds_count{operation=\"Totals\",outcome=\"ok\"}"),
+        1.0
+    );
+    assert!(value("steering_graphql_errors_total{code=\"BAD_USER_INPUT\"}") >= 1.0);
+    assert!(value("steering_graphql_errors_total{code=\"UNAUTHENTICATED\"}") >= 1.0);
+    assert_eq!(value("steering_graphql_requests_in_flight"), 0.0);
+}
+
+async fn operation_names_cannot_grow_the_metrics_without_end(b: Arc<Backend>) {
+    let app = b.fresh_demo().await;
+    let token = app.token("leader.66").await;
+    for i in 0..230 {
+        let query = format!("query Made{i} {{ __typename }}");
+        app.post(Some(&token), &query, serde_json::json!({})).await;
+    }
+    let (_, _, body) = app
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    let text = String::from_utf8(body).unwrap();
+    let series: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("steering_graphql_requests_total{"))
+        .collect();
+    assert!(series.len() <= 201, "{} series", series.len());
+    assert!(
+        series.iter().any(|l| l.contains("operation=\"other\"")),
+        "{series:?}"
+    );
 }
