@@ -215,7 +215,12 @@ impl Collector for StoreCounters {
         ];
         for (name, help, value) in counters {
             let counter = ConstCounter::new(value);
-            counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
         }
         let open = ConstGauge::new(i64::from(self.cache.circuit() == "open"));
         open.encode(encoder.encode_descriptor(

@@ -195,11 +195,15 @@ async fn metrics_count_cache_use_and_statements(b: Arc<Backend>) {
     );
     // Latency: every request falls in the last bucket, and the count agrees.
     assert_eq!(
-        value("steering_graphql_request_duration_seconds_bucket{le=\"+Inf\",operation=\"Totals\",outcome=\"ok\"}"),
+        value(
+            "steering_graphql_request_duration_seconds_bucket{le=\"+Inf\",operation=\"Totals\",outcome=\"ok\"}"
+        ),
         1.0
     );
     assert_eq!(
-        value("steering_graphql_request_duration_seconds_count{operation=\"Totals\",outcome=\"ok\"}"),
+        value(
+            "steering_graphql_request_duration_seconds_count{operation=\"Totals\",outcome=\"ok\"}"
+        ),
         1.0
     );
     assert!(value("steering_graphql_errors_total{code=\"BAD_USER_INPUT\"}") >= 1.0);
