@@ -95,6 +95,7 @@ impl AppState {
                 cache.clone(),
                 settings.rules(),
                 Audience::SignedIn,
+                settings.otel_endpoint.is_some(),
             ),
             costing_schema: crate::graphql::schema::build_costing_schema(),
             anonymous_schema: build_schema(
@@ -104,6 +105,7 @@ impl AppState {
                 cache.clone(),
                 settings.rules(),
                 Audience::Anonymous,
+                settings.otel_endpoint.is_some(),
             ),
             hooks,
             cache,

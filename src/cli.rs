@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 use crate::app::{AppState, prepare_database};
 use crate::config::Settings;
@@ -114,9 +113,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => {
-            init_logging(&settings);
+            let telemetry = crate::telemetry::init(&settings)?;
             let db = prepare_database(&settings).await?;
-            crate::http::serve(AppState::build(db, settings).await?).await
+            let served = crate::http::serve(AppState::build(db, settings).await?).await;
+            telemetry.shutdown();
+            served
         }
         Command::Migrate => {
             init_logging(&settings);
@@ -394,13 +395,11 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
     Db::connect(settings.database_url()).await
 }
 
+/// Logs for the commands other than `serve` (which may export traces too).
 fn init_logging(settings: &Settings) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if settings.log_json {
-        let _ = builder.json().try_init();
-    } else {
-        let _ = builder.try_init();
-    }
+    let settings = Settings {
+        otel_endpoint: None,
+        ..settings.clone()
+    };
+    let _ = crate::telemetry::init(&settings);
 }

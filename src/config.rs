@@ -151,6 +151,11 @@ pub struct Settings {
     /// operations it lists.
     #[arg(long, env = "TRUSTED_DOCUMENTS", global = true)]
     pub trusted_documents: Option<PathBuf>,
+
+    /// An OpenTelemetry collector's OTLP/HTTP address (`http://127.0.0.1:4318`): traces of
+    /// requests, GraphQL execution and SQL are sent there. Unset: no traces.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    pub otel_endpoint: Option<String>,
 }
 
 /// Who may introspect the schema.
@@ -190,6 +195,7 @@ impl Settings {
             log_json: false,
             introspection: Introspection::SignedIn,
             trusted_documents: None,
+            otel_endpoint: None,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod hooks;
 pub mod http;
 pub mod seed;
+pub mod telemetry;
 pub mod text;
 
 #[path = "../migrations/mod.rs"]

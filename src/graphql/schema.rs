@@ -48,11 +48,17 @@ pub fn build_schema(
     cache: Arc<Cache>,
     rules: Rules,
     audience: Audience,
+    traced: bool,
 ) -> AppSchema {
-    let builder = match audience {
+    let mut builder = match audience {
         Audience::SignedIn => builder(),
         Audience::Anonymous => builder().disable_suggestions(),
     };
+    if traced {
+        // Spans for parsing, validation, execution and each field: only when traces are
+        // exported, as any extension wraps every field the engine resolves.
+        builder = builder.extension(async_graphql::extensions::Tracing);
+    }
     builder
         .data(rules)
         .data(db)

@@ -278,7 +278,8 @@ async fn handle(
     let response = if mutation {
         // A change runs to its end even if the client goes away: its after-commit work (the
         // cache's invalidation) must not be cut off between the commit and the answer.
-        match tokio::spawn(async move { schema.execute(request).await }).await {
+        let work = async move { schema.execute(request).await };
+        match tokio::spawn(tracing::Instrument::in_current_span(work)).await {
             Ok(response) => response,
             Err(err) => {
                 tracing::error!(error = %err, "a mutation's task failed");

@@ -26,6 +26,7 @@ mod running;
 mod schema;
 mod search;
 mod seed;
+mod telemetry;
 mod totals;
 
 use std::process::ExitCode;
@@ -55,6 +56,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(running::tests());
     tests.extend(schema::tests());
     tests.extend(search::tests());
+    tests.extend(telemetry::tests());
     tests.extend(seed::tests());
     tests.extend(totals::tests());
     tests
@@ -93,6 +95,7 @@ fn applies(name: &str, backend: &Backend) -> Result<(), &'static str> {
         | "cli::the_embedded_default_serves_the_demo_and_keeps_its_key"
         | "cli::sighup_reloads_the_policy_of_a_running_server"
         | "running::attacks_on_a_running_server"
+        | "telemetry::requests_are_traced_to_an_otlp_collector"
         | "schema::committed_schema_equals_the_exported_one"
         | "persisted::the_committed_manifest_is_the_contract" => Some((
             sqlite_only,
