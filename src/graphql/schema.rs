@@ -68,7 +68,66 @@ pub fn build_schema(
         .finish()
 }
 
+/// The specifications of the scalars that have one. Introspection gives them
+/// (`specifiedByURL`); the engine's SDL leaves them out, so they are written in here.
+const SPECIFIED_BY: [(&str, &str); 3] = [
+    ("Date", "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"),
+    (
+        "DateTime",
+        "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
+    ),
+    (
+        "Upload",
+        "https://github.com/jaydenseric/graphql-multipart-request-spec",
+    ),
+];
+
 /// The schema as SDL, as committed in `schema/schema.graphql`.
 pub fn export_sdl() -> String {
-    builder().finish().sdl()
+    let mut sdl = builder().finish().sdl();
+    for (scalar, url) in SPECIFIED_BY {
+        sdl = sdl.replace(
+            &format!("scalar {scalar}\n"),
+            &format!("scalar {scalar} @specifiedBy(url: \"{url}\")\n"),
+        );
+    }
+    sdl
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_sdl_names_the_specifications_introspection_gives() {
+        let answer = builder()
+            .finish()
+            .execute("{ __schema { types { name specifiedByURL } } }")
+            .await
+            .data
+            .into_json()
+            .unwrap();
+        let mut given: Vec<(String, String)> = answer["__schema"]["types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t["name"].as_str()?.to_owned(),
+                    t["specifiedByURL"].as_str()?.to_owned(),
+                ))
+            })
+            .collect();
+        given.sort();
+        let mut listed: Vec<(String, String)> = SPECIFIED_BY
+            .iter()
+            .map(|(n, u)| ((*n).to_owned(), (*u).to_owned()))
+            .collect();
+        listed.sort();
+        assert_eq!(given, listed);
+        let sdl = export_sdl();
+        for (scalar, url) in SPECIFIED_BY {
+            assert!(sdl.contains(&format!("scalar {scalar} @specifiedBy(url: \"{url}\")")));
+        }
+    }
 }

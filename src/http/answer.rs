@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, Selection};
 use async_graphql::{ServerError, Value};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -113,8 +113,8 @@ pub struct Answering<'a> {
     pub token_sent: bool,
 }
 
-/// The HTTP answer to an executed operation: its errors coded, its fields in the order asked,
-/// its size bounded; the status tells a request that never ran (400 as the GraphQL media
+/// The HTTP answer to an executed operation: its errors coded, its `data` in the shape the
+/// operation asked for ([`super::shape`]), its size bounded; the status tells a request that never ran (400 as the GraphQL media
 /// type), a missing sign-in (401) and too many attempts (429 with `Retry-After`).
 pub fn respond(mut response: async_graphql::Response, how: &Answering) -> Response {
     for error in &mut response.errors {
@@ -135,6 +135,14 @@ pub fn respond(mut response: async_graphql::Response, how: &Answering) -> Respon
     let not_run = matches!(response.data, Value::Null)
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    if !not_run && let Some(document) = &how.sent.document {
+        super::shape::complete(
+            &mut response.data,
+            &response.errors,
+            document,
+            how.sent.operation_name.as_deref(),
+        );
+    }
     let unauthenticated = matches!(response.data, Value::Null)
         && response
             .errors
@@ -155,11 +163,6 @@ pub fn respond(mut response: async_graphql::Response, how: &Answering) -> Respon
             extensions: &response.extensions,
         })
     } else {
-        if let Some(document) = &how.sent.document
-            && let Some(set) = operation_selection(document, how.sent.operation_name.as_deref())
-        {
-            in_request_order(&mut response.data, &Order::of(document, &[set]));
-        }
         serde_json::to_vec(&response)
     };
     let body = match written {
@@ -470,160 +473,9 @@ fn variable_of_bad_argument(message: &str, sent: &Sent) -> Option<String> {
         .and_then(|(_, origin)| origin.clone())
 }
 
-/// The selection of the operation that runs.
-pub fn operation_selection<'a>(
-    document: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a SelectionSet> {
-    use async_graphql::parser::types::DocumentOperations;
-    let operation = match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(wanted)) => ops.get(wanted)?,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
-        (DocumentOperations::Multiple(_), None) => return None,
-    };
-    Some(&operation.node.selection_set.node)
-}
-
-/// The response keys of a selection in the order they were asked for (fragments spread where
-/// they stand), with the same for each key's own value.
-#[derive(Default)]
-struct Order<'a> {
-    keys: Vec<&'a str>,
-    children: HashMap<&'a str, Order<'a>>,
-}
-
-impl<'a> Order<'a> {
-    /// The order of the fields `sets` select together. Recursive over the nesting of the
-    /// operation, which the guard bounded (as it bounded the expansion of fragments and
-    /// refused their cycles).
-    fn of(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Order<'a> {
-        let mut keys: Vec<&'a str> = Vec::new();
-        let mut nested: HashMap<&'a str, Vec<&'a SelectionSet>> = HashMap::new();
-        let mut pending: Vec<std::slice::Iter<'a, _>> =
-            sets.iter().rev().map(|set| set.items.iter()).collect();
-        let mut spread = std::collections::HashSet::new();
-        while let Some(items) = pending.last_mut() {
-            let Some(selection) = items.next() else {
-                pending.pop();
-                continue;
-            };
-            match &selection.node {
-                Selection::Field(field) => {
-                    let key = field.node.response_key().node.as_str();
-                    let sets = nested.entry(key).or_insert_with(|| {
-                        keys.push(key);
-                        Vec::new()
-                    });
-                    if !field.node.selection_set.node.items.is_empty() {
-                        sets.push(&field.node.selection_set.node);
-                    }
-                }
-                Selection::FragmentSpread(name) => {
-                    let name = name.node.fragment_name.node.as_str();
-                    if spread.insert(name)
-                        && let Some(fragment) = document.fragments.get(name)
-                    {
-                        pending.push(fragment.node.selection_set.node.items.iter());
-                    }
-                }
-                Selection::InlineFragment(inline) => {
-                    pending.push(inline.node.selection_set.node.items.iter());
-                }
-            }
-        }
-        let children = nested
-            .into_iter()
-            .filter(|(_, sets)| !sets.is_empty())
-            .map(|(key, sets)| (key, Order::of(document, &sets)))
-            .collect();
-        Order { keys, children }
-    }
-}
-
-/// Puts every object's fields in the order the operation asked for them. The engine resolves
-/// an object's fields concurrently and writes each as it completes, so a field that waited on
-/// the database would come after those that did not.
-fn in_request_order(value: &mut Value, order: &Order) {
-    match value {
-        Value::Object(fields) => {
-            let mut at = 0;
-            let ordered = fields.keys().all(|key| {
-                match order.keys[at..].iter().position(|k| *k == key.as_str()) {
-                    Some(found) => {
-                        at += found + 1;
-                        true
-                    }
-                    None => false,
-                }
-            });
-            if !ordered {
-                let mut old = std::mem::take(fields);
-                for key in &order.keys {
-                    if let Some((name, value)) = old.shift_remove_entry(*key) {
-                        fields.insert(name, value);
-                    }
-                }
-                fields.extend(old);
-            }
-            for (key, child) in fields.iter_mut() {
-                if let Some(nested) = order.children.get(key.as_str())
-                    && needs_order(child)
-                {
-                    in_request_order(child, nested);
-                }
-            }
-        }
-        Value::List(items) => {
-            for item in items {
-                in_request_order(item, order);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn needs_order(value: &Value) -> bool {
-    matches!(value, Value::Object(_) | Value::List(_))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn keys(value: &Value) -> Vec<String> {
-        match value {
-            Value::Object(fields) => fields.keys().map(|k| k.to_string()).collect(),
-            _ => panic!("not an object"),
-        }
-    }
-
-    #[test]
-    fn objects_are_put_in_the_order_asked_through_fragments_and_lists() {
-        let document = async_graphql::parser::parse_query(
-            "query { b a: x ...F list { z y } } fragment F on Q { c ... on Q { d } b }",
-        )
-        .unwrap();
-        let set = operation_selection(&document, None).unwrap();
-        let order = Order::of(&document, &[set]);
-        assert_eq!(order.keys, ["b", "a", "c", "d", "list"]);
-        let mut answer = Value::from_json(serde_json::json!({
-            "list": [{ "y": 1, "z": 2 }, { "z": 3, "y": 4 }],
-            "d": 1, "c": 2, "a": 3, "b": 4,
-        }))
-        .unwrap();
-        in_request_order(&mut answer, &order);
-        assert_eq!(keys(&answer), ["b", "a", "c", "d", "list"]);
-        let Value::Object(fields) = &answer else {
-            unreachable!()
-        };
-        let Value::List(items) = &fields["list"] else {
-            panic!("a list")
-        };
-        for item in items {
-            assert_eq!(keys(item), ["z", "y"]);
-        }
-    }
 
     #[test]
     fn syntax_reports_become_one_line() {

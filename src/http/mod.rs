@@ -6,6 +6,7 @@ mod graphql;
 mod metrics;
 mod persisted;
 mod serve;
+mod shape;
 pub mod wire;
 
 pub use answer::MAX_RESPONSE_BYTES;
@@ -20,11 +21,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
@@ -179,12 +180,9 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(allowed))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::ACCEPT,
-            HeaderName::from_static("apollo-require-preflight"),
-        ])
+        // Whatever headers the page's client sends (Apollo's client name and version, trace
+        // context, request ids): only the configured origins get an answer at all.
+        .allow_headers(AllowHeaders::mirror_request())
         // What a browser client acts on: why a token was refused, and when to try again.
         .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
         .max_age(Duration::from_secs(3600))

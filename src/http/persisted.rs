@@ -87,12 +87,9 @@ impl PersistedOperations {
         };
         if request.query.is_empty() {
             let Some(text) = self.find(&hash).await else {
-                return Err(Refused::new(
-                    StatusCode::OK,
-                    "PersistedQueryNotFound: send the \
-                     document with its hash to register it",
-                )
-                .code("PERSISTED_QUERY_NOT_FOUND"));
+                // The message is the protocol's: some clients look for it, not for the code.
+                return Err(Refused::new(StatusCode::OK, "PersistedQueryNotFound")
+                    .code("PERSISTED_QUERY_NOT_FOUND"));
             };
             request.query = text.to_string();
             return Ok(Some(Persisted {
@@ -173,7 +170,11 @@ fn requested_hash(request: &async_graphql::Request) -> Result<Option<String>, Re
     match fields.get("version") {
         Some(Value::Number(n)) if n.as_u64() == Some(1) => {}
         _ => {
-            return Err(bad("has a version other than 1").code("PERSISTED_QUERY_NOT_SUPPORTED"));
+            return Err(
+                Refused::new(StatusCode::BAD_REQUEST, "PersistedQueryNotSupported")
+                    .field("extensions")
+                    .code("PERSISTED_QUERY_NOT_SUPPORTED"),
+            );
         }
     }
     match fields.get("sha256Hash") {

@@ -24,6 +24,7 @@ crate::tests!(
     bad_values_inside_input_objects_name_their_field,
     syntax_errors_are_one_line,
     fields_come_back_in_the_order_asked,
+    failed_nullable_fields_are_null_and_failed_required_ones_null_their_parent,
     browsers_can_read_the_headers_clients_act_on,
 );
 
@@ -127,6 +128,12 @@ async fn the_standard_introspection_query_answers_signed_in_callers(b: Arc<Backe
             named("Date")["description"].is_string(),
             "Date has a description"
         );
+        assert_eq!(
+            named("Date")["specifiedByURL"],
+            "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+        );
+        // The schema has no description of its own (not the introspection type's).
+        assert!(schema["description"].is_null(), "{}", schema["description"]);
         assert!(
             schema["directives"]
                 .as_array()
@@ -616,6 +623,61 @@ async fn fields_come_back_in_the_order_asked(b: Arc<Backend>) {
     }
 }
 
+async fn failed_nullable_fields_are_null_and_failed_required_ones_null_their_parent(
+    b: Arc<Backend>,
+) {
+    let app = b.demo().await;
+    let elsewhere = app
+        .data(
+            "{ teams(unitCode: \"24355\", first: 1) { nodes { id } } }",
+            json!({}),
+        )
+        .await["teams"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // `team` may be null: out of the officer's area it is null, beside the other fields.
+    let answer = app
+        .graphql_as(
+            "officer.24172",
+            "query($id: ID!) { me { username } team(id: $id) { name } }",
+            json!({ "id": elsewhere }),
+        )
+        .await;
+    assert_eq!(error_codes(&answer), ["NOT_FOUND"]);
+    assert_eq!(
+        answer["data"],
+        json!({ "me": { "username": "officer.24172" }, "team": null }),
+        "{answer:#}"
+    );
+    // Alone, and twice under aliases: each is null, `data` is not.
+    let answer = app
+        .graphql_as(
+            "officer.24172",
+            "query($id: ID!) { a: team(id: $id) { name } b: team(id: $id) { name } }",
+            json!({ "id": elsewhere }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"],
+        json!({ "a": null, "b": null }),
+        "{answer:#}"
+    );
+    // `totals` may not be null: its failure makes `data` null.
+    let answer = app
+        .graphql_as(
+            "officer.24172",
+            "{ me { username } totals(unitCode: \"24355\") { teams } }",
+            json!({}),
+        )
+        .await;
+    assert!(!error_codes(&answer).is_empty(), "{answer:#}");
+    assert!(
+        answer.get("data").is_some_and(Value::is_null),
+        "data is present and null: {answer:#}"
+    );
+}
+
 async fn browsers_can_read_the_headers_clients_act_on(b: Arc<Backend>) {
     let app = app_with(&b, |s| {
         s.cors_origins = vec!["https://dashboard.daklak.gov.vn".into()]
@@ -644,5 +706,27 @@ async fn browsers_can_read_the_headers_clients_act_on(b: Arc<Backend>) {
     assert_eq!(
         headers["www-authenticate"],
         "Bearer error=\"invalid_token\""
-    );
+    ); // A preflight for the headers clients add (Apollo's client name, trace context) passes.
+    let (_, headers, _) = raw(
+        &app,
+        "OPTIONS",
+        "/graphql",
+        &[
+            ("origin", "https://dashboard.daklak.gov.vn"),
+            ("access-control-request-method", "POST"),
+            (
+                "access-control-request-headers",
+                "apollographql-client-name,apollographql-client-version,authorization,content-type,traceparent",
+            ),
+        ],
+        "",
+    )
+    .await;
+    let allowed = headers["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in ["apollographql-client-name", "authorization", "traceparent"] {
+        assert!(allowed.contains(header), "{header} not in {allowed}");
+    }
 }
