@@ -39,16 +39,17 @@ impl AppState {
     pub async fn build(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         let policy = Arc::new(PolicyStore::open(&settings.policy_dir).await?);
         let cache = Arc::new(Cache::new(&settings.cache())?);
-        // Failed sign-ins are shared by every replica through Redis whenever it is configured,
-        // even with the aggregate cache switched off.
-        let shared_counts = match settings.cache().redis_url {
-            Some(url) => Some(RedisStore::new(
-                &url,
-                &settings.cache(),
-                cache.stats.clone(),
-            )?),
-            None => None,
+        // Failed sign-ins and registered documents are shared by every replica through Redis
+        // whenever it is configured, even with the aggregate cache switched off.
+        let shared = || -> anyhow::Result<Option<RedisStore>> {
+            let settings = settings.cache();
+            settings
+                .redis_url
+                .as_deref()
+                .map(|url| RedisStore::new(url, &settings, cache.stats.clone()))
+                .transpose()
         };
+        let shared_counts = shared()?;
         let auth = Arc::new(Auth {
             passwords: PasswordHasher::new()?,
             tokens: TokenIssuer::new(
@@ -68,18 +69,7 @@ impl AppState {
             }
             None => None,
         };
-        let persisted_shared = match settings.cache().redis_url {
-            Some(url) => Some(RedisStore::new(
-                &url,
-                &settings.cache(),
-                cache.stats.clone(),
-            )?),
-            None => None,
-        };
-        let persisted = Arc::new(crate::http::PersistedOperations::new(
-            persisted_shared,
-            trusted,
-        ));
+        let persisted = Arc::new(crate::http::PersistedOperations::new(shared()?, trusted));
         let metrics = Arc::new(crate::http::RequestMetrics::new(db.clone(), cache.clone()));
         let hooks = Arc::new(Hooks::default());
         hooks.register(Arc::new(Invalidator {

@@ -52,7 +52,9 @@ pub fn complete(
         types: types(),
         path: Vec::new(),
     };
-    if !walk.object(data, &order, Some(root)) {
+    // Types matter only to complete failed fields; without failures the walk only orders.
+    let root = (!failed.is_empty()).then_some(root);
+    if !walk.object(data, &order, root) {
         *data = Value::Null;
     }
 }
