@@ -1,7 +1,7 @@
 //! The one error type of the application and the stable codes clients see.
 //!
 //! Domain code returns [`AppError`]; the GraphQL layer turns it into an error whose
-//! `extensions.code` is one of the codes of DESIGN §4 and, for bad input or conflicts, whose
+//! `extensions.code` is one of the codes the README lists ("For frontend developers") and, for bad input or conflicts, whose
 //! `extensions.field` names the offending field. Internal errors are logged here, once, and the
 //! client gets a plain message without details.
 
@@ -102,7 +102,7 @@ impl AppError {
         }
     }
 
-    /// The stable machine code of DESIGN §4 (and `BAD_CREDENTIALS` for a failed `login`).
+    /// The stable machine code, as the README lists them.
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated => "UNAUTHENTICATED",

@@ -1,22 +1,21 @@
 //! `/graphql`: from the HTTP request to the GraphQL answer, with the checks that come before
 //! the engine sees an operation (its shape, the sign-in, what an anonymous caller may ask).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::parser::types::ExecutableDocument;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::ClientAddress;
 use super::answer::{self, Answering, Sent, request_error, unauthenticated};
+use super::principal::Caller;
 use super::wire::{self, Media, Refused, Transport};
 use crate::app::AppState;
 use crate::authz::{Access, Action, Resource, Scope};
 use crate::config::Introspection;
-use crate::domain::users;
 use crate::graphql::guard::{self, DocumentLimits};
 use crate::graphql::loaders::Loaders;
 
@@ -26,28 +25,52 @@ pub async fn graphql(
     uri: Uri,
     address: ClientAddress,
     headers: HeaderMap,
+    caller: Result<Caller, Response>,
     body: Bytes,
 ) -> Response {
     let started = std::time::Instant::now();
     let _in_flight = state.metrics.in_flight();
     let mut operation = None;
-    let response = handle(&state, method, uri, address, headers, body, &mut operation).await;
+    let response = match caller {
+        Ok(caller) => {
+            let arrived = Arrived {
+                method,
+                uri,
+                address,
+                headers,
+                caller,
+                body,
+            };
+            handle(&state, arrived, &mut operation).await
+        }
+        Err(refused) => refused,
+    };
     state
         .metrics
         .observe(operation.as_deref(), &response, started.elapsed());
     response
 }
 
-/// Answers one request; `operation` is set to the name of the operation to run once known.
-async fn handle(
-    state: &AppState,
+/// A request as it arrived, its caller known.
+struct Arrived {
     method: Method,
     uri: Uri,
     address: ClientAddress,
     headers: HeaderMap,
+    caller: Caller,
     body: Bytes,
-    operation: &mut Option<String>,
-) -> Response {
+}
+
+/// Answers one request; `operation` is set to the name of the operation to run once known.
+async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<String>) -> Response {
+    let Arrived {
+        method,
+        uri,
+        address,
+        headers,
+        caller,
+        body,
+    } = arrived;
     let Some(media) = Media::negotiate(&headers) else {
         return Refused::new(
             StatusCode::NOT_ACCEPTABLE,
@@ -129,8 +152,7 @@ async fn handle(
         .with("field", "file")
         .into_response();
     }
-    let token = bearer_token(&headers);
-    let token_sent = !matches!(token, Ok(None));
+    let token_sent = caller.token_sent();
     let introspection = state.settings.introspection;
     if !token_sent
         && !opens_anything_anonymously(&state.policy.current())
@@ -156,52 +178,7 @@ async fn handle(
             .with("variable", missing.name)
             .into_response();
     }
-    let (principal, epoch) = match token {
-        Err(()) => {
-            return unauthenticated(
-                media,
-                "the Authorization header must be `Bearer <token>`",
-                true,
-            );
-        }
-        Ok(None) => (None, None),
-        Ok(Some(token)) => {
-            let Some((user, token_epoch)) = state.auth.tokens.verify(token) else {
-                return unauthenticated(media, "the access token is invalid or has expired", true);
-            };
-            // What this replica remembers of the account is used only while no process has
-            // announced a change since: a disabled account is refused on its next request.
-            let epoch = state.cache.epoch().await;
-            let found = state
-                .cache
-                .principals
-                .get_or_load(epoch, user, users::principal(&state.db.conn, user))
-                .await;
-            match found {
-                Ok(Some(principal)) if principal.token_epoch == token_epoch => {
-                    (Some(principal), epoch)
-                }
-                Ok(Some(_)) => {
-                    return unauthenticated(
-                        media,
-                        "the access token was ended by a change to the account: sign in again",
-                        true,
-                    );
-                }
-                Ok(None) => {
-                    return unauthenticated(
-                        media,
-                        "the account is disabled or no longer exists",
-                        true,
-                    );
-                }
-                Err(err) => {
-                    tracing::error!(error = ?err, "the caller's account could not be read");
-                    return answer::internal(media);
-                }
-            }
-        }
-    };
+    let Caller { principal, epoch } = caller;
     let administrator = principal
         .as_ref()
         .is_some_and(|p| p.grants.iter().any(|g| g.role == crate::authz::Role::Admin));
@@ -380,19 +357,6 @@ fn missing_variable(
         })
 }
 
-/// `Ok(None)` without an Authorization header; `Err` for one that is not a bearer token.
-pub(super) fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ()> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let value = value.to_str().map_err(|_| ())?;
-    let (scheme, token) = value.split_once(' ').ok_or(())?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(());
-    }
-    Ok(Some(token.trim()))
-}
-
 /// How many times the operation to run selects `name` at its root, through fragments too.
 fn root_fields_named(request: &mut async_graphql::Request, name: &str) -> usize {
     root_fields(request).iter().filter(|f| *f == name).count()
@@ -445,76 +409,6 @@ fn is_mutation(request: &mut async_graphql::Request) -> bool {
         DocumentOperations::Multiple(ops) => {
             ops.values().any(|op| op.node.ty == OperationType::Mutation)
         }
-    }
-}
-
-/// Operations already parsed, by their text. Parsing is a fair part of answering a small
-/// query, and a frontend sends the same few operations over and over; the engine still
-/// validates each request against the schema.
-#[derive(Clone)]
-pub struct Documents {
-    parsed: moka::sync::Cache<String, Remembered>,
-}
-
-#[derive(Clone)]
-struct Remembered {
-    document: Arc<ExecutableDocument>,
-    /// What the entry is taken to hold in memory, in bytes.
-    weight: u32,
-}
-
-/// Longer operations are parsed every time rather than kept (a frontend's are well under).
-const MAX_REMEMBERED_OPERATION: usize = 8 * 1024;
-
-/// The memory the remembered operations may take, in bytes, as estimated by [`weight`].
-const REMEMBERED_BYTES: u64 = 32 * 1024 * 1024;
-
-/// A parsed operation's memory: its text, and a few hundred bytes for each token (a field,
-/// its name, position and empty argument and directive lists). `{ a a a … }` of 8 KiB parses
-/// to about 1 MiB: weighing the text alone let such operations fill far more than the cap.
-fn weight(text: &str, tokens: usize) -> u32 {
-    u32::try_from(text.len().saturating_add(tokens.saturating_mul(320))).unwrap_or(u32::MAX)
-}
-
-impl Documents {
-    pub fn new() -> Documents {
-        Documents {
-            parsed: moka::sync::Cache::builder()
-                .weigher(|_: &String, remembered: &Remembered| remembered.weight)
-                .max_capacity(REMEMBERED_BYTES)
-                .time_to_idle(Duration::from_secs(3600))
-                .build(),
-        }
-    }
-
-    /// Gives `request` its parsed operation, from memory when the same text was seen before,
-    /// and returns it. A syntax error is left for the engine to report. `tokens` is what the
-    /// guard counted.
-    fn parse(
-        &self,
-        request: &mut async_graphql::Request,
-        tokens: usize,
-    ) -> Option<Arc<ExecutableDocument>> {
-        let remember = request.query.len() <= MAX_REMEMBERED_OPERATION;
-        if remember && let Some(remembered) = self.parsed.get(&request.query) {
-            request.set_parsed_query(ExecutableDocument::clone(&remembered.document));
-            return Some(remembered.document);
-        }
-        let document = Arc::new(request.parsed_query().ok()?.clone());
-        if remember {
-            let remembered = Remembered {
-                document: document.clone(),
-                weight: weight(&request.query, tokens),
-            };
-            self.parsed.insert(request.query.clone(), remembered);
-        }
-        Some(document)
-    }
-}
-
-impl Default for Documents {
-    fn default() -> Self {
-        Documents::new()
     }
 }
 

@@ -21,7 +21,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use super::answer::Outcome;
-use super::graphql::bearer_token;
+use super::principal::bearer_token;
 use crate::app::AppState;
 use crate::cache::Cache;
 use crate::db::Db;

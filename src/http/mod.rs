@@ -1,16 +1,18 @@
 //! HTTP: the routes, the layers around them and serving with graceful shutdown.
 
 mod answer;
+mod documents;
 mod graphiql;
 mod graphql;
 mod metrics;
 mod persisted;
+mod principal;
 mod serve;
 mod shape;
 pub mod wire;
 
 pub use answer::MAX_RESPONSE_BYTES;
-pub use graphql::Documents;
+pub use documents::Documents;
 pub use metrics::RequestMetrics;
 pub use persisted::{PersistedOperations, hash_of, manifest, read_manifest};
 pub use serve::ConnectionLimits;

@@ -1,3 +1,5 @@
+//! `AuditEntry`: one recorded change, who made it, when, and the record before and after.
+
 use crate::graphql::cost;
 use crate::graphql::scalars::Timestamp;
 use async_graphql::{Context, ID, Json, Object, Result};

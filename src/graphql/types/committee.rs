@@ -1,3 +1,5 @@
+//! `SteeringCommittee` and `CommitteeMember`: a unit's steering committee for digital transformation and its members.
+
 use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 

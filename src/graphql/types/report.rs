@@ -1,3 +1,5 @@
+//! `ResultReport` and `Target`: a team's or unit's monthly results, their review, and the targets set for a unit.
+
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, Indicator, ReportState, Team};

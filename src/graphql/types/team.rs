@@ -1,3 +1,5 @@
+//! `Team` and `TeamMember`: a community digital technology team, its members and their training.
+
 use std::sync::Arc;
 
 use crate::graphql::cost;

@@ -1,3 +1,5 @@
+//! `Totals`: the aggregate counts of a unit's subtree that leadership asks for, read through the cache.
+
 use std::sync::Arc;
 
 use crate::graphql::cost;

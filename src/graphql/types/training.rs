@@ -1,3 +1,5 @@
+//! `TrainingSession`: a training session organised by a unit, and who attended it.
+
 use crate::graphql::scalars::Timestamp;
 use async_graphql::{Context, ID, Object, Result};
 

@@ -1,3 +1,5 @@
+//! `AdminUnit`: a province, district, commune or village, with its parent, children and targets.
+
 use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 

@@ -1,3 +1,5 @@
+//! `User` and `Assignment`: an account and the roles it holds over units.
+
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, Role};
