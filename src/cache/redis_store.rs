@@ -269,6 +269,18 @@ impl RedisStore {
             .collect()
     }
 
+    /// Counts one more under `key`, which lives `ttl` from its last count; the new count, or
+    /// `None` when Redis could not be asked.
+    pub async fn count(&self, key: &str, ttl: Duration) -> Option<u64> {
+        let counted: Vec<i64> = self
+            .call(
+                "count",
+                IncrExpire(self.key(&format!("n:{key}")), ttl.as_secs().max(1)),
+            )
+            .await?;
+        counted.first().map(|n| *n as u64)
+    }
+
     pub async fn get<V: DeserializeOwned>(&self, key: &str) -> Option<V> {
         let raw: Option<Vec<u8>> = self
             .call("read", Get(self.key(&format!("v:{key}"))))
@@ -313,6 +325,8 @@ struct SetNx(String, u64);
 struct SetEx(String, Vec<u8>, u64);
 /// INCR of each key, in one round trip.
 struct Incr(Vec<String>);
+/// INCR a key and give it a lifetime, in seconds.
+struct IncrExpire(String, u64);
 /// A script over sign-in attempt keys (counter and lock of each subject, in turn).
 struct Attempt {
     keys: Vec<String>,
@@ -399,6 +413,20 @@ impl<T: redis::FromRedisValue> RedisCall<T> for SetEx {
             .arg(self.1)
             .arg("EX")
             .arg(self.2)
+            .query_async(conn)
+            .await
+    }
+}
+
+impl<T: redis::FromRedisValue> RedisCall<T> for IncrExpire {
+    async fn run(self, conn: &mut ConnectionManager) -> redis::RedisResult<T> {
+        redis::pipe()
+            .cmd("INCR")
+            .arg(&self.0)
+            .cmd("EXPIRE")
+            .arg(&self.0)
+            .arg(self.1)
+            .ignore()
             .query_async(conn)
             .await
     }

@@ -196,12 +196,6 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
             .into_response();
         }
     }
-    if let Some(persisted) = &persisted
-        && persisted.to_register
-        && principal.is_some()
-    {
-        state.persisted.register(persisted, &request.query).await;
-    }
     // Anonymous callers learn nothing of the schema: no suggestions, and no introspection
     // unless it is open to everyone.
     let anonymous = principal.is_none();
@@ -280,6 +274,15 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
             }
         }
     };
+    // A document sent with its hash is kept once it has validated (and so ran), and only for
+    // callers who signed in.
+    if let Some(persisted) = &persisted
+        && persisted.to_register
+        && !anonymous
+        && response.errors.iter().all(|e| !e.path.is_empty())
+    {
+        state.persisted.register(persisted, &sent.query).await;
+    }
     let response = match response.errors.as_slice() {
         [error] if crate::graphql::cost::is_over_budget(error) => {
             // Validated again, by a schema that only costs, to say by how much.

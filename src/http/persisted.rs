@@ -23,7 +23,12 @@ use super::wire::Refused;
 use crate::cache::RedisStore;
 
 /// How long a registered document is kept in Redis after it was last registered.
-const SHARED_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+const SHARED_TTL: Duration = Duration::from_secs(24 * 3600);
+/// Longer documents run but are not registered: a frontend's operations are well under.
+const MAX_REGISTERED_BYTES: usize = 8 * 1024;
+/// Documents registered in Redis per day, by every replica together: past it, documents still
+/// run but are not kept, so signed-in callers inventing documents cannot fill Redis.
+const MAX_REGISTERED_PER_DAY: u64 = 10_000;
 /// The memory this replica's copy of registered documents may take, in bytes of text.
 const LOCAL_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -131,19 +136,33 @@ impl PersistedOperations {
         Some(text)
     }
 
-    /// Keeps a document sent with its hash, for this replica and, through Redis, the others.
+    /// Keeps a document sent with its hash (one that validated), for this replica and,
+    /// through Redis, the others: within a size and a daily number.
     pub async fn register(&self, persisted: &Persisted, text: &str) {
-        if self.local.contains_key(&persisted.hash) {
+        if text.len() > MAX_REGISTERED_BYTES || self.local.contains_key(&persisted.hash) {
             return;
         }
-        self.local
-            .insert(persisted.hash.clone(), Arc::from(text))
-            .await;
         if let Some(shared) = &self.shared {
+            let day = chrono::Utc::now().format("%Y%m%d");
+            let today = shared
+                .count(
+                    &format!("apq:day:{day}"),
+                    Duration::from_secs(2 * 24 * 3600),
+                )
+                .await;
+            if today.is_none_or(|n| n > MAX_REGISTERED_PER_DAY) {
+                if today.is_some() {
+                    tracing::warn!("persisted documents: today's registrations are used up");
+                }
+                return;
+            }
             shared
                 .set(&shared_key(&persisted.hash), &text, SHARED_TTL)
                 .await;
         }
+        self.local
+            .insert(persisted.hash.clone(), Arc::from(text))
+            .await;
     }
 }
 

@@ -14,6 +14,7 @@ use crate::common::{Backend, TestApp, contract, error_codes, error_field, test_s
 crate::tests!(
     a_document_is_registered_once_then_sent_by_hash,
     anonymous_callers_register_nothing,
+    invalid_and_long_documents_are_not_registered,
     bad_hashes_are_refused,
     registered_documents_reach_every_replica,
     trusted_documents_only_run_what_the_manifest_lists,
@@ -145,6 +146,42 @@ async fn anonymous_callers_register_nothing(b: Arc<Backend>) {
         ["PERSISTED_QUERY_NOT_FOUND"],
         "{answer:#}"
     );
+}
+
+async fn invalid_and_long_documents_are_not_registered(b: Arc<Backend>) {
+    let app = b.fresh_demo().await;
+    let token = app.token("leader.66").await;
+    let invalid = "query Persisted_invalid { noSuchField }";
+    // Longer than a frontend's operation: it runs, but is not kept.
+    let long = format!(
+        "# {}\nquery Persisted_long {{ adminUnit(code: \"66\") {{ code }} }}",
+        "x".repeat(9 * 1024)
+    );
+    for (query, runs) in [(invalid, false), (long.as_str(), true)] {
+        let hash = hash_of(query);
+        let (_, answer) = post(
+            &app,
+            Some(&token),
+            json!({ "query": query, "extensions": persisted(&hash) }),
+        )
+        .await;
+        assert_eq!(
+            answer["data"]["adminUnit"]["code"].is_string(),
+            runs,
+            "{answer:#}"
+        );
+        let (_, answer) = post(
+            &app,
+            Some(&token),
+            json!({ "extensions": persisted(&hash) }),
+        )
+        .await;
+        assert_eq!(
+            error_codes(&answer),
+            ["PERSISTED_QUERY_NOT_FOUND"],
+            "{answer:#}"
+        );
+    }
 }
 
 async fn bad_hashes_are_refused(b: Arc<Backend>) {
