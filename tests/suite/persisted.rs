@@ -39,6 +39,24 @@ async fn post(app: &TestApp, token: Option<&str>, body: Value) -> (StatusCode, V
     (status, serde_json::from_slice(&body).expect("JSON"))
 }
 
+/// Sends only `hash` (with `variables`) and checks that the gateway does not know it.
+async fn assert_unknown(app: &TestApp, token: Option<&str>, hash: &str, variables: Value) {
+    let (status, answer) = post(
+        app,
+        token,
+        json!({ "variables": variables, "extensions": persisted(hash) }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        error_codes(&answer),
+        ["PERSISTED_QUERY_NOT_FOUND"],
+        "{answer:#}"
+    );
+    // The protocol's message, which some clients (urql) look for instead of the code.
+    assert_eq!(answer["errors"][0]["message"], "PersistedQueryNotFound");
+}
+
 /// A query no other test sends, so that its hash is unknown to a fresh gateway.
 fn unique_query(tag: &str) -> String {
     format!("query Persisted_{tag} {{ adminUnit(code: \"66\") {{ code name }} }}")
@@ -50,18 +68,7 @@ async fn a_document_is_registered_once_then_sent_by_hash(b: Arc<Backend>) {
     let query = unique_query("once");
     let hash = hash_of(&query);
     // The hash alone: not known yet.
-    let (status, answer) = post(
-        &app,
-        Some(&token),
-        json!({ "extensions": persisted(&hash) }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        error_codes(&answer),
-        ["PERSISTED_QUERY_NOT_FOUND"],
-        "{answer:#}"
-    );
+    assert_unknown(&app, Some(&token), &hash, json!({})).await;
     // The document with its hash: run, and registered.
     let (_, answer) = post(
         &app,
@@ -132,20 +139,8 @@ async fn anonymous_callers_register_nothing(b: Arc<Backend>) {
     )
     .await;
     assert!(answer["data"]["login"]["token"].is_string(), "{answer:#}");
-    let (_, answer) = post(
-        &app,
-        None,
-        json!({
-            "variables": { "username": "officer.643", "password": "demo-password" },
-            "extensions": persisted(&hash),
-        }),
-    )
-    .await;
-    assert_eq!(
-        error_codes(&answer),
-        ["PERSISTED_QUERY_NOT_FOUND"],
-        "{answer:#}"
-    );
+    let login = json!({ "username": "officer.643", "password": "demo-password" });
+    assert_unknown(&app, None, &hash, login).await;
 }
 
 async fn invalid_and_long_documents_are_not_registered(b: Arc<Backend>) {
@@ -170,17 +165,7 @@ async fn invalid_and_long_documents_are_not_registered(b: Arc<Backend>) {
             runs,
             "{answer:#}"
         );
-        let (_, answer) = post(
-            &app,
-            Some(&token),
-            json!({ "extensions": persisted(&hash) }),
-        )
-        .await;
-        assert_eq!(
-            error_codes(&answer),
-            ["PERSISTED_QUERY_NOT_FOUND"],
-            "{answer:#}"
-        );
+        assert_unknown(&app, Some(&token), &hash, json!({})).await;
     }
 }
 
