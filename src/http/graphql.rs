@@ -129,7 +129,9 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         refused.allow = Some("POST");
         return refused.answer(Some(media));
     }
-    if mutation && root_fields_named(&mut request, "login") > 1 {
+    // The fields the operation selects at its root, read once for the checks below.
+    let roots = root_fields(&mut request);
+    if mutation && roots.iter().filter(|f| *f == "login").count() > 1 {
         // Several guesses in one request would get around the count of failed attempts.
         return request_error(
             media,
@@ -156,7 +158,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
     let introspection = state.settings.introspection;
     if !token_sent
         && !opens_anything_anonymously(&state.policy.current())
-        && root_fields(&mut request).iter().any(|f| {
+        && roots.iter().any(|f| {
             !(f == "login"
                 || f == "__typename"
                 || (introspection == Introspection::Everyone && (f == "__schema" || f == "__type")))
@@ -204,11 +206,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         Introspection::SignedIn => !anonymous,
         Introspection::Off => false,
     };
-    if !may_introspect
-        && root_fields(&mut request)
-            .iter()
-            .any(|f| f == "__schema" || f == "__type")
-    {
+    if !may_introspect && roots.iter().any(|f| f == "__schema" || f == "__type") {
         // Refused out loud: the engine would answer `null`, which a tool takes for a schema.
         if anonymous {
             return unauthenticated(media, "sign in to read the schema", false);
@@ -358,11 +356,6 @@ fn missing_variable(
                 ),
             })
         })
-}
-
-/// How many times the operation to run selects `name` at its root, through fragments too.
-fn root_fields_named(request: &mut async_graphql::Request, name: &str) -> usize {
-    root_fields(request).iter().filter(|f| *f == name).count()
 }
 
 /// The fields the operation to run selects at its root, through fragments too.
