@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::ClientAddress;
 use super::answer::{self, Answering, Sent, request_error, unauthenticated};
+use super::persisted::Unresolved;
 use super::principal::Caller;
 use super::wire::{self, Media, Refused, Transport};
 use crate::app::AppState;
@@ -87,11 +88,12 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
     let mut request = incoming.request;
     let persisted = match state.persisted.resolve(&mut request).await {
         Ok(persisted) => persisted,
-        // Not an HTTP failure: the client registers the document and goes on.
-        Err(unknown) if unknown.code == "PERSISTED_QUERY_NOT_FOUND" => {
-            return request_error(media, unknown.code, &unknown.message).into_response();
+        // The message is the protocol's: some clients look for it, not for the code.
+        Err(Unresolved::Unknown) => {
+            return request_error(media, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+                .into_response();
         }
-        Err(refused) => return refused.answer(Some(media)),
+        Err(Unresolved::Refused(refused)) => return refused.answer(Some(media)),
     };
     // Before anything recursive sees the document: for every caller, signed in or not.
     let limits = DocumentLimits::default();

@@ -46,6 +46,15 @@ pub struct Persisted {
     pub to_register: bool,
 }
 
+/// Why a request's persisted document could not be had.
+pub enum Unresolved {
+    /// The hash alone was sent, and no document is known by it: not an HTTP failure, the
+    /// client sends the document with its hash next.
+    Unknown,
+    /// The persisted-query extension itself is wrong.
+    Refused(Refused),
+}
+
 /// The SHA-256 of a document's text, as clients compute it: lowercase hex.
 pub fn hash_of(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
@@ -86,15 +95,13 @@ impl PersistedOperations {
     pub async fn resolve(
         &self,
         request: &mut async_graphql::Request,
-    ) -> Result<Option<Persisted>, Refused> {
-        let Some(hash) = requested_hash(request)? else {
+    ) -> Result<Option<Persisted>, Unresolved> {
+        let Some(hash) = requested_hash(request).map_err(Unresolved::Refused)? else {
             return Ok(None);
         };
         if request.query.is_empty() {
             let Some(text) = self.find(&hash).await else {
-                // The message is the protocol's: some clients look for it, not for the code.
-                return Err(Refused::new(StatusCode::OK, "PersistedQueryNotFound")
-                    .code("PERSISTED_QUERY_NOT_FOUND"));
+                return Err(Unresolved::Unknown);
             };
             request.query = text.to_string();
             return Ok(Some(Persisted {
@@ -103,11 +110,13 @@ impl PersistedOperations {
             }));
         }
         if hash_of(&request.query) != hash {
-            return Err(Refused::new(
-                StatusCode::BAD_REQUEST,
-                "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query",
-            )
-            .field("extensions"));
+            return Err(Unresolved::Refused(
+                Refused::new(
+                    StatusCode::BAD_REQUEST,
+                    "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query",
+                )
+                .field("extensions"),
+            ));
         }
         Ok(Some(Persisted {
             hash,
