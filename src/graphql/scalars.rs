@@ -24,12 +24,7 @@ impl ScalarType for Date {
                 .filter(|d| (1..=9999).contains(&d.year()) && text.len() == 10)
                 .map(Date)
                 .ok_or_else(|| {
-                    // A long value is not repeated back.
-                    let shown = if text.chars().count() <= 32 {
-                        format!("{text:?}")
-                    } else {
-                        "the value".to_owned()
-                    };
+                    let shown = shown(text, 32);
                     InputValueError::custom(format!(
                         "{shown} is not a date (YYYY-MM-DD, years 0001 to 9999)"
                     ))
@@ -63,11 +58,7 @@ impl ScalarType for Timestamp {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(text) => text.parse::<DateTime<Utc>>().map(Timestamp).map_err(|_| {
-                let shown = if text.chars().count() <= 40 {
-                    format!("{text:?}")
-                } else {
-                    "the value".to_owned()
-                };
+                let shown = shown(text, 40);
                 InputValueError::custom(format!(
                     "{shown} is not an instant (RFC 3339, such as 2025-07-01T08:30:00+07:00)"
                 ))
@@ -84,5 +75,14 @@ impl ScalarType for Timestamp {
 impl From<DateTime<Utc>> for Timestamp {
     fn from(at: DateTime<Utc>) -> Self {
         Timestamp(at)
+    }
+}
+
+/// A rejected value as an error message shows it: quoted, or not repeated back when long.
+fn shown(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        format!("{text:?}")
+    } else {
+        "the value".to_owned()
     }
 }
