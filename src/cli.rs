@@ -11,6 +11,11 @@ use crate::app::{AppState, prepare_database};
 use crate::config::Settings;
 use crate::db::Db;
 
+/// Whoever runs the command line on the server: the one caller who changes data with no
+/// assignment. Only this module can make one, so only the command line gets the operator's
+/// grant ([`crate::authz::WriteGrant::operator`]).
+pub struct CommandLine(());
+
 #[derive(Parser, Debug)]
 #[command(name = "steering-gateway", version, about)]
 pub struct Cli {
@@ -201,7 +206,7 @@ async fn import_members(
     use crate::domain::write::Tx;
     let name = file.file_name().and_then(|n| n.to_str());
     let sheet = Sheet::read(name, bytes);
-    let grant = crate::authz::WriteGrant::operator();
+    let grant = crate::authz::WriteGrant::operator(&CommandLine(()));
     let mut tx = Tx::begin(db, grant.actor()).await.map_err(cli_error)?;
     let imported = match sheet {
         Ok(sheet) => member_import::import(&mut tx, &grant, unit_code, &sheet, rules).await,

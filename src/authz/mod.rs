@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub use policy::{Policy, PolicyStore};
-pub use scope::{Scope, under};
+pub use scope::{Scope, subtree_range};
 
 use crate::domain::units::AdminLevel;
 use crate::domain::{TeamId, UnitId, UserId};
@@ -125,7 +125,7 @@ impl Grant {
             (Role::TeamLeader, Some(team), _) => Scope::team(team),
             (Role::TeamLeader, None, _) => Scope::nothing(),
             (_, _, Some(path)) => Scope::subtree(path),
-            (_, _, None) => Scope::All,
+            (_, _, None) => Scope::all(),
         }
     }
 
@@ -176,7 +176,7 @@ impl Access {
         let scope = match &self.principal {
             None => {
                 if self.policy.allows(ANONYMOUS, "/", resource, action) {
-                    Scope::All
+                    Scope::all()
                 } else {
                     Scope::nothing()
                 }
@@ -267,11 +267,12 @@ pub struct WriteGrant {
 }
 
 impl WriteGrant {
-    /// For the command line: changes anywhere, attributed to the operator.
-    pub fn operator() -> WriteGrant {
+    /// For the command line: changes anywhere, attributed to the operator. Only the command
+    /// line can show the [`CommandLine`](crate::cli::CommandLine) this takes.
+    pub fn operator(_: &crate::cli::CommandLine) -> WriteGrant {
         WriteGrant {
-            scope: Scope::All,
-            read: Scope::All,
+            scope: Scope::all(),
+            read: Scope::all(),
             actor: Actor::command_line(),
             grants: Vec::new(),
             operator: true,

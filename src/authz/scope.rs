@@ -1,11 +1,18 @@
 //! [`Scope`]: where a caller may read or write one kind of thing, as administrative subtrees
 //! (each given by the materialised path of its root unit) and, for team leaders, single teams.
+//!
+//! A scope is a proof: only this module's parent makes one, from the policy and the caller's
+//! assignments. Finders take it and turn it into a [`Condition`] on the rows they select.
 
-use crate::db::sql::{Args, in_list};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoColumnRef};
+
 use crate::domain::TeamId;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scope {
+pub struct Scope(Reach);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Reach {
     /// The whole country.
     All,
     /// These subtrees and these teams; both empty: nothing at all.
@@ -16,37 +23,41 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub fn nothing() -> Scope {
-        Scope::Limited {
-            subtrees: Vec::new(),
-            teams: Vec::new(),
-        }
+    pub(super) fn all() -> Scope {
+        Scope(Reach::All)
     }
 
-    pub fn subtree(path: &str) -> Scope {
-        Scope::Limited {
+    pub(super) fn nothing() -> Scope {
+        Scope(Reach::Limited {
+            subtrees: Vec::new(),
+            teams: Vec::new(),
+        })
+    }
+
+    pub(super) fn subtree(path: &str) -> Scope {
+        Scope(Reach::Limited {
             subtrees: vec![path.to_owned()],
             teams: Vec::new(),
-        }
+        })
     }
 
-    pub fn team(team: TeamId) -> Scope {
-        Scope::Limited {
+    pub(super) fn team(team: TeamId) -> Scope {
+        Scope(Reach::Limited {
             subtrees: Vec::new(),
             teams: vec![team],
-        }
+        })
     }
 
     /// Everything either scope covers.
-    pub fn union(self, other: Scope) -> Scope {
-        match (self, other) {
-            (Scope::All, _) | (_, Scope::All) => Scope::All,
+    pub(super) fn union(self, other: Scope) -> Scope {
+        match (self.0, other.0) {
+            (Reach::All, _) | (_, Reach::All) => Scope::all(),
             (
-                Scope::Limited {
+                Reach::Limited {
                     mut subtrees,
                     mut teams,
                 },
-                Scope::Limited {
+                Reach::Limited {
                     subtrees: more_subtrees,
                     teams: more_teams,
                 },
@@ -67,23 +78,28 @@ impl Scope {
                     .collect();
                 teams.sort();
                 teams.dedup();
-                Scope::Limited {
+                Scope(Reach::Limited {
                     subtrees: roots,
                     teams,
-                }
+                })
             }
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        matches!(self, Scope::Limited { subtrees, teams } if subtrees.is_empty() && teams.is_empty())
+        matches!(&self.0, Reach::Limited { subtrees, teams } if subtrees.is_empty() && teams.is_empty())
+    }
+
+    /// Whether the scope is the whole country.
+    pub fn is_everywhere(&self) -> bool {
+        self.0 == Reach::All
     }
 
     /// Whether the whole subtree of the unit at `path` lies inside the scope.
     pub fn contains(&self, path: &str) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Limited { subtrees, .. } => {
+        match &self.0 {
+            Reach::All => true,
+            Reach::Limited { subtrees, .. } => {
                 subtrees.iter().any(|root| path.starts_with(root.as_str()))
             }
         }
@@ -91,60 +107,74 @@ impl Scope {
 
     /// Whether a team (serving the unit at `path`) lies inside the scope.
     pub fn contains_team(&self, team: TeamId, path: &str) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Limited { teams, .. } => teams.contains(&team) || self.contains(path),
+        match &self.0 {
+            Reach::All => true,
+            Reach::Limited { teams, .. } => teams.contains(&team) || self.contains(path),
         }
     }
 
-    /// An SQL condition that holds for rows whose unit path (`path_column`) is in scope. Each
-    /// subtree is a range `[path, path || '~')`: paths hold digits and slashes only, all below
-    /// `~`, so the range is exactly the subtree and the path index serves it. Team grants are
-    /// ignored here: use [`Scope::sql_with_teams`] for rows that belong to a team.
-    pub fn sql(&self, path_column: &str, args: &mut Args) -> String {
-        self.condition(path_column, None, args)
+    /// The condition that holds for rows whose unit path (`path`) is in scope. Team grants
+    /// are ignored here: use [`Scope::over_teams`] for rows that belong to a team.
+    pub fn over_units(&self, path: impl IntoColumnRef + Clone) -> Condition {
+        self.condition(path, None::<Expr>)
     }
 
-    /// Like [`Scope::sql`], also admitting rows whose team (`team_column`) is granted.
-    pub fn sql_with_teams(&self, path_column: &str, team_column: &str, args: &mut Args) -> String {
-        self.condition(path_column, Some(team_column), args)
+    /// Like [`Scope::over_units`], also admitting rows whose team (`team`) is granted.
+    pub fn over_teams(
+        &self,
+        path: impl IntoColumnRef + Clone,
+        team: impl IntoColumnRef,
+    ) -> Condition {
+        self.condition(path, Some(Expr::col(team)))
     }
 
-    fn condition(&self, path_column: &str, team_column: Option<&str>, args: &mut Args) -> String {
-        let (subtrees, teams) = match self {
-            Scope::All => return "1 = 1".to_owned(),
-            Scope::Limited { subtrees, teams } => (subtrees, teams),
+    fn condition(&self, path: impl IntoColumnRef + Clone, team: Option<Expr>) -> Condition {
+        let (subtrees, teams) = match &self.0 {
+            Reach::All => return Condition::all(),
+            Reach::Limited { subtrees, teams } => (subtrees, teams),
         };
-        let mut parts: Vec<String> = subtrees
-            .iter()
-            .map(|root| {
-                let lo = args.bind(root.clone());
-                let hi = args.bind(format!("{root}~"));
-                format!("({path_column} >= {lo} AND {path_column} < {hi})")
-            })
-            .collect();
-        if let Some(team_column) = team_column
+        let mut any = Condition::any();
+        for root in subtrees {
+            any = any.add(subtree_range(path.clone(), root));
+        }
+        if let Some(team) = team
             && !teams.is_empty()
         {
-            let ids: Vec<i64> = teams.iter().map(|t| t.0).collect();
-            parts.push(format!("{team_column} IN {}", in_list(args, &ids)));
+            any = any.add(team.is_in(teams.iter().map(|t| t.0)));
         }
-        if parts.is_empty() {
-            "1 = 0".to_owned()
-        } else {
-            format!("({})", parts.join(" OR "))
+        if any.is_empty() {
+            // Nothing: a condition no row meets.
+            return Condition::all().add(Expr::val(1).eq(0));
         }
+        any
     }
 }
 
-/// A subtree condition for an explicit unit filter (`unitCode`), combined with the scope.
-pub fn under(path: &str, path_column: &str, args: &mut Args) -> String {
-    Scope::subtree(path).sql(path_column, args)
+/// Rows whose unit path lies in the subtree rooted at `root`: the range `[root, root || '~')`.
+/// Paths hold digits and slashes only, all below `~`, so the range is exactly the subtree and
+/// the path index serves it. This is a filter (a list narrowed to a unit), not a permission.
+pub fn subtree_range(path: impl IntoColumnRef + Clone, root: &str) -> Condition {
+    Condition::all()
+        .add(Expr::col(path.clone()).gte(root))
+        .add(Expr::col(path).lt(format!("{root}~")))
 }
 
 #[cfg(test)]
 mod tests {
+    use sea_orm::sea_query::{Alias, PostgresQueryBuilder, Query};
+
     use super::*;
+
+    fn render(condition: Condition) -> String {
+        Query::select()
+            .expr(Expr::val(1))
+            .cond_where(condition)
+            .to_string(PostgresQueryBuilder)
+    }
+
+    fn path() -> (Alias, Alias) {
+        (Alias::new("u"), Alias::new("path"))
+    }
 
     #[test]
     fn containment_respects_path_segments() {
@@ -166,30 +196,37 @@ mod tests {
             .union(Scope::team(TeamId(3)));
         assert_eq!(
             scope,
-            Scope::Limited {
+            Scope(Reach::Limited {
                 subtrees: vec!["/1/".into()],
                 teams: vec![TeamId(3)]
-            }
+            })
         );
-        assert_eq!(Scope::subtree("/1/").union(Scope::All), Scope::All);
+        assert_eq!(Scope::subtree("/1/").union(Scope::all()), Scope::all());
         assert!(Scope::nothing().union(Scope::nothing()).is_empty());
     }
 
     #[test]
-    fn sql_binds_a_range_per_subtree() {
-        let mut args = Args::new();
-        let sql = Scope::subtree("/1/").sql("u.path", &mut args);
-        assert_eq!(sql, "((u.path >= $1 AND u.path < $2))");
-        assert_eq!(Scope::nothing().sql("u.path", &mut Args::new()), "1 = 0");
+    fn conditions_bind_a_range_per_subtree() {
         assert_eq!(
-            Scope::team(TeamId(4)).sql("u.path", &mut Args::new()),
-            "1 = 0",
+            render(Scope::subtree("/1/").over_units(path())),
+            r#"SELECT 1 WHERE "u"."path" >= '/1/' AND "u"."path" < '/1/~'"#
+        );
+        assert_eq!(
+            render(Scope::nothing().over_units(path())),
+            "SELECT 1 WHERE 1 = 0"
+        );
+        assert_eq!(
+            render(Scope::team(TeamId(4)).over_units(path())),
+            "SELECT 1 WHERE 1 = 0",
             "a team grant alone admits no unit-level rows"
         );
-        let mut args = Args::new();
         assert_eq!(
-            Scope::team(TeamId(4)).sql_with_teams("u.path", "t.id", &mut args),
-            "(t.id IN ($1))"
+            render(Scope::team(TeamId(4)).over_teams(path(), (Alias::new("t"), Alias::new("id")))),
+            r#"SELECT 1 WHERE "t"."id" IN (4)"#
+        );
+        assert_eq!(
+            render(Scope::all().over_units(path())),
+            "SELECT 1 WHERE TRUE"
         );
     }
 }

@@ -2,6 +2,8 @@
 //! helpers that every query goes through (so statements can be counted and SQL stays portable).
 
 pub mod bulk;
+pub mod entities;
+pub mod query;
 pub mod sql;
 
 use std::sync::Arc;

@@ -119,6 +119,14 @@ pub async fn execute(
     Ok(conn.execute_raw(stmt).await?.rows_affected())
 }
 
+/// A subtree of units as a condition on `path_column`: the range `[path, path || '~')` (see
+/// [`crate::authz::subtree_range`], its builder form), for the statements written by hand.
+pub fn subtree_sql(args: &mut Args, path_column: &str, path: &str) -> String {
+    let lo = args.bind(path.to_owned());
+    let hi = args.bind(format!("{path}~"));
+    format!("({path_column} >= {lo} AND {path_column} < {hi})")
+}
+
 /// `IN (...)` over a list of ids; an empty list matches nothing.
 pub fn in_list(args: &mut Args, ids: &[i64]) -> String {
     if ids.is_empty() {

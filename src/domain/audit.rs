@@ -1,12 +1,14 @@
 //! Reading the audit log: who changed what, when, with the record before and after.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::{Order, fetch_page};
 use super::{Page, PageRequest, UnitId, UserId};
-use crate::authz::{Scope, under};
-use crate::db::sql::Args;
+use crate::authz::{Scope, subtree_range};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::entities::audit_entry::{Column as E, Entity as Entries};
 use crate::error::Result;
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -34,23 +36,33 @@ pub async fn list(
     if scope.is_empty() {
         return Ok(Page::empty());
     }
-    let from = |args: &mut Args| {
-        let mut sql = format!(
-            "FROM audit_entry a JOIN admin_unit u ON u.id = a.unit_id WHERE {}",
-            scope.sql("u.path", args)
-        );
-        if let Some(path) = under_path {
-            sql.push_str(&format!(" AND {}", under(path, "u.path", args)));
-        }
-        sql
-    };
-    let columns = "a.id, a.at, a.user_id, a.actor, a.operation, a.entity, a.entity_id, a.unit_id, \
-                   u.path AS unit_path, a.before_json, a.after_json";
+    let mut select = Query::select()
+        .columns([
+            (Entries, E::Id),
+            (Entries, E::At),
+            (Entries, E::UserId),
+            (Entries, E::Actor),
+            (Entries, E::Operation),
+            (Entries, E::Entity),
+            (Entries, E::EntityId),
+            (Entries, E::UnitId),
+        ])
+        .expr_as(Expr::col((Units, U::Path)), "unit_path")
+        .columns([(Entries, E::BeforeJson), (Entries, E::AfterJson)])
+        .from(Entries)
+        .inner_join(
+            Units,
+            Expr::col((Units, U::Id)).equals((Entries, E::UnitId)),
+        )
+        .cond_where(scope.over_units((Units, U::Path)))
+        .to_owned();
+    if let Some(path) = under_path {
+        select.cond_where(subtree_range((Units, U::Path), path));
+    }
     fetch_page(
         conn,
-        columns,
-        from,
-        ("a.id", Order::Newest),
+        select,
+        ((Entries, E::Id), Order::Newest),
         page,
         |e: &AuditEntry| e.id,
     )

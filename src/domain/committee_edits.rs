@@ -1,14 +1,18 @@
 //! Setting up, changing and dissolving steering committees and their membership.
 
 use chrono::{NaiveDate, Utc};
+use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 
 use super::committees::{self, Committee, CommitteeMember, CommitteePosition};
 use super::units::{self, AdminLevel};
-use super::write::{Tx, check_version, stale};
-use super::{CommitteeId, CommitteeMemberId, validate};
+use super::write::{Audited, RowUpdate, Tx, check_version, insert};
+use super::{CommitteeId, CommitteeMemberId, relations, validate};
 use crate::authz::{Scope, WriteGrant};
-use crate::db::sql::{Args, execute, fetch_count, fetch_optional, fetch_rows};
+use crate::db::entities::committee_member::{self, Column as CM, Entity as Members};
+use crate::db::entities::steering_committee::{self, Column as C, Entity as Committees};
+use crate::db::query;
 use crate::error::{AppError, Result};
 
 #[derive(Clone, Debug)]
@@ -43,14 +47,13 @@ pub struct CommitteeMemberChange {
 }
 
 async fn heads(conn: &impl ConnectionTrait, committee: CommitteeId, except: i64) -> Result<i64> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM committee_member WHERE committee_id = {} AND position = 'HEAD' \
-         AND id <> {}",
-        args.bind(committee),
-        args.bind(except)
-    );
-    Ok(fetch_count(conn, sql, args).await?)
+    let select = Query::select()
+        .from(Members)
+        .and_where(Expr::col(CM::CommitteeId).eq(committee.0))
+        .and_where(Expr::col(CM::Position).eq(CommitteePosition::Head.as_str()))
+        .and_where(Expr::col(CM::Id).ne(except))
+        .to_owned();
+    Ok(query::count(conn, &select).await?)
 }
 
 async fn insert_member(
@@ -62,22 +65,15 @@ async fn insert_member(
 ) -> Result<CommitteeMemberId> {
     let full_name = validate::name(&format!("{field}fullName"), &member.full_name)?;
     let title = validate::optional_text(&format!("{field}title"), member.title.as_deref())?;
-    let mut args = Args::new();
-    let sql = format!(
-        "INSERT INTO committee_member (committee_id, full_name, position, title, sort_order) \
-         VALUES ({}, {}, {}, {}, {}) RETURNING id",
-        args.bind(committee),
-        args.bind(full_name),
-        args.bind(member.position),
-        args.bind(title),
-        args.bind(order)
-    );
-    let rows = fetch_rows(&tx.txn, sql, args).await?;
-    Ok(CommitteeMemberId(
-        rows.first()
-            .ok_or_else(|| anyhow::anyhow!("insert returned no id"))?
-            .try_get("", "id")?,
-    ))
+    let row = committee_member::ActiveModel {
+        committee_id: Set(committee.0),
+        full_name: Set(full_name),
+        position: Set(member.position.as_str().to_owned()),
+        title: Set(title),
+        sort_order: Set(order),
+        ..Default::default()
+    };
+    Ok(CommitteeMemberId(insert(tx, row, None).await?))
 }
 
 pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewCommittee) -> Result<Committee> {
@@ -106,37 +102,32 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewCommittee) -> Res
     {
         return Err(AppError::bad_input("members", "a committee has one head"));
     }
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM steering_committee WHERE unit_id = {} AND dissolved_on IS NULL",
-        args.bind(unit.id)
-    );
-    if fetch_count(&tx.txn, sql, args).await? > 0 {
+    let standing = Query::select()
+        .from(Committees)
+        .and_where(Expr::col(C::UnitId).eq(unit.id.0))
+        .and_where(Expr::col(C::DissolvedOn).is_null())
+        .to_owned();
+    if query::exists(&tx.txn, &standing).await? {
         return Err(AppError::conflict(
             "unitCode",
             "this unit already has a steering committee; dissolve it first",
         ));
     }
-    let mut args = Args::new();
-    let sql = format!(
-        "INSERT INTO steering_committee (unit_id, name, decision_no, founded_on) \
-         VALUES ({}, {}, {}, {}) RETURNING id",
-        args.bind(unit.id),
-        args.bind(name),
-        args.bind(decision_no),
-        args.bind(founded_on)
-    );
-    let rows = fetch_rows(&tx.txn, sql, args).await?;
-    let id = CommitteeId(
-        rows.first()
-            .ok_or_else(|| anyhow::anyhow!("insert returned no id"))?
-            .try_get("", "id")?,
-    );
+    let row = steering_committee::ActiveModel {
+        unit_id: Set(unit.id.0),
+        name: Set(name),
+        decision_no: Set(decision_no),
+        founded_on: Set(founded_on),
+        ..Default::default()
+    };
+    let id = CommitteeId(insert(tx, row, None).await?);
     for (i, member) in input.members.iter().enumerate() {
         insert_member(tx, id, member, i as i32, &format!("members[{i}].")).await?;
     }
-    let committee = committees::get(&tx.txn, &Scope::All, id).await?;
-    let members = committees::members_of(&tx.txn, &[id]).await?.remove(&id);
+    let committee = committees::get(&tx.txn, grant.scope(), id).await?;
+    let members = relations::committee_members(&tx.txn, &[id])
+        .await?
+        .remove(&id);
     tx.audit(
         "createSteeringCommittee",
         "committee",
@@ -176,53 +167,48 @@ pub async fn update(
         Some(None) => None,
         None => before.founded_on,
     };
-    save(
-        tx,
-        &before,
+    let saved = Saved {
         name,
         decision_no,
         founded_on,
-        before.dissolved_on,
-        "updateSteeringCommittee",
-    )
-    .await
+        dissolved_on: before.dissolved_on,
+    };
+    save(tx, grant, &before, saved, "updateSteeringCommittee").await
 }
 
 async fn save(
     tx: &mut Tx,
+    grant: &WriteGrant,
     before: &Committee,
+    change: Saved,
+    operation: &str,
+) -> Result<Committee> {
+    let (scope, id) = (grant.scope().clone(), before.id);
+    RowUpdate::<Committees>::new(id.0)
+        .set(C::Name, change.name)
+        .set(C::DecisionNo, change.decision_no)
+        .set(C::FoundedOn, change.founded_on)
+        .set(C::DissolvedOn, change.dissolved_on)
+        .at_version(Some(before.version))
+        .run(
+            tx,
+            Audited {
+                operation,
+                entity: "committee",
+                unit: before.unit_id,
+            },
+            before,
+            |txn| Box::pin(async move { committees::get(txn, &scope, id).await }),
+        )
+        .await
+}
+
+/// A committee's fields as a change leaves them.
+struct Saved {
     name: String,
     decision_no: Option<String>,
     founded_on: Option<NaiveDate>,
     dissolved_on: Option<NaiveDate>,
-    operation: &str,
-) -> Result<Committee> {
-    let mut args = Args::new();
-    let sql = format!(
-        "UPDATE steering_committee SET name = {}, decision_no = {}, founded_on = {}, \
-         dissolved_on = {}, version = version + 1, updated_at = {} WHERE id = {} AND version = {}",
-        args.bind(name),
-        args.bind(decision_no),
-        args.bind(founded_on),
-        args.bind(dissolved_on),
-        args.bind(Utc::now()),
-        args.bind(before.id),
-        args.bind(before.version)
-    );
-    if execute(&tx.txn, sql, args).await? == 0 {
-        return Err(stale("committee", None));
-    }
-    let after = committees::get(&tx.txn, &Scope::All, before.id).await?;
-    tx.audit(
-        operation,
-        "committee",
-        before.id.0,
-        before.unit_id,
-        Some(before),
-        Some(&after),
-    )
-    .await?;
-    Ok(after)
 }
 
 /// Marks a committee dissolved; its record stays, and the unit may set up a new one.
@@ -235,28 +221,22 @@ pub async fn dissolve(tx: &mut Tx, grant: &WriteGrant, id: CommitteeId) -> Resul
         ));
     }
     let today = Some(Utc::now().date_naive());
-    save(
-        tx,
-        &before,
-        before.name.clone(),
-        before.decision_no.clone(),
-        before.founded_on,
-        today,
-        "dissolveSteeringCommittee",
-    )
-    .await
+    let saved = Saved {
+        name: before.name.clone(),
+        decision_no: before.decision_no.clone(),
+        founded_on: before.founded_on,
+        dissolved_on: today,
+    };
+    save(tx, grant, &before, saved, "dissolveSteeringCommittee").await
 }
 
-async fn fetch_member(tx: &Tx, id: CommitteeMemberId) -> Result<CommitteeMember> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT {} FROM committee_member m WHERE m.id = {}",
-        committees::MEMBER_COLUMNS,
-        args.bind(id)
-    );
-    fetch_optional(&tx.txn, sql, args)
-        .await?
-        .ok_or(AppError::NotFound("committee member"))
+/// A member of a committee in `scope`, as a change reads it back.
+async fn fetch_member(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: CommitteeMemberId,
+) -> Result<CommitteeMember> {
+    Ok(committees::member(conn, scope, id).await?.0)
 }
 
 pub async fn add_member(
@@ -272,19 +252,22 @@ pub async fn add_member(
             "the committee already has a head",
         ));
     }
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COALESCE(MAX(sort_order), -1) + 1 AS n FROM committee_member WHERE committee_id = {}",
-        args.bind(committee.id)
-    );
-    let order: i32 = fetch_rows(&tx.txn, sql, args)
+    let last = Query::select()
+        .expr_as(
+            Func::coalesce([Expr::col(CM::SortOrder).max(), Expr::val(-1)]).add(1),
+            "n",
+        )
+        .from(Members)
+        .and_where(Expr::col(CM::CommitteeId).eq(committee.id.0))
+        .to_owned();
+    let order: i32 = query::rows(&tx.txn, &last)
         .await?
         .first()
         .map(|r| r.try_get::<i32>("", "n"))
         .transpose()?
         .unwrap_or(0);
     let id = insert_member(tx, committee.id, &member, order, "").await?;
-    let added = fetch_member(tx, id).await?;
+    let added = fetch_member(&tx.txn, grant.scope(), id).await?;
     tx.audit(
         "addCommitteeMember",
         "committeeMember",
@@ -324,30 +307,23 @@ pub async fn update_member(
         Some(value) => validate::optional_text("title", value.as_deref())?,
         None => before.title.clone(),
     };
-    let mut args = Args::new();
-    let sql = format!(
-        "UPDATE committee_member SET full_name = {}, position = {}, title = {}, \
-         version = version + 1 WHERE id = {} AND version = {}",
-        args.bind(full_name),
-        args.bind(position),
-        args.bind(title),
-        args.bind(id),
-        args.bind(before.version)
-    );
-    if execute(&tx.txn, sql, args).await? == 0 {
-        return Err(stale("committee member", None));
-    }
-    let after = fetch_member(tx, id).await?;
-    tx.audit(
-        "updateCommitteeMember",
-        "committeeMember",
-        id.0,
-        committee.unit_id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    Ok(after)
+    let scope = grant.scope().clone();
+    RowUpdate::<Members>::new(id.0)
+        .set(CM::FullName, full_name)
+        .set(CM::Position, position.as_str())
+        .set(CM::Title, title)
+        .at_version(Some(before.version))
+        .run(
+            tx,
+            Audited {
+                operation: "updateCommitteeMember",
+                entity: "committeeMember",
+                unit: committee.unit_id,
+            },
+            &before,
+            |txn| Box::pin(async move { fetch_member(txn, &scope, id).await }),
+        )
+        .await
 }
 
 pub async fn remove_member(
@@ -357,9 +333,11 @@ pub async fn remove_member(
 ) -> Result<CommitteeMember> {
     let (before, committee) = committees::member(&tx.txn, grant.read_scope(), id).await?;
     grant.check_unit(&committee.unit_path)?;
-    let mut args = Args::new();
-    let sql = format!("DELETE FROM committee_member WHERE id = {}", args.bind(id));
-    execute(&tx.txn, sql, args).await?;
+    let delete = Query::delete()
+        .from_table(Members)
+        .and_where(Expr::col(CM::Id).eq(id.0))
+        .to_owned();
+    query::execute(&tx.txn, &delete).await?;
     tx.audit(
         "removeCommitteeMember",
         "committeeMember",

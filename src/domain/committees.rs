@@ -1,14 +1,16 @@
 //! Steering committees for digital transformation (Ban chỉ đạo chuyển đổi số) and their members.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::{Order, fetch_page};
 use super::{CommitteeId, CommitteeMemberId, Page, PageRequest, UnitId};
-use crate::authz::{Scope, under};
-use crate::db::sql::{Args, fetch_all, fetch_optional, in_list};
+use crate::authz::{Scope, subtree_range};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::entities::committee_member::{Column as CM, Entity as CommitteeMembers};
+use crate::db::entities::steering_committee::{Column as C, Entity as Committees};
+use crate::db::query;
 use crate::error::{AppError, Result};
 use crate::text_enum;
 
@@ -43,10 +45,43 @@ pub struct CommitteeMember {
     pub version: i32,
 }
 
-pub(crate) const COLUMNS: &str = "c.id, c.unit_id, u.path AS unit_path, c.name, c.decision_no, \
-     c.founded_on, c.dissolved_on, c.version";
-pub(crate) const MEMBER_COLUMNS: &str =
-    "m.id, m.committee_id, m.full_name, m.position, m.title, m.version";
+/// The columns a [`Committee`] is read from; the statement joins the committee's unit.
+fn committee_columns(select: &mut SelectStatement) -> &mut SelectStatement {
+    select
+        .columns([(Committees, C::Id), (Committees, C::UnitId)])
+        .expr_as(Expr::col((Units, U::Path)), "unit_path")
+        .columns([
+            (Committees, C::Name),
+            (Committees, C::DecisionNo),
+            (Committees, C::FoundedOn),
+            (Committees, C::DissolvedOn),
+            (Committees, C::Version),
+        ])
+}
+
+/// The columns a [`CommitteeMember`] is read from.
+pub(crate) fn member_columns(select: &mut SelectStatement) -> &mut SelectStatement {
+    select.columns([
+        (CommitteeMembers, CM::Id),
+        (CommitteeMembers, CM::CommitteeId),
+        (CommitteeMembers, CM::FullName),
+        (CommitteeMembers, CM::Position),
+        (CommitteeMembers, CM::Title),
+        (CommitteeMembers, CM::Version),
+    ])
+}
+
+/// Committees with their units, in `scope`.
+fn in_scope(scope: &Scope) -> SelectStatement {
+    Query::select()
+        .from(Committees)
+        .inner_join(
+            Units,
+            Expr::col((Units, U::Id)).equals((Committees, C::UnitId)),
+        )
+        .cond_where(scope.over_units((Units, U::Path)))
+        .to_owned()
+}
 
 /// Committees of units in scope (and under `under`, when given), in id order.
 pub async fn list(
@@ -58,57 +93,26 @@ pub async fn list(
     if scope.is_empty() {
         return Ok(Page::empty());
     }
-    let from = |args: &mut Args| {
-        let sql = format!(
-            "FROM steering_committee c JOIN admin_unit u ON u.id = c.unit_id WHERE {}",
-            scope.sql("u.path", args)
-        );
-        match under_path {
-            Some(path) => format!("{sql} AND {}", under(path, "u.path", args)),
-            None => sql,
-        }
-    };
+    let mut select = in_scope(scope);
+    committee_columns(&mut select);
+    if let Some(path) = under_path {
+        select.cond_where(subtree_range((Units, U::Path), path));
+    }
     fetch_page(
         conn,
-        COLUMNS,
-        from,
-        ("c.id", Order::Oldest),
+        select,
+        ((Committees, C::Id), Order::Oldest),
         page,
         |c: &Committee| c.id.0,
     )
     .await
 }
 
-/// The members of each committee, in the order the founding decision lists them.
-pub async fn members_of(
-    conn: &impl ConnectionTrait,
-    committees: &[CommitteeId],
-) -> Result<HashMap<CommitteeId, Vec<CommitteeMember>>> {
-    let mut args = Args::new();
-    let ids: Vec<i64> = committees.iter().map(|c| c.0).collect();
-    let sql = format!(
-        "SELECT {MEMBER_COLUMNS} FROM committee_member m \
-         WHERE m.committee_id IN {} ORDER BY m.committee_id, m.sort_order, m.id",
-        in_list(&mut args, &ids)
-    );
-    let rows: Vec<CommitteeMember> = fetch_all(conn, sql, args).await?;
-    let mut out: HashMap<CommitteeId, Vec<CommitteeMember>> = HashMap::new();
-    for row in rows {
-        out.entry(row.committee_id).or_default().push(row);
-    }
-    Ok(out)
-}
-
 /// One committee, if it exists and is in scope; otherwise the same `NOT_FOUND` either way.
 pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: CommitteeId) -> Result<Committee> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM steering_committee c JOIN admin_unit u ON u.id = c.unit_id \
-         WHERE c.id = {} AND {}",
-        args.bind(id),
-        scope.sql("u.path", &mut args)
-    );
-    fetch_optional(conn, sql, args)
+    let mut select = in_scope(scope);
+    committee_columns(&mut select).and_where(Expr::col((Committees, C::Id)).eq(id.0));
+    query::one(conn, &select)
         .await?
         .ok_or(AppError::NotFound("steering committee"))
 }
@@ -119,17 +123,17 @@ pub async fn member(
     scope: &Scope,
     id: CommitteeMemberId,
 ) -> Result<(CommitteeMember, Committee)> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT {MEMBER_COLUMNS} FROM committee_member m \
-         JOIN steering_committee c ON c.id = m.committee_id JOIN admin_unit u ON u.id = c.unit_id \
-         WHERE m.id = {} AND {}",
-        args.bind(id),
-        scope.sql("u.path", &mut args)
-    );
-    let member: CommitteeMember = fetch_optional(conn, sql, args)
+    let mut select = in_scope(scope);
+    member_columns(&mut select)
+        .inner_join(
+            CommitteeMembers,
+            Expr::col((CommitteeMembers, CM::CommitteeId)).equals((Committees, C::Id)),
+        )
+        .and_where(Expr::col((CommitteeMembers, CM::Id)).eq(id.0));
+    let member: CommitteeMember = query::one(conn, &select)
         .await?
         .ok_or(AppError::NotFound("committee member"))?;
-    let committee = get(conn, &Scope::All, member.committee_id).await?;
+    // Found through the committee, so the committee is in the same scope.
+    let committee = get(conn, scope, member.committee_id).await?;
     Ok((member, committee))
 }

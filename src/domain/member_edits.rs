@@ -1,14 +1,17 @@
 //! Adding, changing and removing team members.
 
 use chrono::{NaiveDate, Utc};
+use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
 
 use super::teams::{self, Affiliation, Gender, Member, Team, TeamRole, TeamStatus};
-use super::write::{Tx, check_version, stale, version_guard};
+use super::write::{self, Audited, RowUpdate, Tx, check_version};
 use super::{MemberId, Rules, TeamId, validate};
 use crate::authz::WriteGrant;
-use crate::db::conflict_on_unique;
-use crate::db::sql::{Args, execute, fetch_count, fetch_optional, fetch_rows};
+use crate::db::entities::team::{Column as T, Entity as Teams};
+use crate::db::entities::team_member::{self, Column as M, Entity as Members};
+use crate::db::query;
 use crate::error::{AppError, Result};
 
 #[derive(Clone, Debug)]
@@ -85,72 +88,59 @@ pub async fn has_leader(
     team: TeamId,
     except: Option<MemberId>,
 ) -> Result<bool> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM team_member WHERE team_id = {} AND role = 'LEADER' \
-         AND left_on IS NULL AND id <> {}",
-        args.bind(team),
-        args.bind(except.map_or(0, |m| m.0))
-    );
-    Ok(fetch_count(conn, sql, args).await? > 0)
+    let select = Query::select()
+        .from(Members)
+        .and_where(Expr::col(M::TeamId).eq(team.0))
+        .and_where(Expr::col(M::Role).eq(TeamRole::Leader.as_str()))
+        .and_where(Expr::col(M::LeftOn).is_null())
+        .and_where(Expr::col(M::Id).ne(except.map_or(0, |m| m.0)))
+        .to_owned();
+    Ok(query::exists(conn, &select).await?)
 }
 
-async fn fetch(conn: &impl ConnectionTrait, id: MemberId) -> Result<Member> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT {} FROM team_member m WHERE m.id = {}",
-        teams::MEMBER_COLUMNS,
-        args.bind(id)
-    );
-    fetch_optional(conn, sql, args)
-        .await?
-        .ok_or(AppError::NotFound("team member"))
-}
-
-/// Inserts a member whose fields are already clean and whose team was checked; the caller
-/// records the change in the audit log.
-pub async fn insert(tx: &Tx, team: &Team, input: &NewMember, clean: CleanMember) -> Result<Member> {
-    let mut args = Args::new();
-    let sql = format!(
-        "INSERT INTO team_member (team_id, full_name, role, affiliation, phone, gender, \
-         birth_year, joined_on) VALUES ({}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
-        args.bind(team.id),
-        args.bind(clean.full_name),
-        args.bind(input.role),
-        args.bind(input.affiliation),
-        args.bind(clean.phone),
-        args.bind(input.gender.map(|g| g.as_str())),
-        args.bind(clean.birth_year),
-        args.bind(clean.joined_on)
-    );
-    let rows = fetch_rows(&tx.txn, sql, args)
-        .await
-        .map_err(|e| conflict_on_unique(e, "role", ONE_LEADER))?;
-    let id = MemberId(
-        rows.first()
-            .ok_or_else(|| anyhow::anyhow!("insert returned no id"))?
-            .try_get("", "id")?,
-    );
-    fetch(&tx.txn, id).await
+/// Inserts a member whose fields are already clean into a team the grant was checked
+/// against; the caller records the change in the audit log.
+pub async fn insert(
+    tx: &Tx,
+    grant: &WriteGrant,
+    team: &Team,
+    input: &NewMember,
+    clean: CleanMember,
+) -> Result<Member> {
+    grant.check_team(team.id, &team.unit_path)?;
+    let row = team_member::ActiveModel {
+        team_id: Set(team.id.0),
+        full_name: Set(clean.full_name),
+        role: Set(input.role.as_str().to_owned()),
+        affiliation: Set(input.affiliation.as_str().to_owned()),
+        phone: Set(clean.phone),
+        gender: Set(input.gender.map(|g| g.as_str().to_owned())),
+        birth_year: Set(clean.birth_year),
+        joined_on: Set(clean.joined_on),
+        ..Default::default()
+    };
+    let id = MemberId(write::insert(tx, row, Some(("role", ONE_LEADER))).await?);
+    teams::member_on_record(&tx.txn, grant.scope(), id).await
 }
 
 /// Current members of a team. On PostgreSQL the team's row is locked first, so that two
 /// additions at once count one after the other.
 pub async fn current_members(tx: &Tx, team: TeamId) -> Result<usize> {
     if tx.txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        let mut args = Args::new();
-        let sql = format!(
-            "SELECT id FROM team WHERE id = {} FOR UPDATE",
-            args.bind(team)
-        );
-        fetch_rows(&tx.txn, sql, args).await?;
+        let lock = Query::select()
+            .column(T::Id)
+            .from(Teams)
+            .and_where(Expr::col(T::Id).eq(team.0))
+            .lock(LockType::Update)
+            .to_owned();
+        query::rows(&tx.txn, &lock).await?;
     }
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM team_member WHERE team_id = {} AND left_on IS NULL",
-        args.bind(team)
-    );
-    let n = fetch_count(&tx.txn, sql, args).await?;
+    let select = Query::select()
+        .from(Members)
+        .and_where(Expr::col(M::TeamId).eq(team.0))
+        .and_where(Expr::col(M::LeftOn).is_null())
+        .to_owned();
+    let n = query::count(&tx.txn, &select).await?;
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
@@ -176,7 +166,7 @@ pub async fn add(
     if input.role == TeamRole::Leader && has_leader(&tx.txn, team.id, None).await? {
         return Err(AppError::conflict("role", ONE_LEADER));
     }
-    let member = insert(tx, &team, &input, clean).await?;
+    let member = insert(tx, grant, &team, &input, clean).await?;
     tx.audit(
         "addTeamMember",
         "member",
@@ -232,38 +222,28 @@ pub async fn update(
     };
     let gender = change.gender.unwrap_or(before.gender);
     let affiliation = change.affiliation.unwrap_or(before.affiliation);
-    let mut args = Args::new();
-    let sql = format!(
-        "UPDATE team_member SET full_name = {}, role = {}, affiliation = {}, phone = {}, \
-         gender = {}, birth_year = {}, joined_on = {}, version = version + 1, updated_at = {} \
-         WHERE id = {}{}",
-        args.bind(full_name),
-        args.bind(role),
-        args.bind(affiliation),
-        args.bind(phone),
-        args.bind(gender.map(|g| g.as_str())),
-        args.bind(birth_year),
-        args.bind(joined_on),
-        args.bind(Utc::now()),
-        args.bind(id),
-        version_guard(&mut args, change.expected_version)
-    );
-    let changed = execute(&tx.txn, sql, args)
-        .await
-        .map_err(|e| conflict_on_unique(e, "role", ONE_LEADER))?;
-    if changed == 0 {
-        return Err(stale("member", None));
-    }
-    let after = fetch(&tx.txn, id).await?;
-    tx.audit(
-        "updateTeamMember",
-        "member",
-        id.0,
-        team.unit_id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let scope = grant.scope().clone();
+    let after = RowUpdate::<Members>::new(id.0)
+        .set(M::FullName, full_name)
+        .set(M::Role, role.as_str())
+        .set(M::Affiliation, affiliation.as_str())
+        .set(M::Phone, phone)
+        .set(M::Gender, gender.map(|g| g.as_str()))
+        .set(M::BirthYear, birth_year)
+        .set(M::JoinedOn, joined_on)
+        .at_version(change.expected_version)
+        .unique("role", ONE_LEADER)
+        .run(
+            tx,
+            Audited {
+                operation: "updateTeamMember",
+                entity: "member",
+                unit: team.unit_id,
+            },
+            &before,
+            |txn| Box::pin(async move { teams::member_on_record(txn, &scope, id).await }),
+        )
+        .await?;
     Ok((after, team))
 }
 
@@ -271,26 +251,23 @@ pub async fn update(
 /// record stays whole.
 pub async fn remove(tx: &mut Tx, grant: &WriteGrant, id: MemberId) -> Result<(Member, Team)> {
     let (before, team) = editable(tx, grant, id).await?;
-    let mut args = Args::new();
-    let sql = format!(
-        "UPDATE team_member SET left_on = {}, version = version + 1, updated_at = {} \
-         WHERE id = {} AND left_on IS NULL",
-        args.bind(Utc::now().date_naive()),
-        args.bind(Utc::now()),
-        args.bind(id)
-    );
-    if execute(&tx.txn, sql, args).await? == 0 {
-        return Err(AppError::NotFound("team member"));
-    }
-    let after = fetch(&tx.txn, id).await?;
-    tx.audit(
-        "removeTeamMember",
-        "member",
-        id.0,
-        team.unit_id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let scope = grant.scope().clone();
+    let after = RowUpdate::<Members>::new(id.0)
+        .set(M::LeftOn, Utc::now().date_naive())
+        .only_if(
+            Expr::col(M::LeftOn).is_null(),
+            AppError::NotFound("team member"),
+        )
+        .run(
+            tx,
+            Audited {
+                operation: "removeTeamMember",
+                entity: "member",
+                unit: team.unit_id,
+            },
+            &before,
+            |txn| Box::pin(async move { teams::member_on_record(txn, &scope, id).await }),
+        )
+        .await?;
     Ok((after, team))
 }

@@ -8,14 +8,17 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, Query};
 
 use super::member_edits::{self, NewMember};
-use super::teams::{self, Affiliation, Gender, Team, TeamRole, TeamStatus};
-use super::validate;
+use super::teams::{Affiliation, Gender, Team, TeamRole, TeamStatus};
+use super::units::AdminLevel;
 use super::write::Tx;
-use super::{Rules, TeamId, units};
-use crate::authz::{Scope, WriteGrant};
-use crate::db::sql::{Args, fetch_rows};
+use super::{Rules, TeamId, relations, units, validate};
+use crate::authz::{WriteGrant, subtree_range};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::entities::team::{Column as T, Entity as Teams};
+use crate::db::query;
 use crate::error::{AppError, Result, RowProblem};
 use crate::text::fold;
 
@@ -499,14 +502,23 @@ struct Villages {
 }
 
 async fn villages_under(conn: &impl ConnectionTrait, path: &str) -> Result<Villages> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT u.code AS code, u.name AS name, t.id AS team_id FROM admin_unit u \
-         LEFT JOIN team t ON t.unit_id = u.id AND t.status = 'ACTIVE' \
-         WHERE u.level = 'VILLAGE' AND u.valid_to IS NULL AND {}",
-        Scope::subtree(path).sql("u.path", &mut args)
-    );
-    let rows = fetch_rows(conn, sql, args).await?;
+    let select = Query::select()
+        .column((Units, U::Code))
+        .column((Units, U::Name))
+        .expr_as(Expr::col((Teams, T::Id)), "team_id")
+        .from(Units)
+        .join(
+            JoinType::LeftJoin,
+            Teams,
+            Condition::all()
+                .add(Expr::col((Teams, T::UnitId)).equals((Units, U::Id)))
+                .add(Expr::col((Teams, T::Status)).eq(TeamStatus::Active.as_str())),
+        )
+        .and_where(Expr::col((Units, U::Level)).eq(AdminLevel::Village.as_str()))
+        .and_where(Expr::col((Units, U::ValidTo)).is_null())
+        .cond_where(subtree_range((Units, U::Path), path))
+        .to_owned();
+    let rows = query::rows(conn, &select).await?;
     let mut team_ids = Vec::new();
     let mut raw = Vec::new();
     for row in rows {
@@ -518,7 +530,7 @@ async fn villages_under(conn: &impl ConnectionTrait, path: &str) -> Result<Villa
         }
         raw.push((code, name, team));
     }
-    let mut teams = teams::by_ids(conn, &team_ids).await?;
+    let mut teams = relations::teams(conn, &team_ids).await?;
     let mut villages = Villages {
         by_code: HashMap::new(),
         by_name: HashMap::new(),
@@ -734,7 +746,7 @@ pub async fn import(
     let mut per_team: BTreeMap<TeamId, TeamImport> = BTreeMap::new();
     let mut added = 0;
     for (_, team, input, clean) in accepted {
-        member_edits::insert(tx, &team, &input, clean).await?;
+        member_edits::insert(tx, grant, &team, &input, clean).await?;
         per_team
             .entry(team.id)
             .or_insert_with(|| TeamImport {

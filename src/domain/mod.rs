@@ -8,6 +8,7 @@ pub mod import_units;
 pub mod member_edits;
 pub mod member_import;
 pub mod page;
+pub(crate) mod relations;
 pub mod report_edits;
 pub mod reports;
 pub mod team_edits;

@@ -4,9 +4,12 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use sea_orm::sea_query::{
+    self, Expr, ExprTrait, IntoColumnRef, SelectStatement, SubQueryStatement,
+};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::db::sql::{Args, fetch_rows};
+use crate::db::query;
 use crate::error::{AppError, Result};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
@@ -102,43 +105,45 @@ pub(crate) enum Order {
     Newest,
 }
 
-/// Counts the rows `from_where` selects and fetches one page of them, walking `id_column` from
-/// the cursor. `from_where` writes `FROM … WHERE …`, binding into the arguments it is given; it
-/// is called for the count and for the page, so both select the same rows. The count rides on
-/// the page's statement as a subquery the database evaluates once; only a page that comes back
+/// Counts the rows `select` finds and fetches one page of them, walking `id` from the cursor.
+/// `select` holds the page's columns, its tables and its conditions; the count is the same
+/// statement with `COUNT(*)` for columns, so both see exactly the same rows. It rides on the
+/// page's statement as a subquery the database evaluates once; only a page that comes back
 /// empty after a cursor needs a statement of its own to learn the count.
 pub(crate) async fn fetch_page<T: FromQueryResult>(
     conn: &impl ConnectionTrait,
-    columns: &str,
-    from_where: impl Fn(&mut Args) -> String,
-    (id_column, order): (&str, Order),
+    mut select: SelectStatement,
+    (id, order): (impl IntoColumnRef + Clone, Order),
     page: PageRequest,
     id_of: impl Fn(&T) -> i64,
 ) -> Result<Page<T>> {
-    let mut args = Args::new();
-    let count = format!("(SELECT COUNT(*) {}) AS total_count", from_where(&mut args));
-    let mut sql = format!("SELECT {columns}, {count} {}", from_where(&mut args));
-    let (after, direction) = match order {
-        Order::Oldest => (">", "ASC"),
-        Order::Newest => ("<", "DESC"),
-    };
+    let mut counting = select.clone();
+    counting.clear_selects().expr(query::count_all());
+    select.expr_as(
+        Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(counting))),
+        "total_count",
+    );
+    let filter = select.clone();
     if let Some(cursor) = page.after {
-        sql.push_str(&format!(" AND {id_column} {after} {}", args.bind(cursor)));
+        let column = Expr::col(id.clone());
+        select.and_where(match order {
+            Order::Oldest => column.gt(cursor),
+            Order::Newest => column.lt(cursor),
+        });
     }
-    sql.push_str(&format!(
-        " ORDER BY {id_column} {direction} LIMIT {}",
-        args.bind(page.first + 1)
-    ));
-    let rows = fetch_rows(conn, sql, args).await?;
+    let direction = match order {
+        Order::Oldest => sea_query::Order::Asc,
+        Order::Newest => sea_query::Order::Desc,
+    };
+    select
+        .order_by(id, direction)
+        .limit(u64::try_from(page.first + 1).unwrap_or(1));
+    let rows = query::rows(conn, &select).await?;
     let total = match rows.first() {
         Some(row) => row.try_get::<i64>("", "total_count")?,
         // The first page of nothing.
         None if page.after.is_none() => 0,
-        None => {
-            let mut args = Args::new();
-            let sql = format!("SELECT COUNT(*) AS n {}", from_where(&mut args));
-            super::units::count(conn, sql, args).await?
-        }
+        None => query::count(conn, &filter).await?,
     };
     let nodes = rows
         .iter()

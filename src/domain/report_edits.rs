@@ -2,15 +2,18 @@
 //! writes and submits its teams' reports; an officer of the district or above approves them;
 //! an approved report no longer changes. Targets are set by a level for the units below it.
 
-use chrono::Utc;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 
 use super::reports::{self, Indicator, Report, ReportState, Target};
 use super::units::{self, AdminLevel};
-use super::write::{Tx, check_version, stale};
+use super::write::{Audited, RowUpdate, Tx, check_version, insert};
 use super::{TeamId, UserId, validate};
-use crate::authz::{Scope, WriteGrant};
-use crate::db::conflict_on_unique;
-use crate::db::sql::{Args, execute, fetch_count, fetch_optional, fetch_rows};
+use crate::authz::WriteGrant;
+use crate::db::entities::audit_entry::{Column as E, Entity as Entries};
+use crate::db::entities::result_report::{self, Column as R, Entity as Reports};
+use crate::db::entities::target::{self, Column as TG, Entity as Targets};
+use crate::db::query;
 use crate::error::{AppError, Result};
 
 /// The five results of a month.
@@ -49,36 +52,26 @@ pub async fn create(
     grant.check_team(team.id, &team.unit_path)?;
     let period = validate::period("period", period)?;
     let [h, v, o, c, e] = results.checked()?;
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM result_report WHERE team_id = {} AND period = {}",
-        args.bind(team.id),
-        args.bind(period.clone())
-    );
-    if fetch_count(&tx.txn, sql, args).await? > 0 {
+    let filed = Query::select()
+        .from(Reports)
+        .and_where(Expr::col(R::TeamId).eq(team.id.0))
+        .and_where(Expr::col(R::Period).eq(period.as_str()))
+        .to_owned();
+    if query::exists(&tx.txn, &filed).await? {
         return Err(AppError::conflict("period", ONE_PER_MONTH));
     }
-    let mut args = Args::new();
-    let sql = format!(
-        "INSERT INTO result_report (team_id, period, households_reached, vneid_activations, \
-         online_applications, cashless_accounts, ecommerce_accounts) \
-         VALUES ({}, {}, {}, {}, {}, {}, {}) RETURNING id",
-        args.bind(team.id),
-        args.bind(period),
-        args.bind(h),
-        args.bind(v),
-        args.bind(o),
-        args.bind(c),
-        args.bind(e)
-    );
-    let rows = fetch_rows(&tx.txn, sql, args)
-        .await
-        .map_err(|e| conflict_on_unique(e, "period", ONE_PER_MONTH))?;
-    let id: i64 = rows
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("insert returned no id"))?
-        .try_get("", "id")?;
-    let report = reports::get(&tx.txn, &Scope::All, id).await?;
+    let row = result_report::ActiveModel {
+        team_id: Set(team.id.0),
+        period: Set(period),
+        households_reached: Set(h),
+        vneid_activations: Set(v),
+        online_applications: Set(o),
+        cashless_accounts: Set(c),
+        ecommerce_accounts: Set(e),
+        ..Default::default()
+    };
+    let id = insert(tx, row, Some(("period", ONE_PER_MONTH))).await?;
+    let report = reports::get(&tx.txn, grant.scope(), id).await?;
     tx.audit(
         "createResultReport",
         "report",
@@ -99,41 +92,33 @@ async fn editable(tx: &Tx, grant: &WriteGrant, id: i64) -> Result<Report> {
 
 async fn save(
     tx: &mut Tx,
+    grant: &WriteGrant,
     before: &Report,
     values: [i32; 5],
     state: ReportState,
     operation: &str,
 ) -> Result<Report> {
     let [h, v, o, c, e] = values;
-    let mut args = Args::new();
-    let sql = format!(
-        "UPDATE result_report SET households_reached = {}, vneid_activations = {}, \
-         online_applications = {}, cashless_accounts = {}, ecommerce_accounts = {}, state = {}, \
-         version = version + 1, updated_at = {} WHERE id = {} AND version = {}",
-        args.bind(h),
-        args.bind(v),
-        args.bind(o),
-        args.bind(c),
-        args.bind(e),
-        args.bind(state),
-        args.bind(Utc::now()),
-        args.bind(before.id),
-        args.bind(before.version)
-    );
-    if execute(&tx.txn, sql, args).await? == 0 {
-        return Err(stale("report", None));
-    }
-    let after = reports::get(&tx.txn, &Scope::All, before.id).await?;
-    tx.audit(
-        operation,
-        "report",
-        before.id,
-        before.unit_id,
-        Some(before),
-        Some(&after),
-    )
-    .await?;
-    Ok(after)
+    let (scope, id) = (grant.scope().clone(), before.id);
+    RowUpdate::<Reports>::new(id)
+        .set(R::HouseholdsReached, h)
+        .set(R::VneidActivations, v)
+        .set(R::OnlineApplications, o)
+        .set(R::CashlessAccounts, c)
+        .set(R::EcommerceAccounts, e)
+        .set(R::State, state.as_str())
+        .at_version(Some(before.version))
+        .run(
+            tx,
+            Audited {
+                operation,
+                entity: "report",
+                unit: before.unit_id,
+            },
+            before,
+            |txn| Box::pin(async move { reports::get(txn, &scope, id).await }),
+        )
+        .await
 }
 
 fn values_of(r: &Report) -> [i32; 5] {
@@ -162,7 +147,15 @@ pub async fn update(
         ));
     }
     let values = results.checked()?;
-    save(tx, &before, values, before.state, "updateResultReport").await
+    save(
+        tx,
+        grant,
+        &before,
+        values,
+        before.state,
+        "updateResultReport",
+    )
+    .await
 }
 
 pub async fn submit(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report> {
@@ -172,6 +165,7 @@ pub async fn submit(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report> 
     }
     save(
         tx,
+        grant,
         &before,
         values_of(&before),
         ReportState::Submitted,
@@ -183,14 +177,14 @@ pub async fn submit(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report> 
 /// Whether `user` created, changed or submitted the report, by the audit log (which holds
 /// every change made since reports could be edited).
 async fn worked_on(tx: &Tx, report: i64, user: UserId) -> Result<bool> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM audit_entry WHERE entity = 'report' AND entity_id = {} \
-         AND user_id = {} AND operation <> 'approveResultReport'",
-        args.bind(report),
-        args.bind(user)
-    );
-    Ok(fetch_count(&tx.txn, sql, args).await? > 0)
+    let select = Query::select()
+        .from(Entries)
+        .and_where(Expr::col(E::Entity).eq("report"))
+        .and_where(Expr::col(E::EntityId).eq(report))
+        .and_where(Expr::col(E::UserId).eq(user.0))
+        .and_where(Expr::col(E::Operation).ne("approveResultReport"))
+        .to_owned();
+    Ok(query::exists(&tx.txn, &select).await?)
 }
 
 /// Approval is for the district or a higher level, never for the commune that wrote it, and
@@ -219,6 +213,7 @@ pub async fn approve(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report>
     }
     save(
         tx,
+        grant,
         &before,
         values_of(&before),
         ReportState::Approved,
@@ -246,35 +241,34 @@ pub async fn set_target(
     let period = validate::period_or_year("period", period)?;
     let period = period.as_str();
     let value = validate::count("value", value)?;
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT id, unit_id, set_by_unit_id, period, indicator, target_value, version FROM target \
-         WHERE unit_id = {} AND period = {} AND indicator = {}",
-        args.bind(unit.id),
-        args.bind(period.to_owned()),
-        args.bind(indicator)
-    );
-    let before: Option<Target> = fetch_optional(&tx.txn, sql, args).await?;
-    let mut args = Args::new();
-    let sql = match &before {
-        Some(existing) => format!(
-            "UPDATE target SET target_value = {}, set_by_unit_id = {}, version = version + 1 \
-             WHERE id = {}",
-            args.bind(value),
-            args.bind(grant.unit_above(&unit.path).map(|u| u.0)),
-            args.bind(existing.id)
-        ),
-        None => format!(
-            "INSERT INTO target (unit_id, set_by_unit_id, period, indicator, target_value) \
-             VALUES ({}, {}, {}, {}, {})",
-            args.bind(unit.id),
-            args.bind(grant.unit_above(&unit.path).map(|u| u.0)),
-            args.bind(period.to_owned()),
-            args.bind(indicator),
-            args.bind(value)
-        ),
-    };
-    execute(&tx.txn, sql, args).await?;
+    let before = reports::targets(&tx.txn, unit.id, Some(period))
+        .await?
+        .into_iter()
+        .find(|t| t.indicator == indicator);
+    let set_by = grant.unit_above(&unit.path).map(|u| u.0);
+    match &before {
+        Some(existing) => {
+            let update = Query::update()
+                .table(Targets)
+                .value(TG::TargetValue, value)
+                .value(TG::SetByUnitId, set_by)
+                .value(TG::Version, Expr::col(TG::Version).add(1))
+                .and_where(Expr::col(TG::Id).eq(existing.id))
+                .to_owned();
+            query::execute(&tx.txn, &update).await?;
+        }
+        None => {
+            let row = target::ActiveModel {
+                unit_id: Set(unit.id.0),
+                set_by_unit_id: Set(set_by),
+                period: Set(period.to_owned()),
+                indicator: Set(indicator.as_str().to_owned()),
+                target_value: Set(value),
+                ..Default::default()
+            };
+            insert(tx, row, None).await?;
+        }
+    }
     let after = reports::targets(&tx.txn, unit.id, Some(period))
         .await?
         .into_iter()

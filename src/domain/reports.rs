@@ -1,11 +1,16 @@
 //! Monthly result reports of the teams (the five basic skills) and the targets set for units.
 
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::page::{Order, fetch_page};
+use super::page::fetch_page;
 use super::{Page, PageRequest, TeamId, UnitId};
-use crate::authz::{Scope, under};
-use crate::db::sql::{Args, fetch_all, fetch_optional};
+use crate::authz::{Scope, subtree_range};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::entities::result_report::{Column as R, Entity as Reports};
+use crate::db::entities::target::{Column as TG, Entity as Targets};
+use crate::db::entities::team::{Column as T, Entity as Teams};
+use crate::db::query;
 use crate::error::{AppError, Result};
 use crate::text_enum;
 
@@ -53,11 +58,31 @@ pub struct Report {
     pub version: i32,
 }
 
-pub(crate) const COLUMNS: &str = "r.id, r.team_id, t.unit_id, u.path AS unit_path, r.period, \
-     r.households_reached, r.vneid_activations, r.online_applications, r.cashless_accounts, \
-     r.ecommerce_accounts, r.state, r.version";
-const FROM: &str =
-    "FROM result_report r JOIN team t ON t.id = r.team_id JOIN admin_unit u ON u.id = t.unit_id";
+/// Reports with their teams and units, in `scope`, and the columns a [`Report`] is read from.
+fn in_scope(scope: &Scope) -> SelectStatement {
+    Query::select()
+        .columns([(Reports, R::Id), (Reports, R::TeamId)])
+        .column((Teams, T::UnitId))
+        .expr_as(Expr::col((Units, U::Path)), "unit_path")
+        .columns([
+            (Reports, R::Period),
+            (Reports, R::HouseholdsReached),
+            (Reports, R::VneidActivations),
+            (Reports, R::OnlineApplications),
+            (Reports, R::CashlessAccounts),
+            (Reports, R::EcommerceAccounts),
+            (Reports, R::State),
+            (Reports, R::Version),
+        ])
+        .from(Reports)
+        .inner_join(
+            Teams,
+            Expr::col((Teams, T::Id)).equals((Reports, R::TeamId)),
+        )
+        .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
+        .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)))
+        .to_owned()
+}
 
 /// Reports of teams in scope (and under `under_path`, and of `period`, when given).
 pub async fn list(
@@ -70,24 +95,17 @@ pub async fn list(
     if scope.is_empty() {
         return Ok(Page::empty());
     }
-    let filter = |args: &mut Args| {
-        let mut sql = format!(
-            "{FROM} WHERE {}",
-            scope.sql_with_teams("u.path", "t.id", args)
-        );
-        if let Some(path) = under_path {
-            sql.push_str(&format!(" AND {}", under(path, "u.path", args)));
-        }
-        if let Some(period) = period {
-            sql.push_str(&format!(" AND r.period = {}", args.bind(period.to_owned())));
-        }
-        sql
-    };
+    let mut select = in_scope(scope);
+    if let Some(path) = under_path {
+        select.cond_where(subtree_range((Units, U::Path), path));
+    }
+    if let Some(period) = period {
+        select.and_where(Expr::col((Reports, R::Period)).eq(period));
+    }
     fetch_page(
         conn,
-        COLUMNS,
-        filter,
-        ("r.id", Order::Oldest),
+        select,
+        ((Reports, R::Id), super::page::Order::Oldest),
         page,
         |r: &Report| r.id,
     )
@@ -95,13 +113,10 @@ pub async fn list(
 }
 
 pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Report> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT {COLUMNS} {FROM} WHERE r.id = {} AND {}",
-        args.bind(id),
-        scope.sql_with_teams("u.path", "t.id", &mut args)
-    );
-    fetch_optional(conn, sql, args)
+    let select = in_scope(scope)
+        .and_where(Expr::col((Reports, R::Id)).eq(id))
+        .to_owned();
+    query::one(conn, &select)
         .await?
         .ok_or(AppError::NotFound("result report"))
 }
@@ -119,21 +134,31 @@ pub struct Target {
     pub version: i32,
 }
 
-/// The targets set for a unit, optionally for one period.
+/// The targets set for a unit, optionally for one period. Targets are read wherever their
+/// unit may be: the callers have checked the unit.
 pub async fn targets(
     conn: &impl ConnectionTrait,
     unit: UnitId,
     period: Option<&str>,
 ) -> Result<Vec<Target>> {
-    let mut args = Args::new();
-    let mut sql = format!(
-        "SELECT id, unit_id, set_by_unit_id, period, indicator, target_value, version FROM target \
-         WHERE unit_id = {}",
-        args.bind(unit)
-    );
+    let mut select = Query::select()
+        .columns([
+            TG::Id,
+            TG::UnitId,
+            TG::SetByUnitId,
+            TG::Period,
+            TG::Indicator,
+            TG::TargetValue,
+            TG::Version,
+        ])
+        .from(Targets)
+        .and_where(Expr::col(TG::UnitId).eq(unit.0))
+        .to_owned();
     if let Some(period) = period {
-        sql.push_str(&format!(" AND period = {}", args.bind(period.to_owned())));
+        select.and_where(Expr::col(TG::Period).eq(period));
     }
-    sql.push_str(" ORDER BY period, indicator");
-    Ok(fetch_all(conn, sql, args).await?)
+    select
+        .order_by(TG::Period, Order::Asc)
+        .order_by(TG::Indicator, Order::Asc);
+    Ok(query::all(conn, &select).await?)
 }

@@ -1,15 +1,17 @@
 //! Creating, changing and dissolving teams.
 
 use chrono::{NaiveDate, Utc};
+use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 
 use super::teams::{self, Team, TeamStatus};
 use super::units::{self, AdminLevel, Unit};
-use super::write::{Tx, check_version, stale, version_guard};
+use super::write::{Audited, RowUpdate, Tx, check_version, insert};
 use super::{TeamId, validate};
-use crate::authz::{Scope, WriteGrant};
-use crate::db::conflict_on_unique;
-use crate::db::sql::{Args, execute, fetch_count, fetch_rows};
+use crate::authz::WriteGrant;
+use crate::db::entities::team::{self, Column as T, Entity as Teams};
+use crate::db::query;
 use crate::error::{AppError, Result};
 use crate::text::fold;
 
@@ -53,13 +55,13 @@ async fn has_active_team(
     unit: &Unit,
     except: Option<TeamId>,
 ) -> Result<bool> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM team WHERE unit_id = {} AND status = 'ACTIVE' AND id <> {}",
-        args.bind(unit.id),
-        args.bind(except.map_or(0, |t| t.0))
-    );
-    Ok(fetch_count(conn, sql, args).await? > 0)
+    let select = Query::select()
+        .from(Teams)
+        .and_where(Expr::col(T::UnitId).eq(unit.id.0))
+        .and_where(Expr::col(T::Status).eq(TeamStatus::Active.as_str()))
+        .and_where(Expr::col(T::Id).ne(except.map_or(0, |t| t.0)))
+        .to_owned();
+    Ok(query::exists(conn, &select).await?)
 }
 
 pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewTeam) -> Result<Team> {
@@ -73,25 +75,16 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewTeam) -> Result<T
     if has_active_team(&tx.txn, &unit, None).await? {
         return Err(AppError::conflict("unitCode", ONE_ACTIVE));
     }
-    let mut args = Args::new();
-    let sql = format!(
-        "INSERT INTO team (unit_id, name, name_folded, decision_no, founded_on) \
-         VALUES ({}, {}, {}, {}, {}) RETURNING id",
-        args.bind(unit.id),
-        args.bind(name.clone()),
-        args.bind(fold(&name)),
-        args.bind(decision_no),
-        args.bind(founded_on)
-    );
-    let rows = fetch_rows(&tx.txn, sql, args)
-        .await
-        .map_err(|e| conflict_on_unique(e, "unitCode", ONE_ACTIVE))?;
-    let id = TeamId(
-        rows.first()
-            .ok_or_else(|| anyhow::anyhow!("insert returned no id"))?
-            .try_get("", "id")?,
-    );
-    let team = teams::get(&tx.txn, &Scope::All, id).await?;
+    let row = team::ActiveModel {
+        unit_id: Set(unit.id.0),
+        name_folded: Set(fold(&name)),
+        name: Set(name),
+        decision_no: Set(decision_no),
+        founded_on: Set(founded_on),
+        ..Default::default()
+    };
+    let id = TeamId(insert(tx, row, Some(("unitCode", ONE_ACTIVE))).await?);
+    let team = teams::get(&tx.txn, grant.scope(), id).await?;
     tx.audit(
         "createTeam",
         "team",
@@ -167,42 +160,35 @@ async fn apply(
     // The day of dissolution, when this change dissolves the team (the SQL keeps an earlier one).
     let dissolved_on = (before.status == TeamStatus::Active && status == TeamStatus::Dissolved)
         .then(|| Utc::now().date_naive());
-    let mut args = Args::new();
-    let sql = format!(
-        "UPDATE team SET name = {}, name_folded = {}, decision_no = {}, founded_on = {}, \
-         unit_id = {}, status = {}, dissolved_on = CASE WHEN {} = 'DISSOLVED' THEN \
-         COALESCE(dissolved_on, {}) ELSE NULL END, version = version + 1, updated_at = {} \
-         WHERE id = {}{}",
-        args.bind(name.clone()),
-        args.bind(fold(&name)),
-        args.bind(decision_no),
-        args.bind(founded_on),
-        args.bind(unit.id),
-        args.bind(status),
-        args.bind(status),
-        args.bind(dissolved_on),
-        args.bind(Utc::now()),
-        args.bind(id),
-        version_guard(&mut args, change.expected_version)
-    );
-    let changed = execute(&tx.txn, sql, args)
-        .await
-        .map_err(|e| conflict_on_unique(e, "unitCode", ONE_ACTIVE))?;
-    if changed == 0 {
-        return Err(stale("team", None));
-    }
-    let after = teams::get(&tx.txn, &Scope::All, id).await?;
+    let dissolved_on: Expr = if status == TeamStatus::Dissolved {
+        // An earlier day of dissolution stays.
+        Func::coalesce([Expr::col(T::DissolvedOn), Expr::value(dissolved_on)]).into()
+    } else {
+        Expr::value(None::<NaiveDate>)
+    };
     tx.touch(before.unit_id);
-    tx.audit(
-        operation,
-        "team",
-        id.0,
-        after.unit_id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    Ok(after)
+    let scope = grant.scope().clone();
+    RowUpdate::<Teams>::new(id.0)
+        .set(T::Name, name.clone())
+        .set(T::NameFolded, fold(&name))
+        .set(T::DecisionNo, decision_no)
+        .set(T::FoundedOn, founded_on)
+        .set(T::UnitId, unit.id.0)
+        .set(T::Status, status.as_str())
+        .set(T::DissolvedOn, dissolved_on)
+        .at_version(change.expected_version)
+        .unique("unitCode", ONE_ACTIVE)
+        .run(
+            tx,
+            Audited {
+                operation,
+                entity: "team",
+                unit: unit.id,
+            },
+            &before,
+            |txn| Box::pin(async move { teams::get(txn, &scope, id).await }),
+        )
+        .await
 }
 
 pub async fn dissolve(tx: &mut Tx, grant: &WriteGrant, id: TeamId) -> Result<Team> {

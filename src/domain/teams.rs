@@ -1,15 +1,19 @@
 //! Community digital technology teams (Tổ công nghệ số cộng đồng) and their members.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult};
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, JoinType, LikeExpr, Query, SelectStatement,
+};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, IdenStatic, QueryResult};
 
 use super::page::{Order, fetch_page};
-use super::units::Unit;
+use super::units::{AdminLevel, Unit};
 use super::{MemberId, Page, PageRequest, TeamId, UnitId};
-use crate::authz::{Scope, under};
-use crate::db::sql::{Args, fetch_all, fetch_optional, in_list};
+use crate::authz::{Scope, subtree_range};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::entities::team::{Column as T, Entity as Teams};
+use crate::db::entities::team_member::{Column as M, Entity as Members};
+use crate::db::query;
 use crate::error::{AppError, Result};
 use crate::text::{fold, like_contains};
 use crate::text_enum;
@@ -78,7 +82,6 @@ pub struct Member {
     pub version: i32,
 }
 
-pub(crate) const TEAM_COLUMNS: &str = "t.id, t.unit_id, u.path AS unit_path, t.name, t.decision_no, t.founded_on, t.status, t.version";
 /// A team with its unit, read in one statement: a page of teams shows both.
 #[derive(Clone, Debug)]
 pub struct TeamWithUnit {
@@ -86,11 +89,45 @@ pub struct TeamWithUnit {
     pub unit: Unit,
 }
 
-/// The unit's columns beside [`TEAM_COLUMNS`], named `unit_<field>` so that, with the
-/// `unit_id` and `unit_path` those already hold, they read as a [`Unit`] under that prefix.
-const TEAM_UNIT_COLUMNS: &str = "u.code AS unit_code, u.name AS unit_name, u.level AS unit_level, \
-     u.division_type AS unit_division_type, u.parent_id AS unit_parent_id, \
-     u.valid_from AS unit_valid_from, u.valid_to AS unit_valid_to";
+/// The columns a [`Team`] is read from: the team's own and its unit's path. The statement
+/// joins the team's unit ([`teams_with_units`]).
+pub(crate) fn team_columns(select: &mut SelectStatement) -> &mut SelectStatement {
+    select
+        .columns([(Teams, T::Id), (Teams, T::UnitId)])
+        .expr_as(Expr::col((Units, U::Path)), "unit_path")
+        .columns([
+            (Teams, T::Name),
+            (Teams, T::DecisionNo),
+            (Teams, T::FoundedOn),
+            (Teams, T::Status),
+            (Teams, T::Version),
+        ])
+}
+
+/// `FROM team JOIN admin_unit`, no columns yet.
+pub(crate) fn teams_with_units() -> SelectStatement {
+    Query::select()
+        .from(Teams)
+        .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
+        .to_owned()
+}
+
+/// The columns a [`Member`] is read from.
+pub(crate) fn member_columns(select: &mut SelectStatement) -> &mut SelectStatement {
+    select.columns([
+        (Members, M::Id),
+        (Members, M::TeamId),
+        (Members, M::FullName),
+        (Members, M::Role),
+        (Members, M::Affiliation),
+        (Members, M::Phone),
+        (Members, M::Gender),
+        (Members, M::BirthYear),
+        (Members, M::JoinedOn),
+        (Members, M::LeftOn),
+        (Members, M::Version),
+    ])
+}
 
 impl FromQueryResult for TeamWithUnit {
     fn from_query_result(row: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
@@ -100,9 +137,6 @@ impl FromQueryResult for TeamWithUnit {
         })
     }
 }
-
-pub(crate) const MEMBER_COLUMNS: &str = "m.id, m.team_id, m.full_name, m.role, m.affiliation, m.phone, \
-     m.gender, m.birth_year, m.joined_on, m.left_on, m.version";
 
 /// What a team list is narrowed to besides the caller's scope.
 #[derive(Clone, Debug, Default)]
@@ -114,33 +148,35 @@ pub struct TeamFilter {
     pub search: Option<String>,
 }
 
-/// `FROM … WHERE …` shared by the count and the page, so both see exactly the same rows.
-fn from_where(
-    scope: &Scope,
-    under_path: Option<&str>,
-    search: Option<&str>,
-    args: &mut Args,
-) -> String {
-    let mut sql = String::from("FROM team t JOIN admin_unit u ON u.id = t.unit_id");
-    if search.is_some() {
-        // A village's parent is its commune; a team set up at commune level matches on the
-        // commune's own name.
-        sql.push_str(" LEFT JOIN admin_unit p ON p.id = u.parent_id AND u.level = 'VILLAGE'");
-    }
-    sql.push_str(" WHERE ");
-    sql.push_str(&scope.sql_with_teams("u.path", "t.id", args));
+/// The teams of a list: in scope, under the filter's unit, matching its search.
+fn filtered(scope: &Scope, under_path: Option<&str>, search: Option<&str>) -> SelectStatement {
+    let mut select = teams_with_units();
+    select.cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
     if let Some(path) = under_path {
-        sql.push_str(" AND ");
-        sql.push_str(&under(path, "u.path", args));
+        select.cond_where(subtree_range((Units, U::Path), path));
     }
     if let Some(search) = search {
-        let pattern = args.bind(like_contains(search));
-        sql.push_str(&format!(
-            " AND (t.name_folded LIKE {pattern} ESCAPE '\\' OR u.name_folded LIKE {pattern} ESCAPE '\\' \
-             OR p.name_folded LIKE {pattern} ESCAPE '\\')"
-        ));
+        // A village's parent is its commune; a team set up at commune level matches on the
+        // commune's own name.
+        let parent = Alias::new("p");
+        select.join_as(
+            JoinType::LeftJoin,
+            Units,
+            parent.clone(),
+            Condition::all()
+                .add(Expr::col((parent.clone(), U::Id)).equals((Units, U::ParentId)))
+                .add(Expr::col((Units, U::Level)).eq(AdminLevel::Village.as_str())),
+        );
+        let pattern = like_contains(search);
+        let like = || LikeExpr::new(pattern.clone()).escape('\\');
+        select.cond_where(
+            Condition::any()
+                .add(Expr::col((Teams, T::NameFolded)).like(like()))
+                .add(Expr::col((Units, U::NameFolded)).like(like()))
+                .add(Expr::col((parent, U::NameFolded)).like(like())),
+        );
     }
-    sql
+    select
 }
 
 pub async fn list(
@@ -152,16 +188,29 @@ pub async fn list(
     if scope.is_empty() {
         return Ok(Page::empty());
     }
-    let under_path = filter.under.as_deref();
     let search = filter.search.as_deref().map(fold).filter(|s| !s.is_empty());
-    let search = search.as_deref();
-
-    let from = |args: &mut Args| from_where(scope, under_path, search, args);
+    let mut select = filtered(scope, filter.under.as_deref(), search.as_deref());
+    team_columns(&mut select);
+    // The unit's other columns, named `unit_<field>` so that, with the `unit_id` and
+    // `unit_path` the team's columns already hold, they read as a [`Unit`] under that prefix.
+    for column in [
+        U::Code,
+        U::Name,
+        U::Level,
+        U::DivisionType,
+        U::ParentId,
+        U::ValidFrom,
+        U::ValidTo,
+    ] {
+        select.expr_as(
+            Expr::col((Units, column)),
+            format!("unit_{}", column.as_str()),
+        );
+    }
     fetch_page(
         conn,
-        &format!("{TEAM_COLUMNS}, {TEAM_UNIT_COLUMNS}"),
-        from,
-        ("t.id", Order::Oldest),
+        select,
+        ((Teams, T::Id), Order::Oldest),
         page,
         |t: &TeamWithUnit| t.team.id.0,
     )
@@ -170,67 +219,55 @@ pub async fn list(
 
 /// One team, if it exists and is in scope; otherwise the same `NOT_FOUND` either way.
 pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: TeamId) -> Result<Team> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT {TEAM_COLUMNS} FROM team t JOIN admin_unit u ON u.id = t.unit_id \
-         WHERE t.id = {} AND {}",
-        args.bind(id),
-        scope.sql_with_teams("u.path", "t.id", &mut args)
-    );
-    fetch_optional(conn, sql, args)
+    let mut select = teams_with_units();
+    team_columns(&mut select)
+        .and_where(Expr::col((Teams, T::Id)).eq(id.0))
+        .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
+    query::one(conn, &select)
         .await?
         .ok_or(AppError::NotFound("team"))
 }
 
-/// The current members (those who have not left) of each team, leader first.
-pub async fn members_of(
-    conn: &impl ConnectionTrait,
-    teams: &[TeamId],
-) -> Result<HashMap<TeamId, Vec<Member>>> {
-    let mut args = Args::new();
-    let ids: Vec<i64> = teams.iter().map(|t| t.0).collect();
-    let sql = format!(
-        "SELECT {MEMBER_COLUMNS} FROM team_member m WHERE m.team_id IN {} AND m.left_on IS NULL \
-         ORDER BY m.team_id, CASE m.role WHEN 'LEADER' THEN 0 WHEN 'DEPUTY' THEN 1 ELSE 2 END, m.id",
-        in_list(&mut args, &ids)
-    );
-    let members: Vec<Member> = fetch_all(conn, sql, args).await?;
-    let mut out: HashMap<TeamId, Vec<Member>> = HashMap::new();
-    for member in members {
-        out.entry(member.team_id).or_default().push(member);
-    }
-    Ok(out)
-}
-
-/// One current member, if their team is in scope; otherwise `NOT_FOUND`, whichever it was.
+/// One current member, with their team, if the team is in scope; otherwise `NOT_FOUND`,
+/// whichever it was.
 pub async fn member(
     conn: &impl ConnectionTrait,
     scope: &Scope,
     id: MemberId,
 ) -> Result<(Member, Team)> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT {MEMBER_COLUMNS} FROM team_member m JOIN team t ON t.id = m.team_id \
-         JOIN admin_unit u ON u.id = t.unit_id \
-         WHERE m.id = {} AND m.left_on IS NULL AND {}",
-        args.bind(id),
-        scope.sql_with_teams("u.path", "t.id", &mut args)
-    );
-    let member: Member = fetch_optional(conn, sql, args)
+    let mut select = teams_with_units();
+    member_columns(&mut select)
+        .inner_join(
+            Members,
+            Expr::col((Members, M::TeamId)).equals((Teams, T::Id)),
+        )
+        .and_where(Expr::col((Members, M::Id)).eq(id.0))
+        .and_where(Expr::col((Members, M::LeftOn)).is_null())
+        .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
+    let member: Member = query::one(conn, &select)
         .await?
         .ok_or(AppError::NotFound("team member"))?;
-    let team = get(conn, &Scope::All, member.team_id).await?;
+    // Found through the team, so the team is in the same scope.
+    let team = get(conn, scope, member.team_id).await?;
     Ok((member, team))
 }
 
-/// Teams by id, without a scope: only for relations of rows already found in scope.
-pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[TeamId]) -> Result<HashMap<TeamId, Team>> {
-    let mut args = Args::new();
-    let raw: Vec<i64> = ids.iter().map(|t| t.0).collect();
-    let sql = format!(
-        "SELECT {TEAM_COLUMNS} FROM team t JOIN admin_unit u ON u.id = t.unit_id WHERE t.id IN {}",
-        in_list(&mut args, &raw)
-    );
-    let rows: Vec<Team> = fetch_all(conn, sql, args).await?;
-    Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+/// A member on record, current or not, if their team is in `scope`: what a change to a member
+/// reads back.
+pub async fn member_on_record(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: MemberId,
+) -> Result<Member> {
+    let mut select = teams_with_units();
+    member_columns(&mut select)
+        .inner_join(
+            Members,
+            Expr::col((Members, M::TeamId)).equals((Teams, T::Id)),
+        )
+        .and_where(Expr::col((Members, M::Id)).eq(id.0))
+        .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
+    query::one(conn, &select)
+        .await?
+        .ok_or(AppError::NotFound("team member"))
 }

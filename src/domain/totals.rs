@@ -5,11 +5,10 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 
-use super::UnitId;
 use super::teams::{Affiliation, TeamRole};
-use super::units::{AdminLevel, COLUMNS as UNIT_COLUMNS, Unit};
+use super::units::{self, AdminLevel, Unit};
 use crate::authz::Scope;
-use crate::db::sql::{Args, fetch_all, fetch_rows};
+use crate::db::sql::{Args, fetch_all, fetch_rows, subtree_sql};
 use crate::error::{AppError, Result};
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -59,7 +58,7 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
     }
     let path = unit.path.clone();
     let (children, units, members) = tokio::try_join!(
-        child_units(conn, unit.id),
+        units::all_children(conn, unit.id),
         unit_rows(conn, &path),
         member_rows(conn, &path),
     )?;
@@ -142,15 +141,6 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
     })
 }
 
-async fn child_units(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<Unit>> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT {UNIT_COLUMNS} FROM admin_unit u WHERE u.parent_id = {} AND u.valid_to IS NULL",
-        args.bind(parent)
-    );
-    Ok(fetch_all(conn, sql, args).await?)
-}
-
 /// A unit of the subtree (current or not: what was recorded against a unit since replaced
 /// still counts) with what is attached to it directly.
 #[derive(FromQueryResult)]
@@ -176,7 +166,7 @@ async fn unit_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<UnitRo
          (SELECT COUNT(*) FROM steering_committee c \
           WHERE c.unit_id = u.id AND c.dissolved_on IS NULL) AS committees \
          FROM admin_unit u WHERE {}",
-        Scope::subtree(path).sql("u.path", &mut args)
+        subtree_sql(&mut args, "u.path", path)
     );
     Ok(fetch_all(conn, sql, args).await?)
 }
@@ -194,7 +184,7 @@ struct MemberRow {
 
 async fn member_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<MemberRow>> {
     let mut args = Args::new();
-    let range = Scope::subtree(path).sql("u.path", &mut args);
+    let range = subtree_sql(&mut args, "u.path", path);
     // On PostgreSQL the subtree's unit ids, as an array, drive an index scan of the teams;
     // joined instead, the planner hashes every team of the country.
     let in_subtree = match conn.get_database_backend() {
@@ -244,7 +234,7 @@ pub async fn results(
         return Err(AppError::Forbidden);
     }
     let mut args = Args::new();
-    let range = Scope::subtree(&unit.path).sql("u.path", &mut args);
+    let range = subtree_sql(&mut args, "u.path", &unit.path);
     let (month, year) = (
         args.bind(period.to_owned()),
         args.bind(format!("{period}-%")),

@@ -3,13 +3,19 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::{Order, fetch_page};
 use super::{MemberId, Page, PageRequest, SessionId, UnitId};
-use crate::authz::{Scope, under};
-use crate::db::sql::{Args, fetch_all, fetch_rows, in_list};
-use crate::error::Result;
+use crate::authz::{Scope, subtree_range};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::entities::attendance::{Column as A, Entity as Attendances};
+use crate::db::entities::team::{Column as T, Entity as Teams};
+use crate::db::entities::team_member::{Column as M, Entity as Members};
+use crate::db::entities::training_session::{Column as S, Entity as Sessions};
+use crate::db::query;
+use crate::error::{AppError, Result};
 use crate::text_enum;
 
 text_enum!(TrainingFormat {
@@ -46,8 +52,28 @@ pub struct Attendance {
     pub certificate_no: Option<String>,
 }
 
-pub(crate) const COLUMNS: &str = "s.id, s.organizer_unit_id, o.path AS organizer_path, s.title, \
-     s.topic, s.format, s.starts_at, s.ends_at, s.location, s.link, s.version";
+/// Sessions with their organisers and the columns a [`Session`] is read from.
+pub(crate) fn sessions_with_organizers() -> SelectStatement {
+    Query::select()
+        .columns([(Sessions, S::Id), (Sessions, S::OrganizerUnitId)])
+        .expr_as(Expr::col((Units, U::Path)), "organizer_path")
+        .columns([
+            (Sessions, S::Title),
+            (Sessions, S::Topic),
+            (Sessions, S::Format),
+            (Sessions, S::StartsAt),
+            (Sessions, S::EndsAt),
+            (Sessions, S::Location),
+            (Sessions, S::Link),
+            (Sessions, S::Version),
+        ])
+        .from(Sessions)
+        .inner_join(
+            Units,
+            Expr::col((Units, U::Id)).equals((Sessions, S::OrganizerUnitId)),
+        )
+        .to_owned()
+}
 
 /// Sessions organised by units in scope (and under `under`, when given), in id order.
 pub async fn list(
@@ -59,43 +85,32 @@ pub async fn list(
     if scope.is_empty() {
         return Ok(Page::empty());
     }
-    let from = |args: &mut Args| {
-        let sql = format!(
-            "FROM training_session s JOIN admin_unit o ON o.id = s.organizer_unit_id WHERE {}",
-            scope.sql("o.path", args)
-        );
-        match under_path {
-            Some(path) => format!("{sql} AND {}", under(path, "o.path", args)),
-            None => sql,
-        }
-    };
+    let mut select = sessions_with_organizers();
+    select.cond_where(scope.over_units((Units, U::Path)));
+    if let Some(path) = under_path {
+        select.cond_where(subtree_range((Units, U::Path), path));
+    }
     fetch_page(
         conn,
-        COLUMNS,
-        from,
-        ("s.id", Order::Oldest),
+        select,
+        ((Sessions, S::Id), Order::Oldest),
         page,
         |s: &Session| s.id.0,
     )
     .await
 }
 
-pub async fn by_ids(
-    conn: &impl ConnectionTrait,
-    ids: &[SessionId],
-) -> Result<HashMap<SessionId, Session>> {
-    let mut args = Args::new();
-    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM training_session s JOIN admin_unit o ON o.id = s.organizer_unit_id \
-         WHERE s.id IN {}",
-        in_list(&mut args, &raw)
-    );
-    let rows: Vec<Session> = fetch_all(conn, sql, args).await?;
-    Ok(rows.into_iter().map(|s| (s.id, s)).collect())
+/// One session, if its organiser is in scope.
+pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: SessionId) -> Result<Session> {
+    let select = sessions_with_organizers()
+        .and_where(Expr::col((Sessions, S::Id)).eq(id.0))
+        .cond_where(scope.over_units((Units, U::Path)))
+        .to_owned();
+    query::one(conn, &select)
+        .await?
+        .ok_or(AppError::NotFound("training session"))
 }
 
-/// How many people attended each session.
 /// Attendees of each session, counting only members of teams in `scope`: a province's
 /// conference seen by a commune counts the commune's people, not the province's.
 pub async fn attendee_counts(
@@ -103,46 +118,31 @@ pub async fn attendee_counts(
     scope: &Scope,
     ids: &[SessionId],
 ) -> Result<HashMap<SessionId, i64>> {
-    let mut args = Args::new();
-    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    let sessions = in_list(&mut args, &raw);
-    let sql = if *scope == Scope::All {
-        format!(
-            "SELECT a.session_id AS id, COUNT(*) AS n FROM attendance a \
-             WHERE a.session_id IN {sessions} AND a.attended GROUP BY a.session_id"
-        )
-    } else {
-        format!(
-            "SELECT a.session_id AS id, COUNT(*) AS n FROM attendance a \
-             JOIN team_member m ON m.id = a.member_id JOIN team t ON t.id = m.team_id \
-             JOIN admin_unit u ON u.id = t.unit_id \
-             WHERE a.session_id IN {sessions} AND a.attended AND {} GROUP BY a.session_id",
-            scope.sql_with_teams("u.path", "t.id", &mut args)
-        )
-    };
-    let mut out: HashMap<SessionId, i64> = ids.iter().map(|id| (*id, 0)).collect();
-    for row in fetch_rows(conn, sql, args).await? {
-        out.insert(SessionId(row.try_get("", "id")?), row.try_get("", "n")?);
+    let mut select = Query::select()
+        .expr_as(Expr::col((Attendances, A::SessionId)), "id")
+        .expr_as(query::count_all(), "n")
+        .from(Attendances)
+        .and_where(Expr::col((Attendances, A::SessionId)).is_in(ids.iter().map(|id| id.0)))
+        .and_where(Expr::col((Attendances, A::Attended)))
+        .group_by_col((Attendances, A::SessionId))
+        .to_owned();
+    // Over the whole country no join is needed to know every attendee is in scope.
+    if !scope.is_everywhere() {
+        select
+            .inner_join(
+                Members,
+                Expr::col((Members, M::Id)).equals((Attendances, A::MemberId)),
+            )
+            .inner_join(
+                Teams,
+                Expr::col((Teams, T::Id)).equals((Members, M::TeamId)),
+            )
+            .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
+            .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
     }
-    Ok(out)
-}
-
-/// Each member's training record, oldest session first.
-pub async fn attendance_of(
-    conn: &impl ConnectionTrait,
-    members: &[MemberId],
-) -> Result<HashMap<MemberId, Vec<Attendance>>> {
-    let mut args = Args::new();
-    let raw: Vec<i64> = members.iter().map(|id| id.0).collect();
-    let sql = format!(
-        "SELECT a.session_id, a.member_id, a.attended, a.completed, a.certificate_no \
-         FROM attendance a WHERE a.member_id IN {} ORDER BY a.member_id, a.session_id",
-        in_list(&mut args, &raw)
-    );
-    let rows: Vec<Attendance> = fetch_all(conn, sql, args).await?;
-    let mut out: HashMap<MemberId, Vec<Attendance>> = HashMap::new();
-    for row in rows {
-        out.entry(row.member_id).or_default().push(row);
+    let mut out: HashMap<SessionId, i64> = ids.iter().map(|id| (*id, 0)).collect();
+    for row in query::rows(conn, &select).await? {
+        out.insert(SessionId(row.try_get("", "id")?), row.try_get("", "n")?);
     }
     Ok(out)
 }

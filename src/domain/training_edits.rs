@@ -3,15 +3,20 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 
-use super::teams::MEMBER_COLUMNS;
 use super::training::{self, Session, TrainingFormat};
-use super::units;
-use super::write::{Tx, check_version, common_unit, stale, version_guard};
-use super::{MemberId, SessionId, validate};
+use super::write::{Audited, RowUpdate, Tx, check_version, common_unit, insert};
+use super::{MemberId, SessionId, relations, units, validate};
 use crate::authz::WriteGrant;
-use crate::db::sql::{Args, execute, fetch_rows, in_list};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::entities::attendance::{self, Column as A, Entity as Attendances};
+use crate::db::entities::team::{Column as T, Entity as Teams};
+use crate::db::entities::team_member::{Column as M, Entity as Members};
+use crate::db::entities::training_session::{self, Column as S, Entity as Sessions};
+use crate::db::query;
 use crate::error::{AppError, Result};
 
 pub struct NewSession {
@@ -51,8 +56,10 @@ fn ordered(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Result<(
     }
 }
 
+/// A session by id, wherever it was organised: members are recorded for sessions organised
+/// above their own area (the province's conference is for every village).
 async fn fetch(conn: &impl ConnectionTrait, id: SessionId) -> Result<Session> {
-    training::by_ids(conn, &[id])
+    relations::sessions(conn, &[id])
         .await?
         .remove(&id)
         .ok_or(AppError::NotFound("training session"))
@@ -68,26 +75,19 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewSession) -> Resul
     let location = validate::optional_text("location", input.location.as_deref())?;
     let link = validate::optional_text("link", input.link.as_deref())?;
     ordered(input.starts_at, input.ends_at)?;
-    let mut args = Args::new();
-    let sql = format!(
-        "INSERT INTO training_session (organizer_unit_id, title, topic, format, starts_at, \
-         ends_at, location, link) VALUES ({}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
-        args.bind(unit.id),
-        args.bind(title),
-        args.bind(topic),
-        args.bind(input.format),
-        args.bind(input.starts_at),
-        args.bind(input.ends_at),
-        args.bind(location),
-        args.bind(link)
-    );
-    let rows = fetch_rows(&tx.txn, sql, args).await?;
-    let id = SessionId(
-        rows.first()
-            .ok_or_else(|| anyhow::anyhow!("insert returned no id"))?
-            .try_get("", "id")?,
-    );
-    let session = fetch(&tx.txn, id).await?;
+    let row = training_session::ActiveModel {
+        organizer_unit_id: Set(unit.id.0),
+        title: Set(title),
+        topic: Set(topic),
+        format: Set(input.format.as_str().to_owned()),
+        starts_at: Set(input.starts_at),
+        ends_at: Set(input.ends_at),
+        location: Set(location),
+        link: Set(link),
+        ..Default::default()
+    };
+    let id = SessionId(insert(tx, row, None).await?);
+    let session = training::get(&tx.txn, grant.scope(), id).await?;
     tx.audit(
         "createTrainingSession",
         "trainingSession",
@@ -102,10 +102,7 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewSession) -> Resul
 
 /// A session the caller may change: one organised inside their area.
 async fn editable(tx: &Tx, grant: &WriteGrant, id: SessionId) -> Result<Session> {
-    let session = fetch(&tx.txn, id).await?;
-    if !grant.read_scope().contains(&session.organizer_path) {
-        return Err(AppError::NotFound("training session"));
-    }
+    let session = training::get(&tx.txn, grant.read_scope(), id).await?;
     grant.check_unit(&session.organizer_path)?;
     Ok(session)
 }
@@ -133,50 +130,42 @@ pub async fn update(
     let ends_at = change.ends_at.unwrap_or(before.ends_at);
     ordered(starts_at, ends_at)?;
     let format = change.format.unwrap_or(before.format);
-    let mut args = Args::new();
-    let sql = format!(
-        "UPDATE training_session SET title = {}, topic = {}, format = {}, starts_at = {}, \
-         ends_at = {}, location = {}, link = {}, version = version + 1, updated_at = {} \
-         WHERE id = {}{}",
-        args.bind(title),
-        args.bind(topic),
-        args.bind(format),
-        args.bind(starts_at),
-        args.bind(ends_at),
-        args.bind(location),
-        args.bind(link),
-        args.bind(Utc::now()),
-        args.bind(id),
-        version_guard(&mut args, change.expected_version)
-    );
-    if execute(&tx.txn, sql, args).await? == 0 {
-        return Err(stale("session", None));
-    }
-    let after = fetch(&tx.txn, id).await?;
-    tx.audit(
-        "updateTrainingSession",
-        "trainingSession",
-        id.0,
-        after.organizer_unit_id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    Ok(after)
+    let scope = grant.scope().clone();
+    RowUpdate::<Sessions>::new(id.0)
+        .set(S::Title, title)
+        .set(S::Topic, topic)
+        .set(S::Format, format.as_str())
+        .set(S::StartsAt, starts_at)
+        .set(S::EndsAt, ends_at)
+        .set(S::Location, location)
+        .set(S::Link, link)
+        .at_version(change.expected_version)
+        .run(
+            tx,
+            Audited {
+                operation: "updateTrainingSession",
+                entity: "trainingSession",
+                unit: before.organizer_unit_id,
+            },
+            &before,
+            |txn| Box::pin(async move { training::get(txn, &scope, id).await }),
+        )
+        .await
 }
 
 /// Deletes a session and its attendance list.
 pub async fn delete(tx: &mut Tx, grant: &WriteGrant, id: SessionId) -> Result<Session> {
     let before = editable(tx, grant, id).await?;
-    let mut args = Args::new();
-    let sql = format!(
-        "DELETE FROM attendance WHERE session_id = {}",
-        args.bind(id)
-    );
-    execute(&tx.txn, sql, args).await?;
-    let mut args = Args::new();
-    let sql = format!("DELETE FROM training_session WHERE id = {}", args.bind(id));
-    execute(&tx.txn, sql, args).await?;
+    let attendance = Query::delete()
+        .from_table(Attendances)
+        .and_where(Expr::col(A::SessionId).eq(id.0))
+        .to_owned();
+    query::execute(&tx.txn, &attendance).await?;
+    let session = Query::delete()
+        .from_table(Sessions)
+        .and_where(Expr::col(S::Id).eq(id.0))
+        .to_owned();
+    query::execute(&tx.txn, &session).await?;
     tx.audit(
         "deleteTrainingSession",
         "trainingSession",
@@ -206,20 +195,24 @@ async fn attendees(
             "at most 1,000 members at a time",
         ));
     }
-    let ids: Vec<i64> = member_ids.iter().map(|m| m.0).collect();
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT {MEMBER_COLUMNS}, u.path AS unit_path FROM team_member m \
-         JOIN team t ON t.id = m.team_id JOIN admin_unit u ON u.id = t.unit_id \
-         WHERE m.id IN {} AND m.left_on IS NULL",
-        in_list(&mut args, &ids)
-    );
-    let rows = fetch_rows(&tx.txn, sql, args).await?;
+    let select = Query::select()
+        .column((Members, M::Id))
+        .column((Members, M::TeamId))
+        .column((Units, U::Path))
+        .from(Members)
+        .inner_join(
+            Teams,
+            Expr::col((Teams, T::Id)).equals((Members, M::TeamId)),
+        )
+        .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
+        .and_where(Expr::col((Members, M::Id)).is_in(member_ids.iter().map(|m| m.0)))
+        .and_where(Expr::col((Members, M::LeftOn)).is_null())
+        .to_owned();
     let mut found = std::collections::HashMap::new();
-    for row in rows {
+    for row in query::rows(&tx.txn, &select).await? {
         let id: i64 = row.try_get("", "id")?;
         let team: i64 = row.try_get("", "team_id")?;
-        let path: String = row.try_get("", "unit_path")?;
+        let path: String = row.try_get("", "path")?;
         found.insert(id, (team, path));
     }
     let mut out = Vec::new();
@@ -281,37 +274,40 @@ pub async fn record(
     let members = attendees(tx, grant, member_ids).await?;
     let session = attended_session(tx, grant, session, &members).await?;
     let ids: Vec<i64> = members.iter().map(|(m, _)| m.0).collect();
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT member_id AS id FROM attendance WHERE session_id = {} AND member_id IN {}",
-        args.bind(session.id),
-        in_list(&mut args, &ids)
-    );
-    let existing: BTreeSet<i64> = fetch_rows(&tx.txn, sql, args)
+    let select = Query::select()
+        .column(A::MemberId)
+        .from(Attendances)
+        .and_where(Expr::col(A::SessionId).eq(session.id.0))
+        .and_where(Expr::col(A::MemberId).is_in(ids))
+        .to_owned();
+    let existing: BTreeSet<i64> = query::rows(&tx.txn, &select)
         .await?
         .iter()
-        .map(|r| r.try_get::<i64>("", "id"))
+        .map(|r| r.try_get::<i64>("", "member_id"))
         .collect::<Result<_, _>>()?;
     for (member, _) in &members {
-        let mut args = Args::new();
-        let sql = if existing.contains(&member.0) {
-            format!(
-                "UPDATE attendance SET attended = TRUE, completed = COALESCE({}, completed) \
-                 WHERE session_id = {} AND member_id = {}",
-                args.bind(completed),
-                args.bind(session.id),
-                args.bind(*member)
-            )
+        if existing.contains(&member.0) {
+            let update = Query::update()
+                .table(Attendances)
+                .value(A::Attended, true)
+                .value(
+                    A::Completed,
+                    Func::coalesce([Expr::value(completed), Expr::col(A::Completed)]),
+                )
+                .and_where(Expr::col(A::SessionId).eq(session.id.0))
+                .and_where(Expr::col(A::MemberId).eq(member.0))
+                .to_owned();
+            query::execute(&tx.txn, &update).await?;
         } else {
-            format!(
-                "INSERT INTO attendance (session_id, member_id, attended, completed) \
-                 VALUES ({}, {}, TRUE, {})",
-                args.bind(session.id),
-                args.bind(*member),
-                args.bind(completed.unwrap_or(false))
-            )
-        };
-        execute(&tx.txn, sql, args).await?;
+            let row = attendance::ActiveModel {
+                session_id: Set(session.id.0),
+                member_id: Set(member.0),
+                attended: Set(true),
+                completed: Set(completed.unwrap_or(false)),
+                ..Default::default()
+            };
+            insert(tx, row, None).await?;
+        }
     }
     audit_attendance(tx, "recordAttendance", &session, &members, completed).await?;
     Ok(session)
@@ -326,14 +322,12 @@ pub async fn remove(
 ) -> Result<Session> {
     let members = attendees(tx, grant, member_ids).await?;
     let session = attended_session(tx, grant, session, &members).await?;
-    let ids: Vec<i64> = members.iter().map(|(m, _)| m.0).collect();
-    let mut args = Args::new();
-    let sql = format!(
-        "DELETE FROM attendance WHERE session_id = {} AND member_id IN {}",
-        args.bind(session.id),
-        in_list(&mut args, &ids)
-    );
-    execute(&tx.txn, sql, args).await?;
+    let delete = Query::delete()
+        .from_table(Attendances)
+        .and_where(Expr::col(A::SessionId).eq(session.id.0))
+        .and_where(Expr::col(A::MemberId).is_in(members.iter().map(|(m, _)| m.0)))
+        .to_owned();
+    query::execute(&tx.txn, &delete).await?;
     audit_attendance(tx, "removeAttendance", &session, &members, None).await?;
     Ok(session)
 }

@@ -3,11 +3,13 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, IdenStatic};
 
 use super::page::{Order, fetch_page};
 use super::{Page, PageRequest, UnitId};
-use crate::db::sql::{Args, fetch_all, fetch_optional, fetch_rows, in_list};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::query;
 use crate::error::{AppError, Result};
 use crate::text_enum;
 
@@ -34,8 +36,39 @@ pub struct Unit {
     pub valid_to: Option<NaiveDate>,
 }
 
-pub(crate) const COLUMNS: &str =
-    "u.id, u.code, u.name, u.level, u.division_type, u.parent_id, u.path, u.valid_from, u.valid_to";
+/// The columns a [`Unit`] is read from, each named `prefix` + its field.
+pub(crate) fn unit_columns<'q>(
+    select: &'q mut SelectStatement,
+    prefix: &str,
+) -> &'q mut SelectStatement {
+    for column in [
+        U::Id,
+        U::Code,
+        U::Name,
+        U::Level,
+        U::DivisionType,
+        U::ParentId,
+        U::Path,
+        U::ValidFrom,
+        U::ValidTo,
+    ] {
+        select.expr_as(
+            Expr::col((Units, column)),
+            format!("{prefix}{}", column.as_str()),
+        );
+    }
+    select
+}
+
+/// Current units matching `condition`.
+fn current(condition: Expr) -> SelectStatement {
+    let mut select = Query::select();
+    unit_columns(&mut select, "")
+        .from(Units)
+        .and_where(condition)
+        .and_where(Expr::col((Units, U::ValidTo)).is_null());
+    select
+}
 
 /// The current unit holding `code`, if any.
 pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Unit>> {
@@ -44,12 +77,8 @@ pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<U
     if code.len() > 64 || crate::text::unprintable(code).is_some() {
         return Ok(None);
     }
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM admin_unit u WHERE u.code = {} AND u.valid_to IS NULL",
-        args.bind(code.trim())
-    );
-    Ok(fetch_optional(conn, sql, args).await?)
+    let select = current(Expr::col((Units, U::Code)).eq(code));
+    Ok(query::one(conn, &select).await?)
 }
 
 /// Like [`by_code`], but a missing unit is a `NOT_FOUND` error.
@@ -59,14 +88,13 @@ pub async fn require_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<
         .ok_or(AppError::NotFound("administrative unit"))
 }
 
+/// Units by id, current or not. Units are public reference data: no scope applies.
 pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[UnitId]) -> Result<HashMap<UnitId, Unit>> {
-    let mut args = Args::new();
-    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM admin_unit u WHERE u.id IN {}",
-        in_list(&mut args, &raw)
-    );
-    let units: Vec<Unit> = fetch_all(conn, sql, args).await?;
+    let mut select = Query::select();
+    unit_columns(&mut select, "")
+        .from(Units)
+        .and_where(Expr::col((Units, U::Id)).is_in(ids.iter().map(|id| id.0)));
+    let units: Vec<Unit> = query::all(conn, &select).await?;
     Ok(units.into_iter().map(|u| (u.id, u)).collect())
 }
 
@@ -76,41 +104,31 @@ pub async fn children(
     parent: UnitId,
     page: PageRequest,
 ) -> Result<Page<Unit>> {
-    let from = |args: &mut Args| {
-        format!(
-            "FROM admin_unit u WHERE u.parent_id = {} AND u.valid_to IS NULL",
-            args.bind(parent)
-        )
-    };
+    let select = current(Expr::col((Units, U::ParentId)).eq(parent.0));
     fetch_page(
         conn,
-        COLUMNS,
-        from,
-        ("u.id", Order::Oldest),
+        select,
+        ((Units, U::Id), Order::Oldest),
         page,
         |u: &Unit| u.id.0,
     )
     .await
 }
 
-/// Runs a `SELECT COUNT(*) AS n …` statement.
-pub(crate) async fn count(conn: &impl ConnectionTrait, sql: String, args: Args) -> Result<i64> {
-    let rows = fetch_rows(conn, sql, args).await?;
-    match rows.first() {
-        Some(row) => Ok(row.try_get::<i64>("", "n")?),
-        None => Ok(0),
-    }
+/// The current units directly under `parent`, all of them.
+pub async fn all_children(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<Unit>> {
+    let select = current(Expr::col((Units, U::ParentId)).eq(parent.0));
+    Ok(query::all(conn, &select).await?)
 }
 
 /// The materialised paths of these units (ancestors are the ids along each path).
 pub async fn paths_of(conn: &impl ConnectionTrait, ids: &[UnitId]) -> Result<Vec<String>> {
-    let mut args = Args::new();
-    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    let sql = format!(
-        "SELECT path FROM admin_unit WHERE id IN {}",
-        in_list(&mut args, &raw)
-    );
-    let rows = fetch_rows(conn, sql, args).await?;
+    let select = Query::select()
+        .column(U::Path)
+        .from(Units)
+        .and_where(U::Id.is_in(ids.iter().map(|id| id.0)))
+        .to_owned();
+    let rows = query::rows(conn, &select).await?;
     Ok(rows
         .iter()
         .map(|r| r.try_get::<String>("", "path"))

@@ -3,18 +3,23 @@
 
 use std::collections::BTreeSet;
 
-use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Query, UpdateStatement};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    PrimaryKeyTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use serde::Serialize;
 
 use super::UnitId;
 use crate::authz::Actor;
-use crate::db::Db;
-use crate::db::sql::{Args, execute};
-use crate::error::Result;
+use crate::db::entities::{self, audit_entry};
+use crate::db::{Db, conflict_on_unique, query};
+use crate::error::{AppError, Result};
 
 /// A change in progress.
 pub struct Tx {
-    pub txn: DatabaseTransaction,
+    pub(crate) txn: DatabaseTransaction,
     actor: Actor,
     touched: BTreeSet<UnitId>,
 }
@@ -57,20 +62,18 @@ impl Tx {
         };
         let before = to_json(before.map(|b| b as &dyn erased::Json))?;
         let after = to_json(after.map(|a| a as &dyn erased::Json))?;
-        let mut args = Args::new();
-        let sql = format!(
-            "INSERT INTO audit_entry (user_id, actor, operation, entity, entity_id, unit_id, \
-             before_json, after_json) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
-            args.bind(self.actor.user_id.map(|u| u.0)),
-            args.bind(self.actor.name.clone()),
-            args.bind(operation.to_owned()),
-            args.bind(entity.to_owned()),
-            args.bind(entity_id),
-            args.bind(unit),
-            args.bind(before),
-            args.bind(after)
-        );
-        execute(&self.txn, sql, args).await?;
+        let entry = audit_entry::ActiveModel {
+            user_id: Set(self.actor.user_id.map(|u| u.0)),
+            actor: Set(self.actor.name.clone()),
+            operation: Set(operation.to_owned()),
+            entity: Set(entity.to_owned()),
+            entity_id: Set(entity_id),
+            unit_id: Set(unit.0),
+            before_json: Set(before),
+            after_json: Set(after),
+            ..Default::default()
+        };
+        audit_entry::Entity::insert(entry).exec(&self.txn).await?;
         self.touched.insert(unit);
         Ok(())
     }
@@ -121,14 +124,161 @@ pub fn stale(what: &str, version: Option<i32>) -> crate::error::AppError {
     )
 }
 
-/// The condition an update adds for optimistic concurrency: with an expected version, the row
-/// must still be at it (a concurrent change makes the update miss, and the caller answers
-/// `CONFLICT`); without one, the last write wins.
-pub fn version_guard(args: &mut crate::db::sql::Args, expected: Option<i32>) -> String {
-    match expected {
-        Some(version) => format!(" AND version = {}", args.bind(version)),
-        None => String::new(),
+/// A table whose rows carry a `version`, raised by every change.
+pub(crate) trait Versioned: EntityTrait + Default {
+    /// What a row is called in a `CONFLICT` message.
+    const NOUN: &'static str;
+    fn id() -> Self::Column;
+    fn version() -> Self::Column;
+    /// `updated_at`, for the tables that keep it.
+    fn updated_at() -> Option<Self::Column>;
+}
+
+macro_rules! versioned {
+    ($($entity:ident: $noun:literal, stamped: $stamped:tt;)*) => {$(
+        impl Versioned for entities::$entity::Entity {
+            const NOUN: &'static str = $noun;
+            fn id() -> Self::Column {
+                entities::$entity::Column::Id
+            }
+            fn version() -> Self::Column {
+                entities::$entity::Column::Version
+            }
+            fn updated_at() -> Option<Self::Column> {
+                versioned!(@stamp $entity $stamped)
+            }
+        }
+    )*};
+    (@stamp $entity:ident yes) => { Some(entities::$entity::Column::UpdatedAt) };
+    (@stamp $entity:ident no) => { None };
+}
+
+versioned! {
+    team: "team", stamped: yes;
+    team_member: "member", stamped: yes;
+    steering_committee: "committee", stamped: yes;
+    committee_member: "committee member", stamped: no;
+    training_session: "session", stamped: yes;
+    result_report: "report", stamped: yes;
+    target: "target", stamped: no;
+}
+
+/// A change to one versioned row, and the frame every such change goes through: the update
+/// (raising the version, stamping `updated_at`), a miss answered as a lost race, the row read
+/// again, and the audit entry with the row before and after, all in the transaction.
+pub(crate) struct RowUpdate<E: Versioned> {
+    id: i64,
+    statement: UpdateStatement,
+    miss: Option<AppError>,
+    unique: Option<(&'static str, &'static str)>,
+    _table: std::marker::PhantomData<E>,
+}
+
+/// How the audit log names a change.
+pub(crate) struct Audited<'a> {
+    pub operation: &'a str,
+    pub entity: &'a str,
+    pub unit: UnitId,
+}
+
+impl<E: Versioned> RowUpdate<E> {
+    pub fn new(id: i64) -> RowUpdate<E> {
+        let mut statement = Query::update();
+        statement
+            .table(E::default())
+            .value(E::version(), Expr::col(E::version()).add(1))
+            .and_where(Expr::col(E::id()).eq(id));
+        if let Some(column) = E::updated_at() {
+            statement.value(column, Utc::now());
+        }
+        RowUpdate {
+            id,
+            statement,
+            miss: None,
+            unique: None,
+            _table: std::marker::PhantomData,
+        }
     }
+
+    pub fn set(mut self, column: E::Column, value: impl Into<Expr>) -> Self {
+        self.statement.value(column, value);
+        self
+    }
+
+    /// With an expected version, the row must still be at it (a concurrent change makes the
+    /// update miss, and the caller gets `CONFLICT`); without one, the last write wins.
+    pub fn at_version(mut self, expected: Option<i32>) -> Self {
+        if let Some(version) = expected {
+            self.statement
+                .and_where(Expr::col(E::version()).eq(version));
+        }
+        self
+    }
+
+    /// Another condition the row must still meet; when it does not, `miss` is the answer.
+    pub fn only_if(mut self, condition: Expr, miss: AppError) -> Self {
+        self.statement.and_where(condition);
+        self.miss = Some(miss);
+        self
+    }
+
+    /// A unique constraint the change may break, answered as `CONFLICT` on `field`.
+    pub fn unique(mut self, field: &'static str, message: &'static str) -> Self {
+        self.unique = Some((field, message));
+        self
+    }
+
+    /// Runs the change, reads the row again with `reread` and records both versions.
+    pub async fn run<T: Serialize>(
+        self,
+        tx: &mut Tx,
+        audited: Audited<'_>,
+        before: &T,
+        reread: impl for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, Result<T>>,
+    ) -> Result<T> {
+        let unique = self.unique;
+        let changed = query::execute(&tx.txn, &self.statement)
+            .await
+            .map_err(|e| match unique {
+                Some((field, message)) => conflict_on_unique(e, field, message),
+                None => e.into(),
+            })?;
+        if changed == 0 {
+            return Err(self.miss.unwrap_or_else(|| stale(E::NOUN, None)));
+        }
+        let after = reread(&tx.txn).await?;
+        tx.audit(
+            audited.operation,
+            audited.entity,
+            self.id,
+            audited.unit,
+            Some(before),
+            Some(&after),
+        )
+        .await?;
+        Ok(after)
+    }
+}
+
+/// A boxed future borrowing the transaction, for [`RowUpdate::run`]'s re-read.
+pub(crate) type BoxFuture<'t, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 't>>;
+
+/// Inserts one row and returns its id; a unique constraint it breaks is `CONFLICT` on the
+/// field `unique` names.
+pub(crate) async fn insert<A>(tx: &Tx, row: A, unique: Option<(&str, &str)>) -> Result<i64>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    <<A::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: Into<i64>,
+{
+    let inserted = <A::Entity as EntityTrait>::insert(row)
+        .exec(&tx.txn)
+        .await
+        .map_err(|e| match unique {
+            Some((field, message)) => conflict_on_unique(e, field, message),
+            None => e.into(),
+        })?;
+    Ok(inserted.last_insert_id.into())
 }
 
 /// The deepest unit whose subtree holds every one of `paths`: where a change that spans several

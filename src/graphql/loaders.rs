@@ -9,8 +9,9 @@ use async_graphql::{Context, ErrorExtensions};
 
 use crate::authz::Scope;
 use crate::db::Db;
-use crate::domain::committees::{self, CommitteeMember};
-use crate::domain::teams::{self, Member, Team};
+use crate::domain::committees::CommitteeMember;
+use crate::domain::relations;
+use crate::domain::teams::{Member, Team};
 use crate::domain::training::{self, Attendance, Session};
 use crate::domain::units::{self, Unit};
 use crate::domain::{CommitteeId, MemberId, SessionId, TeamId, UnitId};
@@ -34,7 +35,7 @@ macro_rules! loader {
 }
 
 loader!(UnitById, UnitId, Unit, units::by_ids);
-loader!(TeamById, TeamId, Team, teams::by_ids);
+loader!(TeamById, TeamId, Team, relations::teams);
 /// Members are shared, not copied, by every field that shows them.
 pub struct MembersByTeam(Db);
 
@@ -43,7 +44,7 @@ impl Loader<TeamId> for MembersByTeam {
     type Error = LoadError;
 
     async fn load(&self, keys: &[TeamId]) -> Result<HashMap<TeamId, Vec<Arc<Member>>>, LoadError> {
-        let found = teams::members_of(&self.0.conn, keys)
+        let found = relations::team_members(&self.0.conn, keys)
             .await
             .map_err(Arc::new)?;
         Ok(found
@@ -56,9 +57,9 @@ loader!(
     CommitteeMembers,
     CommitteeId,
     Vec<CommitteeMember>,
-    committees::members_of
+    relations::committee_members
 );
-loader!(SessionById, SessionId, Session, training::by_ids);
+loader!(SessionById, SessionId, Session, relations::sessions);
 /// Attendees counted within the caller's reach of attendance records.
 pub struct AttendeeCount(Db, Scope);
 
@@ -76,7 +77,7 @@ loader!(
     AttendanceByMember,
     MemberId,
     Vec<Attendance>,
-    training::attendance_of
+    relations::attendance
 );
 
 /// The loaders of one request.

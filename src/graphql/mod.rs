@@ -1,6 +1,7 @@
 //! The GraphQL API: schema construction and limits, the query root, the types clients see and
 //! the DataLoaders that keep nested fields to a constant number of SQL statements.
 
+pub mod context;
 pub mod cost;
 pub mod guard;
 pub mod loaders;

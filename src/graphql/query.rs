@@ -1,5 +1,6 @@
 //! The query root. Resolvers stay thin: read the caller's access, call the domain, wrap.
 
+use crate::graphql::context::Parts;
 use crate::graphql::cost;
 use async_graphql::{Context, ID, Lookahead, Object, Result};
 
@@ -9,10 +10,9 @@ use super::types::{
     ResultReportConnection, SteeringCommittee, Target, Team, TeamConnection, Totals,
     TrainingSession, TrainingSessionConnection, User, parse_id,
 };
-use std::sync::Arc;
 
 use crate::authz::{Access, Action, Resource};
-use crate::cache::{Cache, Epoch, TotalsKey};
+use crate::cache::{Epoch, TotalsKey};
 use crate::db::Db;
 use crate::domain::teams::TeamFilter;
 use crate::domain::units::Unit;
@@ -24,16 +24,16 @@ use crate::error::AppError;
 pub struct QueryRoot;
 
 fn parts<'a>(ctx: &Context<'a>) -> Result<(&'a Db, &'a Access)> {
-    let db = ctx.data_unchecked::<Db>();
-    let access = ctx.data_opt::<Access>().ok_or(AppError::Unauthenticated)?;
+    let db = ctx.service().db();
+    let access = ctx.caller()?;
     Ok((db, access))
 }
 
 /// The current unit holding `code`, or `NOT_FOUND`. Remembered between requests while the
 /// shared store's epoch holds (see [`crate::cache::Memo`]).
 pub(crate) async fn unit_by_code(ctx: &Context<'_>, code: &str) -> Result<Unit, AppError> {
-    let db = ctx.data_unchecked::<Db>();
-    let cache = ctx.data_unchecked::<Arc<Cache>>();
+    let db = ctx.service().db();
+    let cache = ctx.service().cache();
     let epoch = ctx.data_opt::<Epoch>().copied();
     let code = code.trim();
     cache
@@ -284,7 +284,7 @@ impl QueryRoot {
         if !scope.contains(&unit.path) {
             return Err(AppError::Forbidden.into());
         }
-        let cache = ctx.data_unchecked::<Arc<Cache>>();
+        let cache = ctx.service().cache();
         let value = cache
             .get_or_compute(&TotalsKey(unit.id), totals::compute(&db.conn, &scope, unit))
             .await?;

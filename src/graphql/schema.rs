@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use super::context::Service;
+
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
 use super::mutation::MutationRoot;
@@ -60,11 +62,7 @@ pub fn build_schema(
         builder = builder.extension(async_graphql::extensions::Tracing);
     }
     builder
-        .data(rules)
-        .data(db)
-        .data(auth)
-        .data(hooks)
-        .data(cache)
+        .data(Service::new(db, cache, hooks, rules, auth))
         .finish()
 }
 

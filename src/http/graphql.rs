@@ -15,7 +15,7 @@ use super::persisted::Unresolved;
 use super::principal::Caller;
 use super::wire::{self, Media, Refused, Transport};
 use crate::app::AppState;
-use crate::authz::{Access, Action, Resource, Scope};
+use crate::authz::{Access, Action, Resource};
 use crate::config::Introspection;
 use crate::graphql::guard::{self, DocumentLimits};
 use crate::graphql::loaders::Loaders;
@@ -233,9 +233,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         state.schema.clone()
     };
     let access = Access::new(principal, state.policy.current());
-    let attendance = access
-        .scope(Resource::Attendance, Action::Read)
-        .unwrap_or_else(|_| Scope::nothing());
+    let attendance = access.reach(Resource::Attendance, Action::Read);
     let sent = Sent::new(&request, document);
     let uploads = request.uploads.len();
     let mut request = request

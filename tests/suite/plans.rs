@@ -4,10 +4,11 @@
 use std::sync::{Arc, Mutex};
 
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
-use steering_gateway::authz::Scope;
+use steering_gateway::authz::{Access, Action, Grant, Policy, Principal, Resource, Role, Scope};
 use steering_gateway::db::Db;
 use steering_gateway::domain::teams::{self, TeamFilter};
-use steering_gateway::domain::{PageRequest, totals, units};
+use steering_gateway::domain::units::Unit;
+use steering_gateway::domain::{PageRequest, UserId, totals, units};
 
 use crate::common::Backend;
 
@@ -27,21 +28,20 @@ async fn scoped_queries_use_the_path_index(b: Arc<Backend>) {
     let commune = units::require_by_code(&db.conn, "24172").await.unwrap();
     teams::list(
         &db.conn,
-        &Scope::subtree(&commune.path),
+        &officer_at(&commune, Resource::Team).await,
         &TeamFilter::default(),
         PageRequest::first_page(50),
     )
     .await
     .unwrap();
-    totals::compute(&db.conn, &Scope::subtree(&district.path), district)
-        .await
-        .unwrap();
+    let scope = officer_at(&district, Resource::Totals).await;
+    totals::compute(&db.conn, &scope, district).await.unwrap();
 
     let scoped: Vec<Statement> = seen
         .lock()
         .unwrap()
         .iter()
-        .filter(|s| s.sql.contains("path >="))
+        .filter(|s| s.sql.contains("path >=") || s.sql.contains("path\" >="))
         .cloned()
         .collect();
     // The teams page (its rows and count in one statement) and the totals' per-unit and
@@ -74,4 +74,25 @@ async fn scoped_queries_use_the_path_index(b: Arc<Backend>) {
             statement.sql
         );
     }
+}
+
+/// What an officer assigned at `unit` may read of `resource`, as the policy says.
+async fn officer_at(unit: &Unit, resource: Resource) -> Scope {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let policy = Policy::load(&dir).await.unwrap();
+    let officer = Principal {
+        user_id: UserId(0),
+        username: "officer".into(),
+        grants: vec![Grant {
+            role: Role::Officer,
+            unit_id: Some(unit.id),
+            unit_path: Some(unit.path.clone()),
+            unit_level: Some(unit.level),
+            team_id: None,
+        }],
+        token_epoch: 0,
+    };
+    Access::new(Some(officer), Arc::new(policy))
+        .scope(resource, Action::Read)
+        .unwrap()
 }

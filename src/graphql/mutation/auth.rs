@@ -1,5 +1,6 @@
 //! Signing in.
 
+use crate::graphql::context::Parts;
 use std::sync::Arc;
 
 use crate::graphql::scalars::Timestamp;
@@ -59,8 +60,8 @@ impl AuthMutations {
         username: String,
         password: String,
     ) -> Result<LoginPayload> {
-        let db = ctx.data_unchecked::<Db>();
-        let auth = ctx.data_unchecked::<Arc<Auth>>().clone();
+        let db = ctx.service().db();
+        let auth = ctx.service().auth().clone();
         let address = ctx.data_opt::<ClientAddress>().and_then(|a| a.0);
         // A name no account can have is counted under one name of its own.
         let account = users::normalise_username(&username).unwrap_or_default();

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
-use super::{begin, change, commit};
+use super::{Change, change};
 use crate::authz::Resource;
 use crate::domain::committee_edits::{
     self, CommitteeChange, CommitteeMemberChange, NewCommittee, NewCommitteeMember,
@@ -65,10 +65,11 @@ impl CommitteeMutations {
         ctx: &Context<'_>,
         input: CreateSteeringCommitteeInput,
     ) -> Result<SteeringCommittee> {
-        let (_, grant, mut tx) = begin(ctx, Resource::Committee).await?;
+        let mut edit = Change::begin(ctx, Resource::Committee).await?;
+        let (tx, grant) = edit.parts();
         let committee = committee_edits::create(
-            &mut tx,
-            &grant,
+            tx,
+            grant,
             NewCommittee {
                 unit_code: input.unit_code,
                 name: input.name,
@@ -78,7 +79,7 @@ impl CommitteeMutations {
             },
         )
         .await?;
-        commit(ctx, tx).await?;
+        edit.commit().await?;
         Ok(SteeringCommittee(committee))
     }
 
@@ -89,10 +90,11 @@ impl CommitteeMutations {
         input: UpdateSteeringCommitteeInput,
     ) -> Result<SteeringCommittee> {
         let id = CommitteeId(parse_id(&id, "id")?);
-        let (_, grant, mut tx) = begin(ctx, Resource::Committee).await?;
+        let mut edit = Change::begin(ctx, Resource::Committee).await?;
+        let (tx, grant) = edit.parts();
         let committee = committee_edits::update(
-            &mut tx,
-            &grant,
+            tx,
+            grant,
             id,
             CommitteeChange {
                 name: input.name,
@@ -102,7 +104,7 @@ impl CommitteeMutations {
             },
         )
         .await?;
-        commit(ctx, tx).await?;
+        edit.commit().await?;
         Ok(SteeringCommittee(committee))
     }
 
@@ -113,9 +115,10 @@ impl CommitteeMutations {
         id: ID,
     ) -> Result<SteeringCommittee> {
         let id = CommitteeId(parse_id(&id, "id")?);
-        let (_, grant, mut tx) = begin(ctx, Resource::Committee).await?;
-        let committee = committee_edits::dissolve(&mut tx, &grant, id).await?;
-        commit(ctx, tx).await?;
+        let mut edit = Change::begin(ctx, Resource::Committee).await?;
+        let (tx, grant) = edit.parts();
+        let committee = committee_edits::dissolve(tx, grant, id).await?;
+        edit.commit().await?;
         Ok(SteeringCommittee(committee))
     }
 
@@ -126,9 +129,10 @@ impl CommitteeMutations {
         input: CommitteeMemberInput,
     ) -> Result<CommitteeMember> {
         let id = CommitteeId(parse_id(&committee_id, "committeeId")?);
-        let (_, grant, mut tx) = begin(ctx, Resource::Committee).await?;
-        let member = committee_edits::add_member(&mut tx, &grant, id, input.into()).await?;
-        commit(ctx, tx).await?;
+        let mut edit = Change::begin(ctx, Resource::Committee).await?;
+        let (tx, grant) = edit.parts();
+        let member = committee_edits::add_member(tx, grant, id, input.into()).await?;
+        edit.commit().await?;
         Ok(CommitteeMember(member))
     }
 
@@ -139,10 +143,11 @@ impl CommitteeMutations {
         input: UpdateCommitteeMemberInput,
     ) -> Result<CommitteeMember> {
         let id = CommitteeMemberId(parse_id(&id, "id")?);
-        let (_, grant, mut tx) = begin(ctx, Resource::Committee).await?;
+        let mut edit = Change::begin(ctx, Resource::Committee).await?;
+        let (tx, grant) = edit.parts();
         let member = committee_edits::update_member(
-            &mut tx,
-            &grant,
+            tx,
+            grant,
             id,
             CommitteeMemberChange {
                 full_name: input.full_name,
@@ -152,15 +157,16 @@ impl CommitteeMutations {
             },
         )
         .await?;
-        commit(ctx, tx).await?;
+        edit.commit().await?;
         Ok(CommitteeMember(member))
     }
 
     async fn remove_committee_member(&self, ctx: &Context<'_>, id: ID) -> Result<CommitteeMember> {
         let id = CommitteeMemberId(parse_id(&id, "id")?);
-        let (_, grant, mut tx) = begin(ctx, Resource::Committee).await?;
-        let member = committee_edits::remove_member(&mut tx, &grant, id).await?;
-        commit(ctx, tx).await?;
+        let mut edit = Change::begin(ctx, Resource::Committee).await?;
+        let (tx, grant) = edit.parts();
+        let member = committee_edits::remove_member(tx, grant, id).await?;
+        edit.commit().await?;
         Ok(CommitteeMember(member))
     }
 }

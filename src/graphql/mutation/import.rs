@@ -1,12 +1,12 @@
 //! Importing a commune's member list.
 
+use crate::graphql::context::Parts;
 use std::io::Read;
 
 use async_graphql::{Context, Object, Result, SimpleObject, Upload};
 
-use super::{begin, commit};
+use super::Change;
 use crate::authz::{Access, Resource};
-use crate::domain::Rules;
 use crate::domain::member_import::{self, Sheet};
 use crate::error::AppError;
 use crate::graphql::loaders::{Loaders, load_error};
@@ -95,10 +95,11 @@ impl ImportMutations {
                 .await
                 .map_err(|e| AppError::Internal(e.into()))??
         };
-        let (_, grant, mut tx) = begin(ctx, Resource::Member).await?;
-        let rules = ctx.data_unchecked::<Rules>();
-        let report = member_import::import(&mut tx, &grant, &unit_code, &sheet, rules).await?;
-        commit(ctx, tx).await?;
+        let mut edit = Change::begin(ctx, Resource::Member).await?;
+        let (tx, grant) = edit.parts();
+        let rules = ctx.service().rules();
+        let report = member_import::import(tx, grant, &unit_code, &sheet, rules).await?;
+        edit.commit().await?;
         let loaders = Loaders::of(ctx);
         let mut teams = Vec::new();
         for t in report.teams {

@@ -14,11 +14,10 @@ use async_graphql::{Context, MergedObject};
 pub use auth::LoginPayload;
 pub use import::UploadCount;
 
+use super::context::{Parts, Service};
 use crate::authz::{Access, Resource, WriteGrant};
-use crate::db::Db;
 use crate::domain::write::Tx;
-use crate::error::{AppError, Result};
-use crate::hooks::Hooks;
+use crate::error::Result;
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
@@ -30,25 +29,47 @@ pub struct MutationRoot(
     import::ImportMutations,
 );
 
-/// The caller's right to change `resource` and an open transaction attributed to them.
-pub(crate) async fn begin<'a>(
-    ctx: &Context<'a>,
-    resource: Resource,
-) -> Result<(&'a Access, WriteGrant, Tx)> {
-    let access = ctx.data_opt::<Access>().ok_or(AppError::Unauthenticated)?;
-    let grant = access.write(resource)?;
-    let db = ctx.data_unchecked::<Db>();
-    let tx = Tx::begin(db, grant.actor()).await?;
-    Ok((access, grant, tx))
+/// A change in progress: the caller's right to change one kind of thing and a transaction
+/// attributed to them. Every mutation goes through one: [`Change::commit`] commits and then
+/// runs the after-commit hooks before the answer goes out; a change dropped on an error rolls
+/// back.
+pub(crate) struct Change<'a> {
+    service: &'a Service,
+    access: &'a Access,
+    grant: WriteGrant,
+    tx: Tx,
 }
 
-/// Commits and announces the change.
-pub(crate) async fn commit(ctx: &Context<'_>, tx: Tx) -> Result<()> {
-    let committed = tx.commit().await?;
-    if let Some(hooks) = ctx.data_opt::<std::sync::Arc<Hooks>>() {
-        hooks.committed(&committed).await;
+impl<'a> Change<'a> {
+    pub async fn begin(ctx: &Context<'a>, resource: Resource) -> Result<Change<'a>> {
+        let access = ctx.caller()?;
+        let grant = access.write(resource)?;
+        let service = ctx.service();
+        let tx = Tx::begin(service.db(), grant.actor()).await?;
+        Ok(Change {
+            service,
+            access,
+            grant,
+            tx,
+        })
     }
-    Ok(())
+
+    /// The caller, for what the answer shows them.
+    pub fn access(&self) -> &'a Access {
+        self.access
+    }
+
+    /// The transaction and the grant, for the domain's edit.
+    pub fn parts(&mut self) -> (&mut Tx, &WriteGrant) {
+        (&mut self.tx, &self.grant)
+    }
+
+    /// Commits and announces the change.
+    pub async fn commit(self) -> Result<()> {
+        let committed = self.tx.commit().await?;
+        self.service.hooks().committed(&committed).await;
+        Ok(())
+    }
 }
 
 /// `MaybeUndefined` as "leave" (`None`), "clear" (`Some(None)`) or "set".

@@ -1,10 +1,10 @@
 //! Teams and their members.
 
+use crate::graphql::context::Parts;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
-use super::{begin, change, commit};
+use super::{Change, change};
 use crate::authz::Resource;
-use crate::domain::Rules;
 use crate::domain::member_edits::{self, MemberChange, NewMember};
 use crate::domain::team_edits::{self, NewTeam, TeamChange};
 use crate::domain::{MemberId, TeamId};
@@ -67,10 +67,11 @@ pub struct TeamMutations;
 impl TeamMutations {
     /// Registers a team for a village (or commune) in the caller's area.
     async fn create_team(&self, ctx: &Context<'_>, input: CreateTeamInput) -> Result<Team> {
-        let (_, grant, mut tx) = begin(ctx, Resource::Team).await?;
+        let mut edit = Change::begin(ctx, Resource::Team).await?;
+        let (tx, grant) = edit.parts();
         let team = team_edits::create(
-            &mut tx,
-            &grant,
+            tx,
+            grant,
             NewTeam {
                 unit_code: input.unit_code,
                 name: input.name,
@@ -79,16 +80,17 @@ impl TeamMutations {
             },
         )
         .await?;
-        commit(ctx, tx).await?;
+        edit.commit().await?;
         Ok(Team(team))
     }
 
     async fn update_team(&self, ctx: &Context<'_>, id: ID, input: UpdateTeamInput) -> Result<Team> {
         let id = TeamId(parse_id(&id, "id")?);
-        let (_, grant, mut tx) = begin(ctx, Resource::Team).await?;
+        let mut edit = Change::begin(ctx, Resource::Team).await?;
+        let (tx, grant) = edit.parts();
         let team = team_edits::update(
-            &mut tx,
-            &grant,
+            tx,
+            grant,
             id,
             TeamChange {
                 name: input.name,
@@ -100,16 +102,17 @@ impl TeamMutations {
             },
         )
         .await?;
-        commit(ctx, tx).await?;
+        edit.commit().await?;
         Ok(Team(team))
     }
 
     /// Marks a team dissolved; its record and members' history stay.
     async fn dissolve_team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
         let id = TeamId(parse_id(&id, "id")?);
-        let (_, grant, mut tx) = begin(ctx, Resource::Team).await?;
-        let team = team_edits::dissolve(&mut tx, &grant, id).await?;
-        commit(ctx, tx).await?;
+        let mut edit = Change::begin(ctx, Resource::Team).await?;
+        let (tx, grant) = edit.parts();
+        let team = team_edits::dissolve(tx, grant, id).await?;
+        edit.commit().await?;
         Ok(Team(team))
     }
 
@@ -119,10 +122,12 @@ impl TeamMutations {
         input: AddTeamMemberInput,
     ) -> Result<TeamMember> {
         let team_id = TeamId(parse_id(&input.team_id, "teamId")?);
-        let (access, grant, mut tx) = begin(ctx, Resource::Member).await?;
+        let mut edit = Change::begin(ctx, Resource::Member).await?;
+        let access = edit.access();
+        let (tx, grant) = edit.parts();
         let (member, team) = member_edits::add(
-            &mut tx,
-            &grant,
+            tx,
+            grant,
             NewMember {
                 team_id,
                 full_name: input.full_name,
@@ -133,10 +138,10 @@ impl TeamMutations {
                 birth_year: input.birth_year,
                 joined_on: input.joined_on.map(|d| d.0),
             },
-            ctx.data_unchecked::<Rules>(),
+            ctx.service().rules(),
         )
         .await?;
-        commit(ctx, tx).await?;
+        edit.commit().await?;
         Ok(TeamMember::seen_by(access, member, &team))
     }
 
@@ -147,10 +152,12 @@ impl TeamMutations {
         input: UpdateTeamMemberInput,
     ) -> Result<TeamMember> {
         let id = MemberId(parse_id(&id, "id")?);
-        let (access, grant, mut tx) = begin(ctx, Resource::Member).await?;
+        let mut edit = Change::begin(ctx, Resource::Member).await?;
+        let access = edit.access();
+        let (tx, grant) = edit.parts();
         let (member, team) = member_edits::update(
-            &mut tx,
-            &grant,
+            tx,
+            grant,
             id,
             MemberChange {
                 full_name: input.full_name,
@@ -164,16 +171,18 @@ impl TeamMutations {
             },
         )
         .await?;
-        commit(ctx, tx).await?;
+        edit.commit().await?;
         Ok(TeamMember::seen_by(access, member, &team))
     }
 
     /// The member leaves the team; their training record stays.
     async fn remove_team_member(&self, ctx: &Context<'_>, id: ID) -> Result<TeamMember> {
         let id = MemberId(parse_id(&id, "id")?);
-        let (access, grant, mut tx) = begin(ctx, Resource::Member).await?;
-        let (member, team) = member_edits::remove(&mut tx, &grant, id).await?;
-        commit(ctx, tx).await?;
+        let mut edit = Change::begin(ctx, Resource::Member).await?;
+        let access = edit.access();
+        let (tx, grant) = edit.parts();
+        let (member, team) = member_edits::remove(tx, grant, id).await?;
+        edit.commit().await?;
         Ok(TeamMember::seen_by(access, member, &team))
     }
 }

@@ -3,7 +3,7 @@
 use crate::graphql::scalars::Timestamp;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
-use super::{begin, change, commit};
+use super::{Change, change};
 use crate::authz::Resource;
 use crate::domain::training_edits::{self, NewSession, SessionChange};
 use crate::domain::{MemberId, SessionId};
@@ -52,10 +52,11 @@ impl TrainingMutations {
         ctx: &Context<'_>,
         input: CreateTrainingSessionInput,
     ) -> Result<TrainingSession> {
-        let (_, grant, mut tx) = begin(ctx, Resource::Training).await?;
+        let mut edit = Change::begin(ctx, Resource::Training).await?;
+        let (tx, grant) = edit.parts();
         let session = training_edits::create(
-            &mut tx,
-            &grant,
+            tx,
+            grant,
             NewSession {
                 organizer_unit_code: input.organizer_unit_code,
                 title: input.title,
@@ -68,7 +69,7 @@ impl TrainingMutations {
             },
         )
         .await?;
-        commit(ctx, tx).await?;
+        edit.commit().await?;
         Ok(TrainingSession(session))
     }
 
@@ -79,10 +80,11 @@ impl TrainingMutations {
         input: UpdateTrainingSessionInput,
     ) -> Result<TrainingSession> {
         let id = SessionId(parse_id(&id, "id")?);
-        let (_, grant, mut tx) = begin(ctx, Resource::Training).await?;
+        let mut edit = Change::begin(ctx, Resource::Training).await?;
+        let (tx, grant) = edit.parts();
         let session = training_edits::update(
-            &mut tx,
-            &grant,
+            tx,
+            grant,
             id,
             SessionChange {
                 title: input.title,
@@ -96,16 +98,17 @@ impl TrainingMutations {
             },
         )
         .await?;
-        commit(ctx, tx).await?;
+        edit.commit().await?;
         Ok(TrainingSession(session))
     }
 
     /// Deletes a session and its attendance list.
     async fn delete_training_session(&self, ctx: &Context<'_>, id: ID) -> Result<TrainingSession> {
         let id = SessionId(parse_id(&id, "id")?);
-        let (_, grant, mut tx) = begin(ctx, Resource::Training).await?;
-        let session = training_edits::delete(&mut tx, &grant, id).await?;
-        commit(ctx, tx).await?;
+        let mut edit = Change::begin(ctx, Resource::Training).await?;
+        let (tx, grant) = edit.parts();
+        let session = training_edits::delete(tx, grant, id).await?;
+        edit.commit().await?;
         Ok(TrainingSession(session))
     }
 
@@ -120,9 +123,10 @@ impl TrainingMutations {
     ) -> Result<TrainingSession> {
         let session = SessionId(parse_id(&session_id, "sessionId")?);
         let members = parse_member_ids(&member_ids)?;
-        let (_, grant, mut tx) = begin(ctx, Resource::Attendance).await?;
-        let session = training_edits::record(&mut tx, &grant, session, &members, completed).await?;
-        commit(ctx, tx).await?;
+        let mut edit = Change::begin(ctx, Resource::Attendance).await?;
+        let (tx, grant) = edit.parts();
+        let session = training_edits::record(tx, grant, session, &members, completed).await?;
+        edit.commit().await?;
         Ok(TrainingSession(session))
     }
 
@@ -134,9 +138,10 @@ impl TrainingMutations {
     ) -> Result<TrainingSession> {
         let session = SessionId(parse_id(&session_id, "sessionId")?);
         let members = parse_member_ids(&member_ids)?;
-        let (_, grant, mut tx) = begin(ctx, Resource::Attendance).await?;
-        let session = training_edits::remove(&mut tx, &grant, session, &members).await?;
-        commit(ctx, tx).await?;
+        let mut edit = Change::begin(ctx, Resource::Attendance).await?;
+        let (tx, grant) = edit.parts();
+        let session = training_edits::remove(tx, grant, session, &members).await?;
+        edit.commit().await?;
         Ok(TrainingSession(session))
     }
 }

@@ -1,14 +1,14 @@
 //! `Totals`: the aggregate counts of a unit's subtree that leadership asks for, read through the cache.
 
+use crate::graphql::context::Parts;
 use std::sync::Arc;
 
 use crate::graphql::cost;
 use async_graphql::{Context, Object, Result, SimpleObject};
 
 use super::{AdminUnit, Affiliation, Indicator, TeamRole};
-use crate::authz::Scope;
-use crate::cache::{Cache, ResultsKey};
-use crate::db::Db;
+use crate::authz::{Action, Resource};
+use crate::cache::ResultsKey;
 use crate::domain::reports::{self, Indicator as DomainIndicator};
 use crate::domain::totals;
 
@@ -22,11 +22,12 @@ impl Totals {
         period: &str,
     ) -> Result<Arc<totals::ResultTotals>> {
         let period = totals::parse_period(period)?;
-        let db = ctx.data_unchecked::<Db>();
-        let cache = ctx.data_unchecked::<Arc<Cache>>();
+        let db = ctx.service().db();
+        let cache = ctx.service().cache();
         let unit = &self.0.unit;
-        // The totals themselves were authorised for this unit's subtree.
-        let scope = Scope::subtree(&unit.path);
+        // The totals themselves were authorised for this unit's subtree; the figures are
+        // read with the caller's own reach, which holds it.
+        let scope = ctx.caller()?.scope(Resource::Totals, Action::Read)?;
         Ok(cache
             .get_or_compute(
                 &ResultsKey(unit.id, period.clone()),
@@ -123,7 +124,7 @@ impl Totals {
     #[graphql(complexity = "cost::COMPUTED + child_complexity")]
     async fn progress(&self, ctx: &Context<'_>, period: String) -> Result<Vec<TargetProgress>> {
         let period = totals::parse_period(&period)?;
-        let db = ctx.data_unchecked::<Db>();
+        let db = ctx.service().db();
         let targets = reports::targets(&db.conn, self.0.unit.id, Some(&period)).await?;
         if targets.is_empty() {
             return Ok(Vec::new());

@@ -1,10 +1,10 @@
 //! `AdminUnit`: a province, district, commune or village, with its parent, children and targets.
 
+use crate::graphql::context::Parts;
 use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminLevel, connection};
-use crate::db::Db;
 use crate::domain::{PageRequest, UnitId, units};
 use crate::graphql::loaders::{Loaders, load_error};
 use crate::graphql::scalars::Date;
@@ -79,7 +79,7 @@ impl AdminUnit {
         after: Option<String>,
     ) -> Result<AdminUnitConnection> {
         let page = PageRequest::parse(first, after.as_deref())?;
-        let db = ctx.data_unchecked::<Db>();
+        let db = ctx.service().db();
         let page = units::children(&db.conn, self.0.id, page).await?;
         Ok(AdminUnitConnection::from_page(page, AdminUnit))
     }

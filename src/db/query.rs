@@ -1,0 +1,62 @@
+//! Running statements built with SeaQuery: each is rendered for the connected database (its
+//! placeholders, quoting and dialect) and goes through the pool's statement count like every
+//! other.
+
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, SelectStatement};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult, StatementBuilder};
+
+/// Every row, read as `T`.
+pub async fn all<T: FromQueryResult>(
+    conn: &impl ConnectionTrait,
+    statement: &impl StatementBuilder,
+) -> Result<Vec<T>, DbErr> {
+    let statement = conn.get_database_backend().build(statement);
+    T::find_by_statement(statement).all(conn).await
+}
+
+/// The first row, if any, read as `T`.
+pub async fn one<T: FromQueryResult>(
+    conn: &impl ConnectionTrait,
+    statement: &impl StatementBuilder,
+) -> Result<Option<T>, DbErr> {
+    let statement = conn.get_database_backend().build(statement);
+    T::find_by_statement(statement).one(conn).await
+}
+
+/// Every row, as the database returned it.
+pub async fn rows(
+    conn: &impl ConnectionTrait,
+    statement: &impl StatementBuilder,
+) -> Result<Vec<QueryResult>, DbErr> {
+    let statement = conn.get_database_backend().build(statement);
+    conn.query_all_raw(statement).await
+}
+
+/// Runs a change and says how many rows it touched.
+pub async fn execute(
+    conn: &impl ConnectionTrait,
+    statement: &impl StatementBuilder,
+) -> Result<u64, DbErr> {
+    let statement = conn.get_database_backend().build(statement);
+    Ok(conn.execute_raw(statement).await?.rows_affected())
+}
+
+/// How many rows `select` (its `FROM`, joins and conditions; its columns are replaced) finds.
+pub async fn count(conn: &impl ConnectionTrait, select: &SelectStatement) -> Result<i64, DbErr> {
+    let mut counting = select.clone();
+    counting.clear_selects().expr_as(count_all(), "n");
+    match rows(conn, &counting).await?.first() {
+        Some(row) => row.try_get::<i64>("", "n"),
+        None => Ok(0),
+    }
+}
+
+/// Whether `select` finds any row.
+pub async fn exists(conn: &impl ConnectionTrait, select: &SelectStatement) -> Result<bool, DbErr> {
+    Ok(count(conn, select).await? > 0)
+}
+
+/// `COUNT(*)`.
+pub fn count_all() -> Expr {
+    Expr::col(Asterisk).count()
+}

@@ -1,0 +1,122 @@
+//! Rows related to rows already found in scope: a team's members, a committee's members, the
+//! session of an attendance record. These finders take no scope, so they are not part of the
+//! library's surface: the request's loaders (`graphql::loaders`) and the edits that re-read the
+//! children of a row they have just checked are their only callers. Anything reached from
+//! outside goes through a finder of the area's module, which takes the caller's [`Scope`].
+//!
+//! [`Scope`]: crate::authz::Scope
+
+use std::collections::HashMap;
+
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+
+use super::committees::{CommitteeMember, member_columns as committee_member_columns};
+use super::teams::{Member, Team, member_columns, team_columns, teams_with_units};
+use super::training::{Attendance, Session, sessions_with_organizers};
+use super::{CommitteeId, MemberId, SessionId, TeamId};
+use crate::db::entities::attendance::{Column as A, Entity as Attendances};
+use crate::db::entities::committee_member::{Column as CM, Entity as CommitteeMembers};
+use crate::db::entities::team::{Column as T, Entity as Teams};
+use crate::db::entities::team_member::{Column as M, Entity as Members};
+use crate::db::entities::training_session::{Column as S, Entity as Sessions};
+use crate::db::query;
+use crate::error::Result;
+
+/// Teams by id.
+pub(crate) async fn teams(
+    conn: &impl ConnectionTrait,
+    ids: &[TeamId],
+) -> Result<HashMap<TeamId, Team>> {
+    let mut select = teams_with_units();
+    team_columns(&mut select).and_where(Expr::col((Teams, T::Id)).is_in(ids.iter().map(|t| t.0)));
+    let rows: Vec<Team> = query::all(conn, &select).await?;
+    Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+}
+
+/// The current members (those who have not left) of each team, leader first.
+pub(crate) async fn team_members(
+    conn: &impl ConnectionTrait,
+    teams: &[TeamId],
+) -> Result<HashMap<TeamId, Vec<Member>>> {
+    let mut select = Query::select();
+    member_columns(&mut select)
+        .from(Members)
+        .and_where(Expr::col((Members, M::TeamId)).is_in(teams.iter().map(|t| t.0)))
+        .and_where(Expr::col((Members, M::LeftOn)).is_null())
+        .order_by((Members, M::TeamId), Order::Asc)
+        .order_by_expr(
+            Expr::case(Expr::col((Members, M::Role)).eq("LEADER"), 0)
+                .case(Expr::col((Members, M::Role)).eq("DEPUTY"), 1)
+                .finally(2)
+                .into(),
+            Order::Asc,
+        )
+        .order_by((Members, M::Id), Order::Asc);
+    let members: Vec<Member> = query::all(conn, &select).await?;
+    let mut out: HashMap<TeamId, Vec<Member>> = HashMap::new();
+    for member in members {
+        out.entry(member.team_id).or_default().push(member);
+    }
+    Ok(out)
+}
+
+/// The members of each committee, in the order the founding decision lists them.
+pub(crate) async fn committee_members(
+    conn: &impl ConnectionTrait,
+    committees: &[CommitteeId],
+) -> Result<HashMap<CommitteeId, Vec<CommitteeMember>>> {
+    let mut select = Query::select();
+    committee_member_columns(&mut select)
+        .from(CommitteeMembers)
+        .and_where(
+            Expr::col((CommitteeMembers, CM::CommitteeId)).is_in(committees.iter().map(|c| c.0)),
+        )
+        .order_by((CommitteeMembers, CM::CommitteeId), Order::Asc)
+        .order_by((CommitteeMembers, CM::SortOrder), Order::Asc)
+        .order_by((CommitteeMembers, CM::Id), Order::Asc);
+    let rows: Vec<CommitteeMember> = query::all(conn, &select).await?;
+    let mut out: HashMap<CommitteeId, Vec<CommitteeMember>> = HashMap::new();
+    for row in rows {
+        out.entry(row.committee_id).or_default().push(row);
+    }
+    Ok(out)
+}
+
+/// Training sessions by id.
+pub(crate) async fn sessions(
+    conn: &impl ConnectionTrait,
+    ids: &[SessionId],
+) -> Result<HashMap<SessionId, Session>> {
+    let select = sessions_with_organizers()
+        .and_where(Expr::col((Sessions, S::Id)).is_in(ids.iter().map(|id| id.0)))
+        .to_owned();
+    let rows: Vec<Session> = query::all(conn, &select).await?;
+    Ok(rows.into_iter().map(|s| (s.id, s)).collect())
+}
+
+/// Each member's training record, oldest session first.
+pub(crate) async fn attendance(
+    conn: &impl ConnectionTrait,
+    members: &[MemberId],
+) -> Result<HashMap<MemberId, Vec<Attendance>>> {
+    let select = Query::select()
+        .columns([
+            (Attendances, A::SessionId),
+            (Attendances, A::MemberId),
+            (Attendances, A::Attended),
+            (Attendances, A::Completed),
+            (Attendances, A::CertificateNo),
+        ])
+        .from(Attendances)
+        .and_where(Expr::col((Attendances, A::MemberId)).is_in(members.iter().map(|id| id.0)))
+        .order_by((Attendances, A::MemberId), Order::Asc)
+        .order_by((Attendances, A::SessionId), Order::Asc)
+        .to_owned();
+    let rows: Vec<Attendance> = query::all(conn, &select).await?;
+    let mut out: HashMap<MemberId, Vec<Attendance>> = HashMap::new();
+    for row in rows {
+        out.entry(row.member_id).or_default().push(row);
+    }
+    Ok(out)
+}
