@@ -257,6 +257,42 @@ impl Actor {
 }
 
 /// Proof that the caller may change one kind of thing, and where.
+///
+/// Every edit in `domain` takes one, and outside this module there is no way to make one but
+/// [`Access::write`] (the policy and the caller's assignments) and, for the command line only,
+/// [`WriteGrant::operator`]. A write without a grant does not compile:
+///
+/// ```compile_fail,E0061
+/// use steering_gateway::domain::team_edits::{self, NewTeam};
+/// use steering_gateway::domain::write::Tx;
+///
+/// async fn register(tx: &mut Tx, input: NewTeam) {
+///     let _ = team_edits::create(tx, input).await;
+/// }
+/// ```
+///
+/// nor does a grant made up on the spot, with its fields or with the operator's constructor:
+///
+/// ```compile_fail,E0451
+/// use steering_gateway::authz::{Actor, WriteGrant};
+///
+/// let forged = WriteGrant { actor: Actor::command_line(), operator: true };
+/// ```
+///
+/// ```compile_fail,E0603
+/// use steering_gateway::authz::WriteGrant;
+/// use steering_gateway::cli::CommandLine;
+///
+/// let forged = WriteGrant::operator(&CommandLine(()));
+/// ```
+///
+/// and neither does a scope wider than the caller's:
+///
+/// ```compile_fail,E0624
+/// use steering_gateway::authz::Scope;
+///
+/// let everywhere = Scope::all();
+/// ```
 pub struct WriteGrant {
     scope: Scope,
     read: Scope,
