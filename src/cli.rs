@@ -11,6 +11,10 @@ use crate::app::{AppState, prepare_database};
 use crate::config::Settings;
 use crate::db::Db;
 
+mod accounts;
+
+pub use accounts::UserCommand;
+
 /// Whoever runs the command line on the server: the one caller who changes data with no
 /// assignment. Only this module can make one, so only the command line gets the operator's
 /// grant ([`crate::authz::WriteGrant::operator`]).
@@ -67,34 +71,6 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum UserCommand {
-    /// Create an account; the password is the first line of standard input.
-    Add {
-        username: String,
-        #[arg(long)]
-        display_name: Option<String>,
-    },
-    /// List accounts and their assignments.
-    List,
-    /// Give an account a role: ADMIN, LEADER, OFFICER or TEAM_LEADER.
-    Assign {
-        username: String,
-        role: String,
-        /// The unit's official code; omit for ADMIN of the whole country.
-        unit_code: Option<String>,
-        /// For TEAM_LEADER: the id of the team led.
-        #[arg(long)]
-        team: Option<i64>,
-    },
-    /// Stop an account from signing in; its tokens stop working at once.
-    Disable { username: String },
-    /// Allow a disabled account to sign in again.
-    Enable { username: String },
-    /// Replace an account's password with the first line of standard input.
-    SetPassword { username: String },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -173,7 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             db.migrate().await?;
             let changes = !matches!(command, UserCommand::List);
-            run_user(&db, command).await?;
+            accounts::run(&db, command).await?;
             if changes {
                 announce_account_change(&settings).await?;
             }
@@ -241,118 +217,6 @@ async fn import_members(
         }
         Err(other) => Err(cli_error(other)),
     }
-}
-
-async fn run_user(db: &Db, command: UserCommand) -> anyhow::Result<()> {
-    use crate::domain::{TeamId, units, users};
-    let conn = &db.conn;
-    match command {
-        UserCommand::Add {
-            username,
-            display_name,
-        } => {
-            let password = read_password()?;
-            let hash = crate::auth::hash_password(&password)?;
-            users::create(conn, &username, display_name.as_deref(), &hash)
-                .await
-                .map_err(cli_error)?;
-            println!(
-                "created {}",
-                users::normalise_username(&username).map_err(cli_error)?
-            );
-        }
-        UserCommand::List => {
-            let all = users::list(conn).await.map_err(cli_error)?;
-            let ids: Vec<_> = all.iter().map(|u| u.id).collect();
-            let assignments = users::assignments_of(conn, &ids).await.map_err(cli_error)?;
-            for user in all {
-                let roles: Vec<String> = assignments
-                    .iter()
-                    .filter(|a| a.user_id == user.id)
-                    .map(|a| match (&a.unit_code, a.team_id) {
-                        (_, Some(team)) => format!("{} of team {}", a.role.as_str(), team.0),
-                        (Some(code), None) => format!("{} at {code}", a.role.as_str()),
-                        (None, None) => format!("{} of the whole country", a.role.as_str()),
-                    })
-                    .collect();
-                println!(
-                    "{}\t{}\t{}",
-                    user.username,
-                    if user.active { "active" } else { "disabled" },
-                    roles.join(", ")
-                );
-            }
-        }
-        UserCommand::Assign {
-            username,
-            role,
-            unit_code,
-            team,
-        } => {
-            let role: crate::authz::Role = role.trim().to_uppercase().parse().map_err(|_| {
-                anyhow::anyhow!("role must be ADMIN, LEADER, OFFICER or TEAM_LEADER")
-            })?;
-            let user = users::find(conn, &username)
-                .await
-                .map_err(cli_error)?
-                .ok_or_else(|| anyhow::anyhow!("no account named {username}"))?;
-            let unit = match &unit_code {
-                Some(code) => Some(
-                    units::by_code(conn, code)
-                        .await
-                        .map_err(cli_error)?
-                        .ok_or_else(|| anyhow::anyhow!("no current unit has the code {code}"))?
-                        .id,
-                ),
-                None => None,
-            };
-            users::assign(conn, user.id, role, unit, team.map(TeamId))
-                .await
-                .map_err(cli_error)?;
-            println!(
-                "{} is {} {}",
-                user.username,
-                role.as_str(),
-                match (&unit_code, team) {
-                    (_, Some(team)) => format!("of team {team}"),
-                    (Some(code), None) => format!("at {code}"),
-                    (None, None) => "of the whole country".to_owned(),
-                }
-            );
-        }
-        UserCommand::Disable { username } => {
-            users::set_active(conn, &username, false)
-                .await
-                .map_err(cli_error)?;
-            println!("disabled {username}");
-        }
-        UserCommand::Enable { username } => {
-            users::set_active(conn, &username, true)
-                .await
-                .map_err(cli_error)?;
-            println!("enabled {username}");
-        }
-        UserCommand::SetPassword { username } => {
-            let password = read_password()?;
-            let hash = crate::auth::hash_password(&password)?;
-            users::set_password_hash(conn, &username, &hash)
-                .await
-                .map_err(cli_error)?;
-            println!("password changed for {username}");
-        }
-    }
-    Ok(())
-}
-
-/// The first line of standard input, checked against the password rules.
-fn read_password() -> anyhow::Result<String> {
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .context("reading the password from standard input")?;
-    let password = line.trim_end_matches(['\n', '\r']).to_owned();
-    crate::auth::validate_new_password(&password).map_err(cli_error)?;
-    Ok(password)
 }
 
 fn cli_error(err: crate::error::AppError) -> anyhow::Error {

@@ -1,50 +1,48 @@
 //! Bulk loading for imports and seeds: multi-row inserts with ids assigned up front, so that
 //! materialised paths and foreign keys are known before anything is written.
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Value};
 
-use super::sql::{Args, execute, fetch_rows};
+use super::query;
 
 /// Both databases accept well over this many bind values in one statement.
 const MAX_BINDS: usize = 30_000;
 
-/// Inserts `rows` (each holding one value per column) in as few statements as the bind limit
-/// allows.
-pub async fn insert_rows(
+/// Inserts `rows` (each holding one value per column of `columns`) into `E`'s table in as few
+/// statements as the bind limit allows.
+pub async fn insert_rows<E: EntityTrait>(
     conn: &impl ConnectionTrait,
-    table: &str,
-    columns: &[&str],
+    columns: &[E::Column],
     rows: Vec<Vec<Value>>,
 ) -> Result<(), DbErr> {
-    let per_statement = (MAX_BINDS / columns.len()).max(1);
+    let per_statement = (MAX_BINDS / columns.len().max(1)).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let mut args = Args::new();
-        let mut tuples = Vec::with_capacity(per_statement);
+        let mut insert = Query::insert();
+        insert
+            .into_table(E::default())
+            .columns(columns.iter().copied());
         for row in rows.by_ref().take(per_statement) {
-            debug_assert_eq!(row.len(), columns.len(), "{table}: row width");
-            let placeholders: Vec<String> = row.into_iter().map(|v| args.bind(v)).collect();
-            tuples.push(format!("({})", placeholders.join(", ")));
+            insert
+                .values(row.into_iter().map(Expr::value))
+                .map_err(|e| DbErr::Custom(format!("{}: {e}", E::default().table_name())))?;
         }
-        let sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
-            columns.join(", "),
-            tuples.join(", ")
-        );
-        execute(conn, sql, args).await?;
+        query::execute(conn, &insert).await?;
     }
     Ok(())
 }
 
-/// The first free id of a table. Callers hold a transaction, and loads are single-writer.
-pub async fn next_id(conn: &impl ConnectionTrait, table: &str) -> Result<i64, DbErr> {
-    let rows = fetch_rows(
-        conn,
-        format!("SELECT COALESCE(MAX(id), 0) AS m FROM {table}"),
-        Args::new(),
-    )
-    .await?;
-    let max: i64 = match rows.first() {
+/// The first free id of `E`'s table. Callers hold a transaction, and loads are single-writer.
+pub async fn next_id<E: EntityTrait>(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let select = Query::select()
+        .expr_as(
+            Func::coalesce([Expr::col(Alias::new("id")).max(), Expr::val(0)]),
+            "m",
+        )
+        .from(E::default())
+        .to_owned();
+    let max: i64 = match query::rows(conn, &select).await?.first() {
         Some(row) => row.try_get("", "m")?,
         None => 0,
     };
@@ -52,14 +50,16 @@ pub async fn next_id(conn: &impl ConnectionTrait, table: &str) -> Result<i64, Db
 }
 
 /// After ids were assigned explicitly, moves PostgreSQL's identity sequence past them so that
-/// ordinary inserts do not collide. SQLite keeps track by itself.
-pub async fn sync_identity(conn: &impl ConnectionTrait, table: &str) -> Result<(), DbErr> {
+/// ordinary inserts do not collide. SQLite keeps track by itself. Written by hand: the query
+/// builder has no words for PostgreSQL's sequence functions.
+pub async fn sync_identity<E: EntityTrait>(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
     if conn.get_database_backend() == DbBackend::Postgres {
+        let table = E::default().table_name();
         let sql = format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
              (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
         );
-        fetch_rows(conn, sql, Args::new()).await?;
+        conn.execute_unprepared(&sql).await?;
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
-//! Portable SQL helpers: numbered parameters (`$1`, which both SQLite and PostgreSQL accept) and
-//! typed fetches of rows.
+//! The binder of the few statements written by hand rather than built (the totals, whose
+//! correlated counts, `FILTER` clauses and PostgreSQL array lookups the query builder cannot
+//! say as they are planned best): numbered parameters (`$1`, which both SQLite and PostgreSQL
+//! accept) and typed fetches of rows. Everything else is built with SeaQuery ([`super::query`]).
 
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Statement, Value};
 
@@ -76,18 +78,6 @@ pub async fn fetch_all<T: FromQueryResult>(
     rows.iter().map(|r| T::from_query_result(r, "")).collect()
 }
 
-pub async fn fetch_optional<T: FromQueryResult>(
-    conn: &impl ConnectionTrait,
-    sql: impl Into<String>,
-    args: Args,
-) -> Result<Option<T>, sea_orm::DbErr> {
-    let stmt = args.statement(conn.get_database_backend(), sql);
-    match conn.query_one_raw(stmt).await? {
-        Some(row) => Ok(Some(T::from_query_result(&row, "")?)),
-        None => Ok(None),
-    }
-}
-
 pub async fn fetch_rows(
     conn: &impl ConnectionTrait,
     sql: impl Into<String>,
@@ -97,43 +87,12 @@ pub async fn fetch_rows(
     conn.query_all_raw(stmt).await
 }
 
-/// The number a `SELECT COUNT(*) AS n …` statement answers.
-pub async fn fetch_count(
-    conn: &impl ConnectionTrait,
-    sql: impl Into<String>,
-    args: Args,
-) -> Result<i64, sea_orm::DbErr> {
-    let rows = fetch_rows(conn, sql, args).await?;
-    match rows.first() {
-        Some(row) => row.try_get::<i64>("", "n"),
-        None => Ok(0),
-    }
-}
-
-pub async fn execute(
-    conn: &impl ConnectionTrait,
-    sql: impl Into<String>,
-    args: Args,
-) -> Result<u64, sea_orm::DbErr> {
-    let stmt = args.statement(conn.get_database_backend(), sql);
-    Ok(conn.execute_raw(stmt).await?.rows_affected())
-}
-
 /// A subtree of units as a condition on `path_column`: the range `[path, path || '~')` (see
 /// [`crate::authz::subtree_range`], its builder form), for the statements written by hand.
 pub fn subtree_sql(args: &mut Args, path_column: &str, path: &str) -> String {
     let lo = args.bind(path.to_owned());
     let hi = args.bind(format!("{path}~"));
     format!("({path_column} >= {lo} AND {path_column} < {hi})")
-}
-
-/// `IN (...)` over a list of ids; an empty list matches nothing.
-pub fn in_list(args: &mut Args, ids: &[i64]) -> String {
-    if ids.is_empty() {
-        return "(NULL)".to_owned();
-    }
-    let placeholders: Vec<String> = ids.iter().map(|id| args.bind(*id)).collect();
-    format!("({})", placeholders.join(", "))
 }
 
 #[cfg(test)]

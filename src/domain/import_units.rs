@@ -7,24 +7,26 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait, Value};
 
 use super::units::AdminLevel;
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
-use crate::db::sql::{Args, execute, fetch_rows};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::query;
 use crate::text::{clean_name, fold};
 
 /// The columns of a unit row as bulk loads write them (ids assigned up front).
-pub(crate) const UNIT_COLUMNS: &[&str] = &[
-    "id",
-    "code",
-    "name",
-    "name_folded",
-    "level",
-    "division_type",
-    "parent_id",
-    "path",
-    "valid_from",
+pub(crate) const UNIT_COLUMNS: &[U] = &[
+    U::Id,
+    U::Code,
+    U::Name,
+    U::NameFolded,
+    U::Level,
+    U::DivisionType,
+    U::ParentId,
+    U::Path,
+    U::ValidFrom,
 ];
 
 /// What an import did.
@@ -210,7 +212,7 @@ async fn apply(
     valid_from: NaiveDate,
 ) -> Result<ImportReport, ImportError> {
     let mut known = load_current(txn).await?;
-    let mut next = next_id(txn, "admin_unit").await?;
+    let mut next = next_id::<Units>(txn).await?;
     let mut report = ImportReport::default();
     let mut problems = Vec::new();
     let mut inserts: Vec<Vec<Value>> = Vec::new();
@@ -326,32 +328,35 @@ async fn apply(
         return Err(ImportError::Invalid(summarise(problems)));
     }
 
-    insert_rows(txn, "admin_unit", UNIT_COLUMNS, inserts).await?;
-    sync_identity(txn, "admin_unit").await?;
+    insert_rows::<Units>(txn, UNIT_COLUMNS, inserts).await?;
+    sync_identity::<Units>(txn).await?;
 
     for (id, row, parent_id, old_path, new_path) in updates {
-        let mut args = Args::new();
-        let sql = format!(
-            "UPDATE admin_unit SET name = {}, name_folded = {}, division_type = {}, parent_id = {} \
-             WHERE id = {}",
-            args.bind(row.name.clone()),
-            args.bind(fold(&row.name)),
-            args.bind(row.division_type.clone()),
-            args.bind(parent_id),
-            args.bind(id)
-        );
-        execute(txn, sql, args).await?;
+        let update = Query::update()
+            .table(Units)
+            .value(U::Name, row.name.clone())
+            .value(U::NameFolded, fold(&row.name))
+            .value(U::DivisionType, row.division_type.clone())
+            .value(U::ParentId, parent_id)
+            .and_where(Expr::col(U::Id).eq(id))
+            .to_owned();
+        query::execute(txn, &update).await?;
         if old_path != new_path {
             // Re-parenting moves the whole subtree: rewrite the prefix of every path under it.
-            let mut args = Args::new();
-            let sql = format!(
-                "UPDATE admin_unit SET path = {} || substr(path, {}) WHERE path >= {} AND path < {}",
-                args.bind(new_path.clone()),
-                args.bind(old_path.len() as i32 + 1),
-                args.bind(old_path.clone()),
-                args.bind(format!("{old_path}~"))
-            );
-            execute(txn, sql, args).await?;
+            let moved = Query::update()
+                .table(Units)
+                .value(
+                    U::Path,
+                    Expr::val(new_path.clone()).binary(
+                        BinOper::Custom("||"),
+                        Func::cust("substr")
+                            .arg(Expr::col(U::Path))
+                            .arg(Expr::val(old_path.len() as i32 + 1)),
+                    ),
+                )
+                .cond_where(crate::authz::subtree_range(U::Path, &old_path))
+                .to_owned();
+            query::execute(txn, &moved).await?;
         }
     }
     Ok(report)
@@ -360,13 +365,20 @@ async fn apply(
 async fn load_current(
     conn: &impl ConnectionTrait,
 ) -> Result<HashMap<String, Existing>, ImportError> {
-    let rows = fetch_rows(
-        conn,
-        "SELECT id, code, name, level, parent_id, division_type, path FROM admin_unit \
-         WHERE valid_to IS NULL",
-        Args::new(),
-    )
-    .await?;
+    let select = Query::select()
+        .columns([
+            U::Id,
+            U::Code,
+            U::Name,
+            U::Level,
+            U::ParentId,
+            U::DivisionType,
+            U::Path,
+        ])
+        .from(Units)
+        .and_where(Expr::col(U::ValidTo).is_null())
+        .to_owned();
+    let rows = query::rows(conn, &select).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         out.insert(
@@ -385,26 +397,4 @@ async fn load_current(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_malformed_line_is_named() {
-        let csv = "code,name,level,parent_code,division_type\n\
-                   66,Tỉnh Đắk Lắk,province,,tỉnh\n\
-                   643,Thành phố Buôn Ma Thuột,town,66,thành phố\n";
-        let ImportError::Invalid(problems) = parse(csv).unwrap_err() else {
-            panic!("expected a refusal")
-        };
-        assert_eq!(problems.len(), 1);
-        assert!(problems[0].starts_with("line 3:"), "{problems:?}");
-    }
-
-    #[test]
-    fn a_wrong_header_is_refused() {
-        let ImportError::Invalid(problems) = parse("ma,ten\n66,x\n").unwrap_err() else {
-            panic!("expected a refusal")
-        };
-        assert!(problems[0].starts_with("line 1:"), "{problems:?}");
-    }
-}
+mod tests;

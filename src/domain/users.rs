@@ -1,11 +1,17 @@
 //! Accounts and their assignments.
 
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 
 use super::units::AdminLevel;
 use super::{TeamId, UnitId, UserId};
 use crate::authz::{Grant, Principal, Role};
-use crate::db::sql::{Args, execute, fetch_all, fetch_optional, fetch_rows};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::entities::app_user::{self, Column as AU, Entity as AppUsers};
+use crate::db::entities::assignment::{self, Column as A, Entity as Assignments};
+use crate::db::entities::team::{Column as T, Entity as Teams};
+use crate::db::{conflict_on_unique, query};
 use crate::error::{AppError, Result};
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -45,6 +51,14 @@ pub fn normalise_username(raw: &str) -> Result<String> {
     }
 }
 
+/// The columns a [`User`] is read from.
+fn users() -> SelectStatement {
+    Query::select()
+        .columns([AU::Id, AU::Username, AU::DisplayName, AU::Active])
+        .from(AppUsers)
+        .to_owned()
+}
+
 pub async fn create(
     conn: &impl ConnectionTrait,
     username: &str,
@@ -55,28 +69,25 @@ pub async fn create(
     if find(conn, &username).await?.is_some() {
         return Err(AppError::conflict("username", "already taken"));
     }
-    let mut args = Args::new();
-    let sql = format!(
-        "INSERT INTO app_user (username, display_name, password_hash) VALUES ({}, {}, {}) RETURNING id",
-        args.bind(username),
-        args.bind(display_name.map(str::to_owned)),
-        args.bind(password_hash.to_owned())
-    );
-    let rows = fetch_rows(conn, sql, args).await?;
-    let id: i64 = rows
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("insert returned no id"))?
-        .try_get("", "id")?;
+    let row = app_user::ActiveModel {
+        username: Set(username),
+        display_name: Set(display_name.map(str::to_owned)),
+        password_hash: Set(password_hash.to_owned()),
+        ..Default::default()
+    };
+    let id = AppUsers::insert(row)
+        .exec(conn)
+        .await
+        .map_err(|e| conflict_on_unique(e, "username", "already taken"))?
+        .last_insert_id;
     Ok(UserId(id))
 }
 
 pub async fn find(conn: &impl ConnectionTrait, username: &str) -> Result<Option<User>> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT id, username, display_name, active FROM app_user WHERE username = {}",
-        args.bind(username.trim().to_lowercase())
-    );
-    Ok(fetch_optional(conn, sql, args).await?)
+    let select = users()
+        .and_where(Expr::col(AU::Username).eq(username.trim().to_lowercase()))
+        .to_owned();
+    Ok(query::one(conn, &select).await?)
 }
 
 /// What signing in needs of an active account.
@@ -92,12 +103,13 @@ pub async fn login_record(
     conn: &impl ConnectionTrait,
     username: &str,
 ) -> Result<Option<LoginRecord>> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT id, password_hash, token_epoch FROM app_user WHERE username = {} AND active",
-        args.bind(username.to_owned())
-    );
-    let rows = fetch_rows(conn, sql, args).await?;
+    let select = Query::select()
+        .columns([AU::Id, AU::PasswordHash, AU::TokenEpoch])
+        .from(AppUsers)
+        .and_where(Expr::col(AU::Username).eq(username))
+        .and_where(Expr::col(AU::Active))
+        .to_owned();
+    let rows = query::rows(conn, &select).await?;
     match rows.first() {
         Some(row) => Ok(Some(LoginRecord {
             id: UserId(row.try_get("", "id")?),
@@ -109,51 +121,67 @@ pub async fn login_record(
 }
 
 pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<User>> {
-    Ok(fetch_all(
-        conn,
-        "SELECT id, username, display_name, active FROM app_user ORDER BY username",
-        Args::new(),
-    )
-    .await?)
+    let select = users().order_by(AU::Username, Order::Asc).to_owned();
+    Ok(query::all(conn, &select).await?)
 }
 
 pub async fn list_by_ids(conn: &impl ConnectionTrait, ids: &[UserId]) -> Result<Vec<User>> {
-    let mut args = Args::new();
-    let raw: Vec<i64> = ids.iter().map(|u| u.0).collect();
-    let sql = format!(
-        "SELECT id, username, display_name, active FROM app_user WHERE id IN {} ORDER BY id",
-        crate::db::sql::in_list(&mut args, &raw)
-    );
-    Ok(fetch_all(conn, sql, args).await?)
+    let select = users()
+        .and_where(Expr::col(AU::Id).is_in(ids.iter().map(|u| u.0)))
+        .order_by(AU::Id, Order::Asc)
+        .to_owned();
+    Ok(query::all(conn, &select).await?)
 }
 
 pub async fn assignments_of(
     conn: &impl ConnectionTrait,
     users: &[UserId],
 ) -> Result<Vec<Assignment>> {
-    let mut args = Args::new();
-    let ids: Vec<i64> = users.iter().map(|u| u.0).collect();
-    let sql = format!(
-        "SELECT a.user_id, a.role, a.unit_id, u.path AS unit_path, u.code AS unit_code, \
-         u.level AS unit_level, a.team_id \
-         FROM assignment a LEFT JOIN admin_unit u ON u.id = a.unit_id \
-         WHERE a.user_id IN {} ORDER BY a.user_id, a.id",
-        crate::db::sql::in_list(&mut args, &ids)
-    );
-    Ok(fetch_all(conn, sql, args).await?)
+    let select = Query::select()
+        .columns([
+            (Assignments, A::UserId),
+            (Assignments, A::Role),
+            (Assignments, A::UnitId),
+        ])
+        .expr_as(Expr::col((Units, U::Path)), "unit_path")
+        .expr_as(Expr::col((Units, U::Code)), "unit_code")
+        .expr_as(Expr::col((Units, U::Level)), "unit_level")
+        .column((Assignments, A::TeamId))
+        .from(Assignments)
+        .left_join(
+            Units,
+            Expr::col((Units, U::Id)).equals((Assignments, A::UnitId)),
+        )
+        .and_where(Expr::col((Assignments, A::UserId)).is_in(users.iter().map(|u| u.0)))
+        .order_by((Assignments, A::UserId), Order::Asc)
+        .order_by((Assignments, A::Id), Order::Asc)
+        .to_owned();
+    Ok(query::all(conn, &select).await?)
 }
 
 /// The signed-in user behind a token, if the account still exists and is active. One
 /// statement: it runs on every request.
 pub async fn principal(conn: &impl ConnectionTrait, id: UserId) -> Result<Option<Principal>> {
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT u.username, u.token_epoch, a.role, a.unit_id, au.path AS unit_path, au.level AS unit_level, \
-         a.team_id FROM app_user u LEFT JOIN assignment a ON a.user_id = u.id \
-         LEFT JOIN admin_unit au ON au.id = a.unit_id WHERE u.id = {} AND u.active ORDER BY a.id",
-        args.bind(id)
-    );
-    let rows = fetch_rows(conn, sql, args).await?;
+    let select = Query::select()
+        .columns([(AppUsers, AU::Username), (AppUsers, AU::TokenEpoch)])
+        .columns([(Assignments, A::Role), (Assignments, A::UnitId)])
+        .expr_as(Expr::col((Units, U::Path)), "unit_path")
+        .expr_as(Expr::col((Units, U::Level)), "unit_level")
+        .column((Assignments, A::TeamId))
+        .from(AppUsers)
+        .left_join(
+            Assignments,
+            Expr::col((Assignments, A::UserId)).equals((AppUsers, AU::Id)),
+        )
+        .left_join(
+            Units,
+            Expr::col((Units, U::Id)).equals((Assignments, A::UnitId)),
+        )
+        .and_where(Expr::col((AppUsers, AU::Id)).eq(id.0))
+        .and_where(Expr::col((AppUsers, AU::Active)))
+        .order_by((Assignments, A::Id), Order::Asc)
+        .to_owned();
+    let rows = query::rows(conn, &select).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
@@ -216,56 +244,59 @@ pub async fn assign(
     let unit = match (role, team) {
         // A team leader's unit is the team's.
         (Role::TeamLeader, Some(team)) => {
-            let mut args = Args::new();
-            let sql = format!("SELECT unit_id FROM team WHERE id = {}", args.bind(team));
-            let rows = fetch_rows(conn, sql, args).await?;
+            let select = Query::select()
+                .column(T::UnitId)
+                .from(Teams)
+                .and_where(Expr::col(T::Id).eq(team.0))
+                .to_owned();
+            let rows = query::rows(conn, &select).await?;
             let row = rows.first().ok_or(AppError::NotFound("team"))?;
             Some(UnitId(row.try_get("", "unit_id")?))
         }
         _ => unit,
     };
-    let mut args = Args::new();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM assignment WHERE user_id = {} AND role = {} \
-         AND COALESCE(unit_id, 0) = {} AND COALESCE(team_id, 0) = {}",
-        args.bind(user),
-        args.bind(role),
-        args.bind(unit.map_or(0, |u| u.0)),
-        args.bind(team.map_or(0, |t| t.0))
-    );
-    let rows = fetch_rows(conn, sql, args).await?;
-    if rows
-        .first()
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        > 0
-    {
+    let held = Query::select()
+        .from(Assignments)
+        .and_where(Expr::col(A::UserId).eq(user.0))
+        .and_where(Expr::col(A::Role).eq(role.as_str()))
+        .and_where(Func::coalesce([Expr::col(A::UnitId), Expr::val(0)]).eq(unit.map_or(0, |u| u.0)))
+        .and_where(Func::coalesce([Expr::col(A::TeamId), Expr::val(0)]).eq(team.map_or(0, |t| t.0)))
+        .to_owned();
+    if query::exists(conn, &held).await? {
         return Ok(());
     }
-    let mut args = Args::new();
-    let sql = format!(
-        "INSERT INTO assignment (user_id, role, unit_id, team_id) VALUES ({}, {}, {}, {})",
-        args.bind(user),
-        args.bind(role),
-        args.bind(unit.map(|u| u.0)),
-        args.bind(team.map(|t| t.0))
-    );
-    execute(conn, sql, args).await?;
+    let row = assignment::ActiveModel {
+        user_id: Set(user.0),
+        role: Set(role.as_str().to_owned()),
+        unit_id: Set(unit.map(|u| u.0)),
+        team_id: Set(team.map(|t| t.0)),
+        ..Default::default()
+    };
+    Assignments::insert(row).exec(conn).await?;
     Ok(())
 }
 
-pub async fn set_active(conn: &impl ConnectionTrait, username: &str, active: bool) -> Result<()> {
-    let mut args = Args::new();
-    let sql = format!(
-        "UPDATE app_user SET active = {}, token_epoch = token_epoch + 1 WHERE username = {}",
-        args.bind(active),
-        args.bind(username.trim().to_lowercase())
-    );
-    match execute(conn, sql, args).await? {
+/// Changes an account and ends its tokens (sessions signed in before the change).
+async fn change_account(
+    conn: &impl ConnectionTrait,
+    username: &str,
+    column: AU,
+    value: impl Into<Expr>,
+) -> Result<()> {
+    let update = Query::update()
+        .table(AppUsers)
+        .value(column, value)
+        .value(AU::TokenEpoch, Expr::col(AU::TokenEpoch).add(1))
+        .and_where(Expr::col(AU::Username).eq(username.trim().to_lowercase()))
+        .to_owned();
+    match query::execute(conn, &update).await? {
         0 => Err(AppError::NotFound("user")),
         _ => Ok(()),
     }
+}
+
+pub async fn set_active(conn: &impl ConnectionTrait, username: &str, active: bool) -> Result<()> {
+    change_account(conn, username, AU::Active, active).await
 }
 
 pub async fn set_password_hash(
@@ -273,15 +304,5 @@ pub async fn set_password_hash(
     username: &str,
     password_hash: &str,
 ) -> Result<()> {
-    let mut args = Args::new();
-    let sql = format!(
-        "UPDATE app_user SET password_hash = {}, token_epoch = token_epoch + 1 \
-         WHERE username = {}",
-        args.bind(password_hash.to_owned()),
-        args.bind(username.trim().to_lowercase())
-    );
-    match execute(conn, sql, args).await? {
-        0 => Err(AppError::NotFound("user")),
-        _ => Ok(()),
-    }
+    change_account(conn, username, AU::PasswordHash, password_hash).await
 }

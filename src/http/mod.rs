@@ -7,6 +7,7 @@ mod graphql;
 mod metrics;
 mod persisted;
 mod principal;
+mod sent;
 mod serve;
 mod shape;
 pub mod wire;

@@ -1,0 +1,272 @@
+//! Reading a member list file (CSV or XLSX) into rows of text keyed by column, with every
+//! limit checked before and while it is read: nothing here knows what a member is.
+
+use std::collections::HashMap;
+
+use calamine::Data;
+
+use crate::error::{AppError, Result, RowProblem};
+use crate::text::fold;
+
+/// Rows accepted in one file.
+pub const MAX_ROWS: usize = 5_000;
+/// Columns read; a member list has seven, and a sheet may carry a few more (an index, notes).
+pub const MAX_COLUMNS: u32 = 30;
+/// The longest cell accepted, in characters (the longest field, a name, has 200).
+pub const MAX_CELL_CHARS: usize = 1_000;
+/// The text a sheet may hold in all, in characters: a full list of 5,000 members takes well
+/// under a million. Cells may share one stored string, so this is counted as cells are read.
+pub const MAX_SHEET_CHARS: usize = 3_000_000;
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SheetFormat {
+    Csv,
+    Xlsx,
+}
+
+impl SheetFormat {
+    /// From the file name, or failing that from the first bytes (an XLSX file is a zip).
+    pub fn detect(file_name: Option<&str>, bytes: &[u8]) -> Result<SheetFormat> {
+        let name = file_name.unwrap_or("").to_lowercase();
+        if name.ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
+            Ok(SheetFormat::Xlsx)
+        } else if name.ends_with(".csv") || name.ends_with(".txt") || name.is_empty() {
+            Ok(SheetFormat::Csv)
+        } else {
+            Err(AppError::bad_input("file", "send a CSV or an XLSX file"))
+        }
+    }
+}
+
+/// What the audit log keeps of an imported file: enough to find it again, not its rows.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FileSummary {
+    pub name: Option<String>,
+    pub bytes: usize,
+    /// SHA-256 of the file as sent, in hex.
+    pub sha256: String,
+}
+
+/// A member list read and checked for shape, before any transaction opens.
+pub struct Sheet {
+    pub(super) rows: Vec<Row>,
+    pub file: FileSummary,
+}
+
+impl Sheet {
+    /// Reads a CSV or XLSX file. Slow work with bounded memory: run it on a blocking thread.
+    pub fn read(file_name: Option<&str>, bytes: &[u8]) -> Result<Sheet> {
+        use sha2::Digest;
+        let format = SheetFormat::detect(file_name, bytes)?;
+        let table = match format {
+            SheetFormat::Csv => read_csv(bytes)?,
+            SheetFormat::Xlsx => super::xlsx::read_xlsx(bytes)?,
+        };
+        let rows = keyed(table)?;
+        if rows.is_empty() {
+            return Err(AppError::bad_input("file", "the file has no members"));
+        }
+        let digest = sha2::Sha256::digest(bytes);
+        Ok(Sheet {
+            rows,
+            file: FileSummary {
+                name: file_name.map(str::to_owned),
+                bytes: bytes.len(),
+                sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            },
+        })
+    }
+}
+
+/// The columns, by the folded form of their Vietnamese headers.
+pub(super) const NAME: &str = "ho va ten";
+pub(super) const VILLAGE: &str = "thon";
+pub(super) const ROLE: &str = "vai tro";
+pub(super) const AFFILIATION: &str = "luc luong";
+pub(super) const PHONE: &str = "so dien thoai";
+pub(super) const BIRTH_YEAR: &str = "nam sinh";
+pub(super) const GENDER: &str = "gioi tinh";
+pub(super) const REQUIRED: [(&str, &str); 4] = [
+    (NAME, "Họ và tên"),
+    (VILLAGE, "Thôn"),
+    (ROLE, "Vai trò"),
+    (AFFILIATION, "Lực lượng"),
+];
+
+pub(super) fn header_of(key: &str) -> &'static str {
+    match key {
+        NAME => "Họ và tên",
+        VILLAGE => "Thôn",
+        ROLE => "Vai trò",
+        AFFILIATION => "Lực lượng",
+        PHONE => "Số điện thoại",
+        BIRTH_YEAR => "Năm sinh",
+        _ => "Giới tính",
+    }
+}
+
+/// A data row: its line number and its cells by column key.
+pub(super) type Row = (u64, HashMap<&'static str, String>);
+
+/// What a validation says of a cell; anything but bad input is not the file's fault.
+pub(super) fn reason(err: AppError) -> Result<String> {
+    match err {
+        AppError::BadUserInput { message, .. } => Ok(message),
+        other => Err(other),
+    }
+}
+
+pub(super) fn refuse(line: u64, column: Option<&str>, message: impl Into<String>) -> RowProblem {
+    RowProblem {
+        line,
+        column: column.map(str::to_owned),
+        message: message.into(),
+    }
+}
+
+/// Turns a table (header first) into keyed rows, skipping blank ones.
+pub(super) fn keyed(table: Vec<(u64, Vec<String>)>) -> Result<Vec<Row>> {
+    let mut rows = table.into_iter();
+    let Some((header_line, header)) = rows.next() else {
+        return Err(AppError::bad_input("file", "the file is empty"));
+    };
+    let known = [NAME, VILLAGE, ROLE, AFFILIATION, PHONE, BIRTH_YEAR, GENDER];
+    let columns: Vec<Option<&'static str>> = header
+        .iter()
+        .map(|h| {
+            let folded = fold(h);
+            known.iter().copied().find(|k| *k == folded)
+        })
+        .collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .filter(|(key, _)| !columns.contains(&Some(*key)))
+        .map(|(_, header)| *header)
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::InvalidRows(vec![refuse(
+            header_line,
+            None,
+            format!(
+                "missing column{}: {}",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", ")
+            ),
+        )]));
+    }
+    let mut out = Vec::new();
+    for (line, cells) in rows {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut row = HashMap::new();
+        for (column, cell) in columns.iter().zip(cells) {
+            if let Some(key) = column {
+                row.insert(*key, cell.trim().to_owned());
+            }
+        }
+        out.push((line, row));
+    }
+    if out.len() > MAX_ROWS {
+        return Err(AppError::bad_input(
+            "file",
+            format!("at most {MAX_ROWS} rows at a time"),
+        ));
+    }
+    Ok(out)
+}
+
+/// A spreadsheet cell as text. Numbers typed into cells come back as floats: whole ones are
+/// written without a decimal point, so that a birth year reads `1985`.
+pub(super) fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.to_string(),
+        Data::Error(_) | Data::Empty => String::new(),
+    }
+}
+
+/// A spreadsheet column's letters (0 is `A`).
+pub(super) fn column_name(index: u32) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+/// Refuses a cell beyond the rows and columns read, or longer than a cell may be. `row` and
+/// `column` count from 0.
+pub(super) fn check_cell(row: u32, column: u32, text: &str) -> Result<()> {
+    let line = u64::from(row) + 1;
+    let at = || Some(format!("{}{line}", column_name(column)));
+    let refuse_cell = |message: String| {
+        Err(AppError::InvalidRows(vec![RowProblem {
+            line,
+            column: at(),
+            message,
+        }]))
+    };
+    if row as usize > MAX_ROWS {
+        return refuse_cell(format!(
+            "the file goes on past row {}: at most {MAX_ROWS} members (and a header) at a time",
+            MAX_ROWS + 1
+        ));
+    }
+    if column >= MAX_COLUMNS {
+        return refuse_cell(format!(
+            "only the first {MAX_COLUMNS} columns (A to {}) are read",
+            column_name(MAX_COLUMNS - 1)
+        ));
+    }
+    if text.chars().count() > MAX_CELL_CHARS {
+        return refuse_cell(format!(
+            "the cell has more than {MAX_CELL_CHARS} characters"
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn read_csv(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| AppError::bad_input("file", "a CSV file must be UTF-8"))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut table = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            AppError::InvalidRows(vec![refuse(line, None, format!("not valid CSV: {e}"))])
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let row = u32::try_from(table.len()).unwrap_or(u32::MAX);
+        for (column, cell) in record.iter().enumerate() {
+            if !cell.trim().is_empty() {
+                check_cell(row, u32::try_from(column).unwrap_or(u32::MAX), cell).map_err(
+                    |err| match err {
+                        // A CSV file is read by its lines, not its rows.
+                        AppError::InvalidRows(mut rows) => {
+                            rows[0].line = line;
+                            AppError::InvalidRows(rows)
+                        }
+                        other => other,
+                    },
+                )?;
+            }
+        }
+        table.push((line, record.iter().map(str::to_owned).collect()));
+    }
+    Ok(table)
+}
