@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::{Order, fetch_page};
 use super::{Page, PageRequest, UnitId, UserId};
-use crate::authz::{Scope, subtree_range};
+use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::audit_entry::{Column as E, Entity as Entries};
 use crate::error::Result;
@@ -36,7 +36,7 @@ pub async fn list(
     if scope.is_empty() {
         return Ok(Page::empty());
     }
-    let mut select = Query::select()
+    let select = Query::select()
         .columns([
             (Entries, E::Id),
             (Entries, E::At),
@@ -56,12 +56,10 @@ pub async fn list(
         )
         .cond_where(scope.over_units((Units, U::Path)))
         .to_owned();
-    if let Some(path) = under_path {
-        select.cond_where(subtree_range((Units, U::Path), path));
-    }
     fetch_page(
         conn,
         select,
+        under_path,
         ((Entries, E::Id), Order::Newest),
         page,
         |e: &AuditEntry| e.id,

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::{Order, fetch_page};
 use super::{CommitteeId, CommitteeMemberId, Page, PageRequest, UnitId};
-use crate::authz::{Scope, subtree_range};
+use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::committee_member::{Column as CM, Entity as CommitteeMembers};
 use crate::db::entities::steering_committee::{Column as C, Entity as Committees};
@@ -95,12 +95,10 @@ pub async fn list(
     }
     let mut select = in_scope(scope);
     committee_columns(&mut select);
-    if let Some(path) = under_path {
-        select.cond_where(subtree_range((Units, U::Path), path));
-    }
     fetch_page(
         conn,
         select,
+        under_path,
         ((Committees, C::Id), Order::Oldest),
         page,
         |c: &Committee| c.id.0,

@@ -9,6 +9,8 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
+use crate::authz::subtree_range;
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::query;
 use crate::error::{AppError, Result};
 
@@ -105,18 +107,23 @@ pub(crate) enum Order {
     Newest,
 }
 
-/// Counts the rows `select` finds and fetches one page of them, walking `id` from the cursor.
-/// `select` holds the page's columns, its tables and its conditions; the count is the same
+/// Counts the rows `select` finds (inside the subtree at `under`, when given) and fetches one
+/// page of them, walking `id` from the cursor. `select` holds the page's columns, its tables
+/// (among them `admin_unit`, whose path `under` narrows) and its conditions; the count is the same
 /// statement with `COUNT(*)` for columns, so both see exactly the same rows. It rides on the
 /// page's statement as a subquery the database evaluates once; only a page that comes back
 /// empty after a cursor needs a statement of its own to learn the count.
 pub(crate) async fn fetch_page<T: FromQueryResult>(
     conn: &impl ConnectionTrait,
     mut select: SelectStatement,
+    under: Option<&str>,
     (id, order): (impl IntoColumnRef + Clone, Order),
     page: PageRequest,
     id_of: impl Fn(&T) -> i64,
 ) -> Result<Page<T>> {
+    if let Some(path) = under {
+        select.cond_where(subtree_range((Units, U::Path), path));
+    }
     let mut counting = select.clone();
     counting.clear_selects().expr(query::count_all());
     select.expr_as(

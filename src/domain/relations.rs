@@ -54,11 +54,7 @@ pub(crate) async fn team_members(
         )
         .order_by((Members, M::Id), Order::Asc);
     let members: Vec<Member> = query::all(conn, &select).await?;
-    let mut out: HashMap<TeamId, Vec<Member>> = HashMap::new();
-    for member in members {
-        out.entry(member.team_id).or_default().push(member);
-    }
-    Ok(out)
+    Ok(grouped(members, |m| m.team_id))
 }
 
 /// The members of each committee, in the order the founding decision lists them.
@@ -76,11 +72,7 @@ pub(crate) async fn committee_members(
         .order_by((CommitteeMembers, CM::SortOrder), Order::Asc)
         .order_by((CommitteeMembers, CM::Id), Order::Asc);
     let rows: Vec<CommitteeMember> = query::all(conn, &select).await?;
-    let mut out: HashMap<CommitteeId, Vec<CommitteeMember>> = HashMap::new();
-    for row in rows {
-        out.entry(row.committee_id).or_default().push(row);
-    }
-    Ok(out)
+    Ok(grouped(rows, |m| m.committee_id))
 }
 
 /// Training sessions by id.
@@ -114,9 +106,14 @@ pub(crate) async fn attendance(
         .order_by((Attendances, A::SessionId), Order::Asc)
         .to_owned();
     let rows: Vec<Attendance> = query::all(conn, &select).await?;
-    let mut out: HashMap<MemberId, Vec<Attendance>> = HashMap::new();
+    Ok(grouped(rows, |a| a.member_id))
+}
+
+/// Rows grouped by `key`, each group in the order the rows came.
+fn grouped<K: std::hash::Hash + Eq, T>(rows: Vec<T>, key: impl Fn(&T) -> K) -> HashMap<K, Vec<T>> {
+    let mut out: HashMap<K, Vec<T>> = HashMap::new();
     for row in rows {
-        out.entry(row.member_id).or_default().push(row);
+        out.entry(key(&row)).or_default().push(row);
     }
-    Ok(out)
+    out
 }

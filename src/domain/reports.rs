@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::fetch_page;
 use super::{Page, PageRequest, TeamId, UnitId};
-use crate::authz::{Scope, subtree_range};
+use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::result_report::{Column as R, Entity as Reports};
 use crate::db::entities::target::{Column as TG, Entity as Targets};
@@ -96,15 +96,13 @@ pub async fn list(
         return Ok(Page::empty());
     }
     let mut select = in_scope(scope);
-    if let Some(path) = under_path {
-        select.cond_where(subtree_range((Units, U::Path), path));
-    }
     if let Some(period) = period {
         select.and_where(Expr::col((Reports, R::Period)).eq(period));
     }
     fetch_page(
         conn,
         select,
+        under_path,
         ((Reports, R::Id), super::page::Order::Oldest),
         page,
         |r: &Report| r.id,

@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, IdenStatic, QueryResult};
 use super::page::{Order, fetch_page};
 use super::units::{AdminLevel, Unit};
 use super::{MemberId, Page, PageRequest, TeamId, UnitId};
-use crate::authz::{Scope, subtree_range};
+use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::team::{Column as T, Entity as Teams};
 use crate::db::entities::team_member::{Column as M, Entity as Members};
@@ -148,13 +148,10 @@ pub struct TeamFilter {
     pub search: Option<String>,
 }
 
-/// The teams of a list: in scope, under the filter's unit, matching its search.
-fn filtered(scope: &Scope, under_path: Option<&str>, search: Option<&str>) -> SelectStatement {
+/// The teams of a list: in scope, matching its search.
+fn filtered(scope: &Scope, search: Option<&str>) -> SelectStatement {
     let mut select = teams_with_units();
     select.cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
-    if let Some(path) = under_path {
-        select.cond_where(subtree_range((Units, U::Path), path));
-    }
     if let Some(search) = search {
         // A village's parent is its commune; a team set up at commune level matches on the
         // commune's own name.
@@ -189,7 +186,7 @@ pub async fn list(
         return Ok(Page::empty());
     }
     let search = filter.search.as_deref().map(fold).filter(|s| !s.is_empty());
-    let mut select = filtered(scope, filter.under.as_deref(), search.as_deref());
+    let mut select = filtered(scope, search.as_deref());
     team_columns(&mut select);
     // The unit's other columns, named `unit_<field>` so that, with the `unit_id` and
     // `unit_path` the team's columns already hold, they read as a [`Unit`] under that prefix.
@@ -210,6 +207,7 @@ pub async fn list(
     fetch_page(
         conn,
         select,
+        filter.under.as_deref(),
         ((Teams, T::Id), Order::Oldest),
         page,
         |t: &TeamWithUnit| t.team.id.0,

@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::{Order, fetch_page};
 use super::{MemberId, Page, PageRequest, SessionId, UnitId};
-use crate::authz::{Scope, subtree_range};
+use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::attendance::{Column as A, Entity as Attendances};
 use crate::db::entities::team::{Column as T, Entity as Teams};
@@ -87,12 +87,10 @@ pub async fn list(
     }
     let mut select = sessions_with_organizers();
     select.cond_where(scope.over_units((Units, U::Path)));
-    if let Some(path) = under_path {
-        select.cond_where(subtree_range((Units, U::Path), path));
-    }
     fetch_page(
         conn,
         select,
+        under_path,
         ((Sessions, S::Id), Order::Oldest),
         page,
         |s: &Session| s.id.0,

@@ -108,6 +108,7 @@ pub async fn children(
     fetch_page(
         conn,
         select,
+        None,
         ((Units, U::Id), Order::Oldest),
         page,
         |u: &Unit| u.id.0,

@@ -5,6 +5,7 @@
 mod attacks;
 mod common;
 
+mod answers;
 mod auth;
 mod authz;
 mod cache;
@@ -36,6 +37,7 @@ use common::{Backend, Test};
 
 fn all_tests() -> Vec<(&'static str, Test)> {
     let mut tests = Vec::new();
+    tests.extend(answers::tests());
     tests.extend(auth::tests());
     tests.extend(cache::tests());
     tests.extend(authz::tests());
