@@ -3,13 +3,14 @@
 //! an approved report no longer changes. Targets are set by a level for the units below it.
 
 use sea_orm::ActiveValue::Set;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 
 use super::reports::{self, Indicator, Report, ReportState, Target};
-use super::units::{self, AdminLevel};
+use super::units::{self, AdminLevel, Unit};
 use super::write::{Audited, RowUpdate, Tx, check_version, insert};
 use super::{TeamId, UserId, validate};
-use crate::authz::WriteGrant;
+use crate::authz::{Scope, WriteGrant};
 use crate::db::entities::audit_entry::{Column as E, Entity as Entries};
 use crate::db::entities::result_report::{self, Column as R, Entity as Reports};
 use crate::db::entities::target::{self, Column as TG, Entity as Targets};
@@ -241,23 +242,25 @@ pub async fn set_target(
     let period = validate::period_or_year("period", period)?;
     let period = period.as_str();
     let value = validate::count("value", value)?;
-    let before = reports::targets(&tx.txn, unit.id, Some(period))
-        .await?
-        .into_iter()
-        .find(|t| t.indicator == indicator);
+    let scope = grant.scope().clone();
+    let audited = Audited {
+        operation: "setTarget",
+        entity: "target",
+        unit: unit.id,
+    };
     let set_by = grant.unit_above(&unit.path).map(|u| u.0);
-    match &before {
-        Some(existing) => {
-            let update = Query::update()
-                .table(Targets)
-                .value(TG::TargetValue, value)
-                .value(TG::SetByUnitId, set_by)
-                .value(TG::Version, Expr::col(TG::Version).add(1))
-                .and_where(Expr::col(TG::Id).eq(existing.id))
-                .to_owned();
-            query::execute(&tx.txn, &update).await?;
+    match target_of(&tx.txn, &scope, &unit, period, indicator).await {
+        Ok(existing) => {
+            let period = period.to_owned();
+            RowUpdate::<Targets>::new(existing.id)
+                .set(TG::TargetValue, value)
+                .set(TG::SetByUnitId, set_by)
+                .run(tx, audited, &existing, |txn| {
+                    Box::pin(async move { target_of(txn, &scope, &unit, &period, indicator).await })
+                })
+                .await
         }
-        None => {
+        Err(AppError::NotFound(_)) => {
             let row = target::ActiveModel {
                 unit_id: Set(unit.id.0),
                 set_by_unit_id: Set(set_by),
@@ -266,22 +269,34 @@ pub async fn set_target(
                 target_value: Set(value),
                 ..Default::default()
             };
-            insert(tx, row, None).await?;
+            let id = insert(tx, row, None).await?;
+            let after = target_of(&tx.txn, &scope, &unit, period, indicator).await?;
+            tx.audit(
+                audited.operation,
+                audited.entity,
+                id,
+                unit.id,
+                None::<&Target>,
+                Some(&after),
+            )
+            .await?;
+            Ok(after)
         }
+        Err(other) => Err(other),
     }
-    let after = reports::targets(&tx.txn, unit.id, Some(period))
+}
+
+/// The target of `unit` for one period and indicator, or `NOT_FOUND`.
+async fn target_of(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    unit: &Unit,
+    period: &str,
+    indicator: Indicator,
+) -> Result<Target> {
+    reports::targets(conn, scope, unit, Some(period))
         .await?
         .into_iter()
         .find(|t| t.indicator == indicator)
-        .ok_or_else(|| anyhow::anyhow!("target not saved"))?;
-    tx.audit(
-        "setTarget",
-        "target",
-        after.id,
-        unit.id,
-        before.as_ref(),
-        Some(&after),
-    )
-    .await?;
-    Ok(after)
+        .ok_or(AppError::NotFound("target"))
 }

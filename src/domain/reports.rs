@@ -4,6 +4,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::fetch_page;
+use super::units::Unit;
 use super::{Page, PageRequest, TeamId, UnitId};
 use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
@@ -132,13 +133,17 @@ pub struct Target {
     pub version: i32,
 }
 
-/// The targets set for a unit, optionally for one period. Targets are read wherever their
-/// unit may be: the callers have checked the unit.
+/// The targets set for a unit in `scope`, optionally for one period; `FORBIDDEN` for a unit
+/// outside it.
 pub async fn targets(
     conn: &impl ConnectionTrait,
-    unit: UnitId,
+    scope: &Scope,
+    unit: &Unit,
     period: Option<&str>,
 ) -> Result<Vec<Target>> {
+    if !scope.contains(&unit.path) {
+        return Err(AppError::Forbidden);
+    }
     let mut select = Query::select()
         .columns([
             TG::Id,
@@ -150,7 +155,7 @@ pub async fn targets(
             TG::Version,
         ])
         .from(Targets)
-        .and_where(Expr::col(TG::UnitId).eq(unit.0))
+        .and_where(Expr::col(TG::UnitId).eq(unit.id.0))
         .to_owned();
     if let Some(period) = period {
         select.and_where(Expr::col(TG::Period).eq(period));

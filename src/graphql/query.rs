@@ -247,10 +247,7 @@ impl QueryRoot {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Report, Action::Read)?;
         let unit = unit_by_code(ctx, &unit_code).await?;
-        if !scope.contains(&unit.path) {
-            return Err(AppError::Forbidden.into());
-        }
-        let targets = reports::targets(&db.conn, unit.id, period.as_deref()).await?;
+        let targets = reports::targets(&db.conn, &scope, &unit, period.as_deref()).await?;
         Ok(targets.into_iter().map(Target).collect())
     }
 

@@ -125,7 +125,8 @@ impl Totals {
     async fn progress(&self, ctx: &Context<'_>, period: String) -> Result<Vec<TargetProgress>> {
         let period = totals::parse_period(&period)?;
         let db = ctx.service().db();
-        let targets = reports::targets(&db.conn, self.0.unit.id, Some(&period)).await?;
+        let scope = ctx.caller()?.scope(Resource::Totals, Action::Read)?;
+        let targets = reports::targets(&db.conn, &scope, &self.0.unit, Some(&period)).await?;
         if targets.is_empty() {
             return Ok(Vec::new());
         }
