@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
-use super::{Change, change};
+use super::{apply, change};
 use crate::authz::Resource;
 use crate::domain::committee_edits::{
     self, CommitteeChange, CommitteeMemberChange, NewCommittee, NewCommitteeMember,
@@ -65,21 +65,20 @@ impl CommitteeMutations {
         ctx: &Context<'_>,
         input: CreateSteeringCommitteeInput,
     ) -> Result<SteeringCommittee> {
-        let mut edit = Change::begin(ctx, Resource::Committee).await?;
-        let (tx, grant) = edit.parts();
-        let committee = committee_edits::create(
-            tx,
-            grant,
-            NewCommittee {
-                unit_code: input.unit_code,
-                name: input.name,
-                decision_no: input.decision_no,
-                founded_on: input.founded_on.map(|d| d.0),
-                members: input.members.into_iter().map(Into::into).collect(),
-            },
-        )
+        let committee = apply(ctx, Resource::Committee, move |tx, grant| {
+            Box::pin(committee_edits::create(
+                tx,
+                grant,
+                NewCommittee {
+                    unit_code: input.unit_code,
+                    name: input.name,
+                    decision_no: input.decision_no,
+                    founded_on: input.founded_on.map(|d| d.0),
+                    members: input.members.into_iter().map(Into::into).collect(),
+                },
+            ))
+        })
         .await?;
-        edit.commit().await?;
         Ok(SteeringCommittee(committee))
     }
 
@@ -90,21 +89,20 @@ impl CommitteeMutations {
         input: UpdateSteeringCommitteeInput,
     ) -> Result<SteeringCommittee> {
         let id = CommitteeId(parse_id(&id, "id")?);
-        let mut edit = Change::begin(ctx, Resource::Committee).await?;
-        let (tx, grant) = edit.parts();
-        let committee = committee_edits::update(
-            tx,
-            grant,
-            id,
-            CommitteeChange {
-                name: input.name,
-                decision_no: change(input.decision_no, |d| d),
-                founded_on: change(input.founded_on, |d| d.0),
-                expected_version: input.expected_version,
-            },
-        )
+        let committee = apply(ctx, Resource::Committee, move |tx, grant| {
+            Box::pin(committee_edits::update(
+                tx,
+                grant,
+                id,
+                CommitteeChange {
+                    name: input.name,
+                    decision_no: change(input.decision_no, |d| d),
+                    founded_on: change(input.founded_on, |d| d.0),
+                    expected_version: input.expected_version,
+                },
+            ))
+        })
         .await?;
-        edit.commit().await?;
         Ok(SteeringCommittee(committee))
     }
 
@@ -115,10 +113,10 @@ impl CommitteeMutations {
         id: ID,
     ) -> Result<SteeringCommittee> {
         let id = CommitteeId(parse_id(&id, "id")?);
-        let mut edit = Change::begin(ctx, Resource::Committee).await?;
-        let (tx, grant) = edit.parts();
-        let committee = committee_edits::dissolve(tx, grant, id).await?;
-        edit.commit().await?;
+        let committee = apply(ctx, Resource::Committee, move |tx, grant| {
+            Box::pin(committee_edits::dissolve(tx, grant, id))
+        })
+        .await?;
         Ok(SteeringCommittee(committee))
     }
 
@@ -129,10 +127,10 @@ impl CommitteeMutations {
         input: CommitteeMemberInput,
     ) -> Result<CommitteeMember> {
         let id = CommitteeId(parse_id(&committee_id, "committeeId")?);
-        let mut edit = Change::begin(ctx, Resource::Committee).await?;
-        let (tx, grant) = edit.parts();
-        let member = committee_edits::add_member(tx, grant, id, input.into()).await?;
-        edit.commit().await?;
+        let member = apply(ctx, Resource::Committee, move |tx, grant| {
+            Box::pin(committee_edits::add_member(tx, grant, id, input.into()))
+        })
+        .await?;
         Ok(CommitteeMember(member))
     }
 
@@ -143,30 +141,29 @@ impl CommitteeMutations {
         input: UpdateCommitteeMemberInput,
     ) -> Result<CommitteeMember> {
         let id = CommitteeMemberId(parse_id(&id, "id")?);
-        let mut edit = Change::begin(ctx, Resource::Committee).await?;
-        let (tx, grant) = edit.parts();
-        let member = committee_edits::update_member(
-            tx,
-            grant,
-            id,
-            CommitteeMemberChange {
-                full_name: input.full_name,
-                position: input.position.map(Into::into),
-                title: change(input.title, |t| t),
-                expected_version: input.expected_version,
-            },
-        )
+        let member = apply(ctx, Resource::Committee, move |tx, grant| {
+            Box::pin(committee_edits::update_member(
+                tx,
+                grant,
+                id,
+                CommitteeMemberChange {
+                    full_name: input.full_name,
+                    position: input.position.map(Into::into),
+                    title: change(input.title, |t| t),
+                    expected_version: input.expected_version,
+                },
+            ))
+        })
         .await?;
-        edit.commit().await?;
         Ok(CommitteeMember(member))
     }
 
     async fn remove_committee_member(&self, ctx: &Context<'_>, id: ID) -> Result<CommitteeMember> {
         let id = CommitteeMemberId(parse_id(&id, "id")?);
-        let mut edit = Change::begin(ctx, Resource::Committee).await?;
-        let (tx, grant) = edit.parts();
-        let member = committee_edits::remove_member(tx, grant, id).await?;
-        edit.commit().await?;
+        let member = apply(ctx, Resource::Committee, move |tx, grant| {
+            Box::pin(committee_edits::remove_member(tx, grant, id))
+        })
+        .await?;
         Ok(CommitteeMember(member))
     }
 }

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use async_graphql::{Context, Object, Result, SimpleObject, Upload};
 
-use super::Change;
+use super::apply;
 use crate::authz::{Access, Resource};
 use crate::domain::member_import::{self, Sheet};
 use crate::error::AppError;
@@ -95,11 +95,13 @@ impl ImportMutations {
                 .await
                 .map_err(|e| AppError::Internal(e.into()))??
         };
-        let mut edit = Change::begin(ctx, Resource::Member).await?;
-        let (tx, grant) = edit.parts();
-        let rules = ctx.service().rules();
-        let report = member_import::import(tx, grant, &unit_code, &sheet, rules).await?;
-        edit.commit().await?;
+        let rules = *ctx.service().rules();
+        let report = apply(ctx, Resource::Member, move |tx, grant| {
+            Box::pin(
+                async move { member_import::import(tx, grant, &unit_code, &sheet, &rules).await },
+            )
+        })
+        .await?;
         let loaders = Loaders::of(ctx);
         let mut teams = Vec::new();
         for t in report.teams {

@@ -15,8 +15,8 @@ pub use auth::LoginPayload;
 pub use import::UploadCount;
 
 use super::context::{Parts, Service};
-use crate::authz::{Access, Resource, WriteGrant};
-use crate::domain::write::Tx;
+use crate::authz::{Resource, WriteGrant};
+use crate::domain::write::{BoxFuture, Tx};
 use crate::error::Result;
 
 #[derive(MergedObject, Default)]
@@ -29,43 +29,46 @@ pub struct MutationRoot(
     import::ImportMutations,
 );
 
+/// Runs one change the way every mutation does: the caller's grant for `resource`, a
+/// transaction attributed to them, the domain's edit with the grant (which writes its audit
+/// entries in the transaction), the commit, then the after-commit hooks before the answer goes
+/// out. An edit that fails leaves nothing: the transaction is dropped, and rolls back.
+pub(crate) async fn apply<T: Send>(
+    ctx: &Context<'_>,
+    resource: Resource,
+    edit: impl for<'t> FnOnce(&'t mut Tx, &'t WriteGrant) -> BoxFuture<'t, Result<T>> + Send,
+) -> Result<T> {
+    let mut change = Change::begin(ctx, resource).await?;
+    let (tx, grant) = change.parts();
+    let done = edit(tx, grant).await?;
+    change.commit().await?;
+    Ok(done)
+}
+
 /// A change in progress: the caller's right to change one kind of thing and a transaction
-/// attributed to them. Every mutation goes through one: [`Change::commit`] commits and then
-/// runs the after-commit hooks before the answer goes out; a change dropped on an error rolls
-/// back.
-pub(crate) struct Change<'a> {
+/// attributed to them.
+struct Change<'a> {
     service: &'a Service,
-    access: &'a Access,
     grant: WriteGrant,
     tx: Tx,
 }
 
 impl<'a> Change<'a> {
-    pub async fn begin(ctx: &Context<'a>, resource: Resource) -> Result<Change<'a>> {
+    async fn begin(ctx: &Context<'a>, resource: Resource) -> Result<Change<'a>> {
         let access = ctx.caller()?;
         let grant = access.write(resource)?;
         let service = ctx.service();
         let tx = Tx::begin(service.db(), grant.actor()).await?;
-        Ok(Change {
-            service,
-            access,
-            grant,
-            tx,
-        })
-    }
-
-    /// The caller, for what the answer shows them.
-    pub fn access(&self) -> &'a Access {
-        self.access
+        Ok(Change { service, grant, tx })
     }
 
     /// The transaction and the grant, for the domain's edit.
-    pub fn parts(&mut self) -> (&mut Tx, &WriteGrant) {
+    fn parts(&mut self) -> (&mut Tx, &WriteGrant) {
         (&mut self.tx, &self.grant)
     }
 
     /// Commits and announces the change.
-    pub async fn commit(self) -> Result<()> {
+    async fn commit(self) -> Result<()> {
         let committed = self.tx.commit().await?;
         self.service.hooks().committed(&committed).await;
         Ok(())

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
-use super::Change;
+use super::apply;
 use crate::authz::Resource;
 use crate::domain::TeamId;
 use crate::domain::report_edits::{self, Results};
@@ -58,11 +58,12 @@ impl ReportMutations {
         input: CreateResultReportInput,
     ) -> Result<ResultReport> {
         let team = TeamId(parse_id(&input.team_id, "teamId")?);
-        let mut edit = Change::begin(ctx, Resource::Report).await?;
-        let (tx, grant) = edit.parts();
-        let report =
-            report_edits::create(tx, grant, team, &input.period, input.results.into()).await?;
-        edit.commit().await?;
+        let report = apply(ctx, Resource::Report, move |tx, grant| {
+            Box::pin(async move {
+                report_edits::create(tx, grant, team, &input.period, input.results.into()).await
+            })
+        })
+        .await?;
         Ok(ResultReport(report))
     }
 
@@ -75,46 +76,54 @@ impl ReportMutations {
         expected_version: Option<i32>,
     ) -> Result<ResultReport> {
         let id = parse_id(&id, "id")?;
-        let mut edit = Change::begin(ctx, Resource::Report).await?;
-        let (tx, grant) = edit.parts();
-        let report = report_edits::update(tx, grant, id, results.into(), expected_version).await?;
-        edit.commit().await?;
+        let report = apply(ctx, Resource::Report, move |tx, grant| {
+            Box::pin(report_edits::update(
+                tx,
+                grant,
+                id,
+                results.into(),
+                expected_version,
+            ))
+        })
+        .await?;
         Ok(ResultReport(report))
     }
 
     async fn submit_result_report(&self, ctx: &Context<'_>, id: ID) -> Result<ResultReport> {
         let id = parse_id(&id, "id")?;
-        let mut edit = Change::begin(ctx, Resource::Report).await?;
-        let (tx, grant) = edit.parts();
-        let report = report_edits::submit(tx, grant, id).await?;
-        edit.commit().await?;
+        let report = apply(ctx, Resource::Report, move |tx, grant| {
+            Box::pin(report_edits::submit(tx, grant, id))
+        })
+        .await?;
         Ok(ResultReport(report))
     }
 
     /// For an officer of the district or a higher level.
     async fn approve_result_report(&self, ctx: &Context<'_>, id: ID) -> Result<ResultReport> {
         let id = parse_id(&id, "id")?;
-        let mut edit = Change::begin(ctx, Resource::Report).await?;
-        let (tx, grant) = edit.parts();
-        let report = report_edits::approve(tx, grant, id).await?;
-        edit.commit().await?;
+        let report = apply(ctx, Resource::Report, move |tx, grant| {
+            Box::pin(report_edits::approve(tx, grant, id))
+        })
+        .await?;
         Ok(ResultReport(report))
     }
 
     /// Sets a target for a unit below the caller's own.
     async fn set_target(&self, ctx: &Context<'_>, input: SetTargetInput) -> Result<Target> {
-        let mut edit = Change::begin(ctx, Resource::Report).await?;
-        let (tx, grant) = edit.parts();
-        let target = report_edits::set_target(
-            tx,
-            grant,
-            &input.unit_code,
-            &input.period,
-            input.indicator.into(),
-            input.value,
-        )
+        let target = apply(ctx, Resource::Report, move |tx, grant| {
+            Box::pin(async move {
+                report_edits::set_target(
+                    tx,
+                    grant,
+                    &input.unit_code,
+                    &input.period,
+                    input.indicator.into(),
+                    input.value,
+                )
+                .await
+            })
+        })
         .await?;
-        edit.commit().await?;
         Ok(Target(target))
     }
 }

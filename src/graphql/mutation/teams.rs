@@ -3,7 +3,7 @@
 use crate::graphql::context::Parts;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
-use super::{Change, change};
+use super::{apply, change};
 use crate::authz::Resource;
 use crate::domain::member_edits::{self, MemberChange, NewMember};
 use crate::domain::team_edits::{self, NewTeam, TeamChange};
@@ -67,52 +67,50 @@ pub struct TeamMutations;
 impl TeamMutations {
     /// Registers a team for a village (or commune) in the caller's area.
     async fn create_team(&self, ctx: &Context<'_>, input: CreateTeamInput) -> Result<Team> {
-        let mut edit = Change::begin(ctx, Resource::Team).await?;
-        let (tx, grant) = edit.parts();
-        let team = team_edits::create(
-            tx,
-            grant,
-            NewTeam {
-                unit_code: input.unit_code,
-                name: input.name,
-                founded_on: input.founded_on.map(|d| d.0),
-                decision_no: input.decision_no,
-            },
-        )
+        let team = apply(ctx, Resource::Team, move |tx, grant| {
+            Box::pin(team_edits::create(
+                tx,
+                grant,
+                NewTeam {
+                    unit_code: input.unit_code,
+                    name: input.name,
+                    founded_on: input.founded_on.map(|d| d.0),
+                    decision_no: input.decision_no,
+                },
+            ))
+        })
         .await?;
-        edit.commit().await?;
         Ok(Team(team))
     }
 
     async fn update_team(&self, ctx: &Context<'_>, id: ID, input: UpdateTeamInput) -> Result<Team> {
         let id = TeamId(parse_id(&id, "id")?);
-        let mut edit = Change::begin(ctx, Resource::Team).await?;
-        let (tx, grant) = edit.parts();
-        let team = team_edits::update(
-            tx,
-            grant,
-            id,
-            TeamChange {
-                name: input.name,
-                founded_on: change(input.founded_on, |d| d.0),
-                decision_no: change(input.decision_no, |d| d),
-                unit_code: input.unit_code,
-                status: input.status.map(Into::into),
-                expected_version: input.expected_version,
-            },
-        )
+        let team = apply(ctx, Resource::Team, move |tx, grant| {
+            Box::pin(team_edits::update(
+                tx,
+                grant,
+                id,
+                TeamChange {
+                    name: input.name,
+                    founded_on: change(input.founded_on, |d| d.0),
+                    decision_no: change(input.decision_no, |d| d),
+                    unit_code: input.unit_code,
+                    status: input.status.map(Into::into),
+                    expected_version: input.expected_version,
+                },
+            ))
+        })
         .await?;
-        edit.commit().await?;
         Ok(Team(team))
     }
 
     /// Marks a team dissolved; its record and members' history stay.
     async fn dissolve_team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
         let id = TeamId(parse_id(&id, "id")?);
-        let mut edit = Change::begin(ctx, Resource::Team).await?;
-        let (tx, grant) = edit.parts();
-        let team = team_edits::dissolve(tx, grant, id).await?;
-        edit.commit().await?;
+        let team = apply(ctx, Resource::Team, move |tx, grant| {
+            Box::pin(team_edits::dissolve(tx, grant, id))
+        })
+        .await?;
         Ok(Team(team))
     }
 
@@ -122,26 +120,29 @@ impl TeamMutations {
         input: AddTeamMemberInput,
     ) -> Result<TeamMember> {
         let team_id = TeamId(parse_id(&input.team_id, "teamId")?);
-        let mut edit = Change::begin(ctx, Resource::Member).await?;
-        let access = edit.access();
-        let (tx, grant) = edit.parts();
-        let (member, team) = member_edits::add(
-            tx,
-            grant,
-            NewMember {
-                team_id,
-                full_name: input.full_name,
-                role: input.role.into(),
-                affiliation: input.affiliation.into(),
-                phone: input.phone,
-                gender: input.gender.map(Into::into),
-                birth_year: input.birth_year,
-                joined_on: input.joined_on.map(|d| d.0),
-            },
-            ctx.service().rules(),
-        )
+        let access = ctx.caller()?;
+        let rules = *ctx.service().rules();
+        let (member, team) = apply(ctx, Resource::Member, move |tx, grant| {
+            Box::pin(async move {
+                member_edits::add(
+                    tx,
+                    grant,
+                    NewMember {
+                        team_id,
+                        full_name: input.full_name,
+                        role: input.role.into(),
+                        affiliation: input.affiliation.into(),
+                        phone: input.phone,
+                        gender: input.gender.map(Into::into),
+                        birth_year: input.birth_year,
+                        joined_on: input.joined_on.map(|d| d.0),
+                    },
+                    &rules,
+                )
+                .await
+            })
+        })
         .await?;
-        edit.commit().await?;
         Ok(TeamMember::seen_by(access, member, &team))
     }
 
@@ -152,37 +153,36 @@ impl TeamMutations {
         input: UpdateTeamMemberInput,
     ) -> Result<TeamMember> {
         let id = MemberId(parse_id(&id, "id")?);
-        let mut edit = Change::begin(ctx, Resource::Member).await?;
-        let access = edit.access();
-        let (tx, grant) = edit.parts();
-        let (member, team) = member_edits::update(
-            tx,
-            grant,
-            id,
-            MemberChange {
-                full_name: input.full_name,
-                role: input.role.map(Into::into),
-                affiliation: input.affiliation.map(Into::into),
-                phone: change(input.phone, |p| p),
-                gender: change(input.gender, Into::into),
-                birth_year: change(input.birth_year, |y| y),
-                joined_on: change(input.joined_on, |d| d.0),
-                expected_version: input.expected_version,
-            },
-        )
+        let access = ctx.caller()?;
+        let (member, team) = apply(ctx, Resource::Member, move |tx, grant| {
+            Box::pin(member_edits::update(
+                tx,
+                grant,
+                id,
+                MemberChange {
+                    full_name: input.full_name,
+                    role: input.role.map(Into::into),
+                    affiliation: input.affiliation.map(Into::into),
+                    phone: change(input.phone, |p| p),
+                    gender: change(input.gender, Into::into),
+                    birth_year: change(input.birth_year, |y| y),
+                    joined_on: change(input.joined_on, |d| d.0),
+                    expected_version: input.expected_version,
+                },
+            ))
+        })
         .await?;
-        edit.commit().await?;
         Ok(TeamMember::seen_by(access, member, &team))
     }
 
     /// The member leaves the team; their training record stays.
     async fn remove_team_member(&self, ctx: &Context<'_>, id: ID) -> Result<TeamMember> {
         let id = MemberId(parse_id(&id, "id")?);
-        let mut edit = Change::begin(ctx, Resource::Member).await?;
-        let access = edit.access();
-        let (tx, grant) = edit.parts();
-        let (member, team) = member_edits::remove(tx, grant, id).await?;
-        edit.commit().await?;
+        let access = ctx.caller()?;
+        let (member, team) = apply(ctx, Resource::Member, move |tx, grant| {
+            Box::pin(member_edits::remove(tx, grant, id))
+        })
+        .await?;
         Ok(TeamMember::seen_by(access, member, &team))
     }
 }

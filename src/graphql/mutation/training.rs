@@ -3,7 +3,7 @@
 use crate::graphql::scalars::Timestamp;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
-use super::{Change, change};
+use super::{apply, change};
 use crate::authz::Resource;
 use crate::domain::training_edits::{self, NewSession, SessionChange};
 use crate::domain::{MemberId, SessionId};
@@ -52,24 +52,23 @@ impl TrainingMutations {
         ctx: &Context<'_>,
         input: CreateTrainingSessionInput,
     ) -> Result<TrainingSession> {
-        let mut edit = Change::begin(ctx, Resource::Training).await?;
-        let (tx, grant) = edit.parts();
-        let session = training_edits::create(
-            tx,
-            grant,
-            NewSession {
-                organizer_unit_code: input.organizer_unit_code,
-                title: input.title,
-                topic: input.topic,
-                format: input.format.into(),
-                starts_at: input.starts_at.0,
-                ends_at: input.ends_at.map(|e| e.0),
-                location: input.location,
-                link: input.link,
-            },
-        )
+        let session = apply(ctx, Resource::Training, move |tx, grant| {
+            Box::pin(training_edits::create(
+                tx,
+                grant,
+                NewSession {
+                    organizer_unit_code: input.organizer_unit_code,
+                    title: input.title,
+                    topic: input.topic,
+                    format: input.format.into(),
+                    starts_at: input.starts_at.0,
+                    ends_at: input.ends_at.map(|e| e.0),
+                    location: input.location,
+                    link: input.link,
+                },
+            ))
+        })
         .await?;
-        edit.commit().await?;
         Ok(TrainingSession(session))
     }
 
@@ -80,35 +79,34 @@ impl TrainingMutations {
         input: UpdateTrainingSessionInput,
     ) -> Result<TrainingSession> {
         let id = SessionId(parse_id(&id, "id")?);
-        let mut edit = Change::begin(ctx, Resource::Training).await?;
-        let (tx, grant) = edit.parts();
-        let session = training_edits::update(
-            tx,
-            grant,
-            id,
-            SessionChange {
-                title: input.title,
-                topic: change(input.topic, |t| t),
-                format: input.format.map(Into::into),
-                starts_at: input.starts_at.map(|s| s.0),
-                ends_at: change(input.ends_at, |e| e.0),
-                location: change(input.location, |l| l),
-                link: change(input.link, |l| l),
-                expected_version: input.expected_version,
-            },
-        )
+        let session = apply(ctx, Resource::Training, move |tx, grant| {
+            Box::pin(training_edits::update(
+                tx,
+                grant,
+                id,
+                SessionChange {
+                    title: input.title,
+                    topic: change(input.topic, |t| t),
+                    format: input.format.map(Into::into),
+                    starts_at: input.starts_at.map(|s| s.0),
+                    ends_at: change(input.ends_at, |e| e.0),
+                    location: change(input.location, |l| l),
+                    link: change(input.link, |l| l),
+                    expected_version: input.expected_version,
+                },
+            ))
+        })
         .await?;
-        edit.commit().await?;
         Ok(TrainingSession(session))
     }
 
     /// Deletes a session and its attendance list.
     async fn delete_training_session(&self, ctx: &Context<'_>, id: ID) -> Result<TrainingSession> {
         let id = SessionId(parse_id(&id, "id")?);
-        let mut edit = Change::begin(ctx, Resource::Training).await?;
-        let (tx, grant) = edit.parts();
-        let session = training_edits::delete(tx, grant, id).await?;
-        edit.commit().await?;
+        let session = apply(ctx, Resource::Training, move |tx, grant| {
+            Box::pin(training_edits::delete(tx, grant, id))
+        })
+        .await?;
         Ok(TrainingSession(session))
     }
 
@@ -123,10 +121,12 @@ impl TrainingMutations {
     ) -> Result<TrainingSession> {
         let session = SessionId(parse_id(&session_id, "sessionId")?);
         let members = parse_member_ids(&member_ids)?;
-        let mut edit = Change::begin(ctx, Resource::Attendance).await?;
-        let (tx, grant) = edit.parts();
-        let session = training_edits::record(tx, grant, session, &members, completed).await?;
-        edit.commit().await?;
+        let session = apply(ctx, Resource::Attendance, move |tx, grant| {
+            Box::pin(async move {
+                training_edits::record(tx, grant, session, &members, completed).await
+            })
+        })
+        .await?;
         Ok(TrainingSession(session))
     }
 
@@ -138,10 +138,10 @@ impl TrainingMutations {
     ) -> Result<TrainingSession> {
         let session = SessionId(parse_id(&session_id, "sessionId")?);
         let members = parse_member_ids(&member_ids)?;
-        let mut edit = Change::begin(ctx, Resource::Attendance).await?;
-        let (tx, grant) = edit.parts();
-        let session = training_edits::remove(tx, grant, session, &members).await?;
-        edit.commit().await?;
+        let session = apply(ctx, Resource::Attendance, move |tx, grant| {
+            Box::pin(async move { training_edits::remove(tx, grant, session, &members).await })
+        })
+        .await?;
         Ok(TrainingSession(session))
     }
 }
