@@ -135,14 +135,57 @@ impl Grant {
     }
 }
 
-/// A signed-in user, as loaded for one request.
+/// A signed-in user, as loaded for one request. Only the accounts' finder
+/// ([`crate::domain::users::principal`]) makes one, from what the database holds, so the
+/// assignments a scope is computed from are the account's own:
+///
+/// ```compile_fail,E0451
+/// use steering_gateway::authz::Principal;
+/// use steering_gateway::domain::UserId;
+///
+/// let forged = Principal { user_id: UserId(1), username: "admin".into(), grants: Vec::new(), token_epoch: 0 };
+/// ```
 #[derive(Clone, Debug)]
 pub struct Principal {
-    pub user_id: UserId,
-    pub username: String,
-    pub grants: Vec<Grant>,
+    user_id: UserId,
+    username: String,
+    grants: Vec<Grant>,
     /// Tokens of another epoch were ended (see [`crate::auth::Claims::ep`]).
-    pub token_epoch: i64,
+    token_epoch: i64,
+}
+
+impl Principal {
+    pub(crate) fn new(
+        user_id: UserId,
+        username: String,
+        grants: Vec<Grant>,
+        token_epoch: i64,
+    ) -> Principal {
+        Principal {
+            user_id,
+            username,
+            grants,
+            token_epoch,
+        }
+    }
+
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The epoch of the account's tokens: a token of another one was ended.
+    pub fn token_epoch(&self) -> i64 {
+        self.token_epoch
+    }
+
+    /// Whether one of the assignments is an administrator's.
+    pub fn is_admin(&self) -> bool {
+        self.grants.iter().any(|g| g.role == Role::Admin)
+    }
 }
 
 /// What the current caller may do, for one request. Scopes are computed once per kind of

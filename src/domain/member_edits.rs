@@ -222,8 +222,7 @@ pub async fn update(
     };
     let gender = change.gender.unwrap_or(before.gender);
     let affiliation = change.affiliation.unwrap_or(before.affiliation);
-    let scope = grant.scope().clone();
-    let after = RowUpdate::<Members>::new(id.0)
+    let update = RowUpdate::<Members>::new(id.0)
         .set(M::FullName, full_name)
         .set(M::Role, role.as_str())
         .set(M::Affiliation, affiliation.as_str())
@@ -232,17 +231,29 @@ pub async fn update(
         .set(M::BirthYear, birth_year)
         .set(M::JoinedOn, joined_on)
         .at_version(change.expected_version)
-        .unique("role", ONE_LEADER)
-        .run(
-            tx,
-            Audited {
-                operation: "updateTeamMember",
-                entity: "member",
-                unit: team.unit_id,
-            },
-            &before,
-            |txn| Box::pin(async move { teams::member_on_record(txn, &scope, id).await }),
-        )
+        .unique("role", ONE_LEADER);
+    save(tx, grant, update, "updateTeamMember", before, team).await
+}
+
+/// Runs a change of a member through the update frame, reading them back through the grant.
+async fn save(
+    tx: &mut Tx,
+    grant: &WriteGrant,
+    update: RowUpdate<Members>,
+    operation: &str,
+    before: Member,
+    team: Team,
+) -> Result<(Member, Team)> {
+    let (scope, id) = (grant.scope().clone(), before.id);
+    let audited = Audited {
+        operation,
+        entity: "member",
+        unit: team.unit_id,
+    };
+    let after = update
+        .run(tx, audited, &before, |txn| {
+            Box::pin(async move { teams::member_on_record(txn, &scope, id).await })
+        })
         .await?;
     Ok((after, team))
 }
@@ -251,23 +262,11 @@ pub async fn update(
 /// record stays whole.
 pub async fn remove(tx: &mut Tx, grant: &WriteGrant, id: MemberId) -> Result<(Member, Team)> {
     let (before, team) = editable(tx, grant, id).await?;
-    let scope = grant.scope().clone();
-    let after = RowUpdate::<Members>::new(id.0)
+    let update = RowUpdate::<Members>::new(id.0)
         .set(M::LeftOn, Utc::now().date_naive())
         .only_if(
             Expr::col(M::LeftOn).is_null(),
             AppError::NotFound("team member"),
-        )
-        .run(
-            tx,
-            Audited {
-                operation: "removeTeamMember",
-                entity: "member",
-                unit: team.unit_id,
-            },
-            &before,
-            |txn| Box::pin(async move { teams::member_on_record(txn, &scope, id).await }),
-        )
-        .await?;
-    Ok((after, team))
+        );
+    save(tx, grant, update, "removeTeamMember", before, team).await
 }

@@ -201,12 +201,7 @@ pub async fn principal(conn: &impl ConnectionTrait, id: UserId) -> Result<Option
             team_id: row.try_get("", "team_id")?,
         });
     }
-    Ok(Some(Principal {
-        user_id: id,
-        username,
-        grants,
-        token_epoch,
-    }))
+    Ok(Some(Principal::new(id, username, grants, token_epoch)))
 }
 
 /// Gives `user` a role at a unit (`None`: the whole country, administrators only) or, for a

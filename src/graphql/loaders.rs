@@ -115,6 +115,34 @@ impl Loaders {
     }
 }
 
+/// The value `loader` holds for `key`, if any, a failure as the client sees it.
+pub async fn one<K, L>(
+    loader: &DataLoader<L, HashMapCache>,
+    key: K,
+) -> async_graphql::Result<Option<L::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: Loader<K, Error = LoadError>,
+{
+    loader.load_one(key).await.map_err(load_error)
+}
+
+/// Like [`one`], for a relation every row has: a missing value is an internal error saying
+/// which (`what`).
+pub async fn required<K, L>(
+    loader: &DataLoader<L, HashMapCache>,
+    key: K,
+    what: &str,
+) -> async_graphql::Result<L::Value>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: Loader<K, Error = LoadError>,
+{
+    one(loader, key)
+        .await?
+        .ok_or_else(|| async_graphql::Error::new(what))
+}
+
 /// A loader failure as the client sees it.
 pub fn load_error(err: LoadError) -> async_graphql::Error {
     err.as_ref().extend()

@@ -99,7 +99,7 @@ impl QueryRoot {
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
         let (db, access) = parts(ctx)?;
         let principal = access.require_principal()?;
-        Ok(User::load(db, principal.user_id).await?)
+        Ok(User::load(db, principal.user_id()).await?)
     }
 
     /// A current administrative unit by its official code. Units are reference data: any

@@ -186,9 +186,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
             .into_response();
     }
     let Caller { principal, epoch } = caller;
-    let administrator = principal
-        .as_ref()
-        .is_some_and(|p| p.grants.iter().any(|g| g.role == crate::authz::Role::Admin));
+    let administrator = principal.as_ref().is_some_and(|p| p.is_admin());
     if state.persisted.trusted_only() && !administrator {
         let hash = match &persisted {
             Some(persisted) => persisted.hash.clone(),

@@ -63,7 +63,7 @@ impl FromRequestParts<AppState> for Caller {
             .get_or_load(epoch, user, users::principal(&state.db.conn, user))
             .await;
         match found {
-            Ok(Some(principal)) if principal.token_epoch == token_epoch => Ok(Caller {
+            Ok(Some(principal)) if principal.token_epoch() == token_epoch => Ok(Caller {
                 principal: Some(principal),
                 epoch,
             }),

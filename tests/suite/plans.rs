@@ -4,11 +4,10 @@
 use std::sync::{Arc, Mutex};
 
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
-use steering_gateway::authz::{Access, Action, Grant, Policy, Principal, Resource, Role, Scope};
+use steering_gateway::authz::{Access, Action, Policy, Resource, Scope};
 use steering_gateway::db::Db;
 use steering_gateway::domain::teams::{self, TeamFilter};
-use steering_gateway::domain::units::Unit;
-use steering_gateway::domain::{PageRequest, UserId, totals, units};
+use steering_gateway::domain::{PageRequest, totals, units, users};
 
 use crate::common::Backend;
 
@@ -25,16 +24,15 @@ async fn scoped_queries_use_the_path_index(b: Arc<Backend>) {
     // Ranges that are a small part of the data, as a province is of the country: over the
     // whole demo (one province) a full scan is the right plan.
     let district = units::require_by_code(&db.conn, "643").await.unwrap();
-    let commune = units::require_by_code(&db.conn, "24172").await.unwrap();
     teams::list(
         &db.conn,
-        &officer_at(&commune, Resource::Team).await,
+        &reach_of(&db, "officer.24172", Resource::Team).await,
         &TeamFilter::default(),
         PageRequest::first_page(50),
     )
     .await
     .unwrap();
-    let scope = officer_at(&district, Resource::Totals).await;
+    let scope = reach_of(&db, "officer.643", Resource::Totals).await;
     totals::compute(&db.conn, &scope, district).await.unwrap();
 
     let scoped: Vec<Statement> = seen
@@ -76,23 +74,13 @@ async fn scoped_queries_use_the_path_index(b: Arc<Backend>) {
     }
 }
 
-/// What an officer assigned at `unit` may read of `resource`, as the policy says.
-async fn officer_at(unit: &Unit, resource: Resource) -> Scope {
+/// What a demo account may read of `resource`, as the policy and its assignments say.
+async fn reach_of(db: &Db, username: &str, resource: Resource) -> Scope {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
     let policy = Policy::load(&dir).await.unwrap();
-    let officer = Principal {
-        user_id: UserId(0),
-        username: "officer".into(),
-        grants: vec![Grant {
-            role: Role::Officer,
-            unit_id: Some(unit.id),
-            unit_path: Some(unit.path.clone()),
-            unit_level: Some(unit.level),
-            team_id: None,
-        }],
-        token_epoch: 0,
-    };
-    Access::new(Some(officer), Arc::new(policy))
+    let account = users::find(&db.conn, username).await.unwrap().unwrap();
+    let principal = users::principal(&db.conn, account.id).await.unwrap();
+    Access::new(principal, Arc::new(policy))
         .scope(resource, Action::Read)
         .unwrap()
 }

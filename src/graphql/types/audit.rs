@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Json, Object, Result};
 
 use super::{AdminUnit, connection};
 use crate::domain::audit;
-use crate::graphql::loaders::{Loaders, load_error};
+use crate::graphql::loaders::{Loaders, one};
 
 /// One recorded change.
 pub struct AuditEntry {
@@ -59,12 +59,9 @@ impl AuditEntry {
 
     /// The unit the change belongs to.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
-        let unit = Loaders::of(ctx)
-            .units
-            .load_one(self.entry.unit_id)
-            .await
-            .map_err(load_error)?;
-        Ok(unit.map(AdminUnit))
+        Ok(one(&Loaders::of(ctx).units, self.entry.unit_id)
+            .await?
+            .map(AdminUnit))
     }
 
     /// The record before the change (none for a creation); personal fields are `null` for

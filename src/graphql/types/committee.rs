@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, CommitteePosition, connection};
 use crate::domain::committees;
-use crate::graphql::loaders::{Loaders, load_error};
+use crate::graphql::loaders::{Loaders, one, required};
 use crate::graphql::scalars::Date;
 
 /// A steering committee for digital transformation (Ban chỉ đạo chuyển đổi số).
@@ -41,23 +41,16 @@ impl SteeringCommittee {
     }
 
     async fn unit(&self, ctx: &Context<'_>) -> Result<AdminUnit> {
-        let unit = Loaders::of(ctx)
-            .units
-            .load_one(self.0.unit_id)
+        let units = &Loaders::of(ctx).units;
+        required(units, self.0.unit_id, "committee without a unit")
             .await
-            .map_err(load_error)?;
-        unit.map(AdminUnit)
-            .ok_or_else(|| async_graphql::Error::new("committee without a unit"))
+            .map(AdminUnit)
     }
 
     /// In the order of the founding decision: head, deputies, members.
     #[graphql(complexity = "cost::list(cost::COMMITTEE_MEMBERS, child_complexity)")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<CommitteeMember>> {
-        let members = Loaders::of(ctx)
-            .committee_members
-            .load_one(self.0.id)
-            .await
-            .map_err(load_error)?;
+        let members = one(&Loaders::of(ctx).committee_members, self.0.id).await?;
         Ok(members
             .unwrap_or_default()
             .into_iter()

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, Indicator, ReportState, Team};
 use crate::domain::reports;
-use crate::graphql::loaders::{Loaders, load_error};
+use crate::graphql::loaders::{Loaders, one};
 
 use super::connection;
 
@@ -20,12 +20,9 @@ impl ResultReport {
     }
 
     async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
-        let team = Loaders::of(ctx)
-            .teams
-            .load_one(self.0.team_id)
-            .await
-            .map_err(load_error)?;
-        Ok(team.map(Team))
+        Ok(one(&Loaders::of(ctx).teams, self.0.team_id)
+            .await?
+            .map(Team))
     }
 
     /// `YYYY-MM`.

@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
+use crate::graphql::context::Parts;
 use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, Affiliation, Gender, TeamRole, TeamStatus, TrainingSession, connection};
 use crate::authz::{Access, Action, Resource};
 use crate::domain::{teams, training};
-use crate::graphql::loaders::{Loaders, load_error};
+use crate::graphql::loaders::{Loaders, one, required};
 use crate::graphql::scalars::Date;
 
 /// A community digital technology team (Tổ công nghệ số cộng đồng).
@@ -46,19 +47,16 @@ impl Team {
 
     /// The village (or commune) the team serves.
     async fn unit(&self, ctx: &Context<'_>) -> Result<AdminUnit> {
-        let unit = Loaders::of(ctx)
-            .units
-            .load_one(self.0.unit_id)
+        let units = &Loaders::of(ctx).units;
+        required(units, self.0.unit_id, "team without a unit")
             .await
-            .map_err(load_error)?;
-        unit.map(AdminUnit)
-            .ok_or_else(|| async_graphql::Error::new("team without a unit"))
+            .map(AdminUnit)
     }
 
     /// Current members, leader first.
     #[graphql(complexity = "cost::list(cost::TEAM_MEMBERS, child_complexity)")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TeamMember>> {
-        let access = access(ctx)?;
+        let access = ctx.caller()?;
         let team = &self.0;
         if !access
             .scope(Resource::Member, Action::Read)?
@@ -70,11 +68,7 @@ impl Team {
             .reach(Resource::MemberPii, Action::Read)
             .contains_team(team.id, &team.unit_path);
         let unit_path: Arc<str> = Arc::from(team.unit_path.as_str());
-        let members = Loaders::of(ctx)
-            .team_members
-            .load_one(self.0.id)
-            .await
-            .map_err(load_error)?;
+        let members = one(&Loaders::of(ctx).team_members, self.0.id).await?;
         Ok(members
             .unwrap_or_default()
             .into_iter()
@@ -85,12 +79,6 @@ impl Team {
             })
             .collect())
     }
-}
-
-fn access<'a>(ctx: &Context<'a>) -> Result<&'a Access> {
-    Ok(ctx
-        .data_opt::<Access>()
-        .ok_or(crate::error::AppError::Unauthenticated)?)
 }
 
 impl TeamMember {
@@ -163,17 +151,14 @@ impl TeamMember {
     /// The sessions this member was registered for, oldest first.
     #[graphql(complexity = "cost::list(cost::MEMBER_TRAININGS, child_complexity)")]
     async fn trainings(&self, ctx: &Context<'_>) -> Result<Vec<TrainingRecord>> {
-        if !access(ctx)?
+        if !ctx
+            .caller()?
             .scope(Resource::Attendance, Action::Read)?
             .contains_team(self.member.team_id, &self.unit_path)
         {
             return Ok(Vec::new());
         }
-        let records = Loaders::of(ctx)
-            .attendance
-            .load_one(self.member.id)
-            .await
-            .map_err(load_error)?;
+        let records = one(&Loaders::of(ctx).attendance, self.member.id).await?;
         Ok(records
             .unwrap_or_default()
             .into_iter()
@@ -188,14 +173,10 @@ pub struct TrainingRecord(pub training::Attendance);
 #[Object]
 impl TrainingRecord {
     async fn session(&self, ctx: &Context<'_>) -> Result<TrainingSession> {
-        let session = Loaders::of(ctx)
-            .sessions
-            .load_one(self.0.session_id)
+        let sessions = &Loaders::of(ctx).sessions;
+        required(sessions, self.0.session_id, "attendance without a session")
             .await
-            .map_err(load_error)?;
-        session
             .map(TrainingSession)
-            .ok_or_else(|| async_graphql::Error::new("attendance without a session"))
     }
 
     async fn attended(&self) -> bool {

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, TrainingFormat, connection};
 use crate::domain::training;
-use crate::graphql::loaders::{Loaders, load_error};
+use crate::graphql::loaders::{Loaders, one, required};
 
 /// A training session or conference (lớp bồi dưỡng, hội nghị tập huấn).
 pub struct TrainingSession(pub training::Session);
@@ -53,22 +53,19 @@ impl TrainingSession {
 
     /// The unit that organised the session.
     async fn organizer(&self, ctx: &Context<'_>) -> Result<AdminUnit> {
-        let unit = Loaders::of(ctx)
-            .units
-            .load_one(self.0.organizer_unit_id)
-            .await
-            .map_err(load_error)?;
-        unit.map(AdminUnit)
-            .ok_or_else(|| async_graphql::Error::new("session without an organiser"))
+        let units = &Loaders::of(ctx).units;
+        required(
+            units,
+            self.0.organizer_unit_id,
+            "session without an organiser",
+        )
+        .await
+        .map(AdminUnit)
     }
 
     /// How many people attended.
     async fn attendee_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        let count = Loaders::of(ctx)
-            .attendee_counts
-            .load_one(self.0.id)
-            .await
-            .map_err(load_error)?;
+        let count = one(&Loaders::of(ctx).attendee_counts, self.0.id).await?;
         Ok(count.unwrap_or(0))
     }
 }

@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminLevel, connection};
 use crate::domain::{PageRequest, UnitId, units};
-use crate::graphql::loaders::{Loaders, load_error};
+use crate::graphql::loaders::{Loaders, one};
 use crate::graphql::scalars::Date;
 
 /// An administrative unit (đơn vị hành chính): province, district, commune or village.
@@ -23,12 +23,7 @@ impl AdminUnit {
         let Some(id) = id else {
             return Ok(None);
         };
-        let unit = Loaders::of(ctx)
-            .units
-            .load_one(id)
-            .await
-            .map_err(load_error)?;
-        Ok(unit.map(AdminUnit))
+        Ok(one(&Loaders::of(ctx).units, id).await?.map(AdminUnit))
     }
 }
 
