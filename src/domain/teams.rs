@@ -226,13 +226,8 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: TeamId) -> Resu
         .ok_or(AppError::NotFound("team"))
 }
 
-/// One current member, with their team, if the team is in scope; otherwise `NOT_FOUND`,
-/// whichever it was.
-pub async fn member(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-    id: MemberId,
-) -> Result<(Member, Team)> {
+/// Members of teams in `scope`, with the columns a [`Member`] is read from.
+fn members_in(scope: &Scope, id: MemberId) -> SelectStatement {
     let mut select = teams_with_units();
     member_columns(&mut select)
         .inner_join(
@@ -240,8 +235,20 @@ pub async fn member(
             Expr::col((Members, M::TeamId)).equals((Teams, T::Id)),
         )
         .and_where(Expr::col((Members, M::Id)).eq(id.0))
-        .and_where(Expr::col((Members, M::LeftOn)).is_null())
         .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
+    select
+}
+
+/// One current member, with their team, if the team is in scope; otherwise `NOT_FOUND`,
+/// whichever it was.
+pub async fn member(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: MemberId,
+) -> Result<(Member, Team)> {
+    let select = members_in(scope, id)
+        .and_where(Expr::col((Members, M::LeftOn)).is_null())
+        .to_owned();
     let member: Member = query::one(conn, &select)
         .await?
         .ok_or(AppError::NotFound("team member"))?;
@@ -257,15 +264,7 @@ pub async fn member_on_record(
     scope: &Scope,
     id: MemberId,
 ) -> Result<Member> {
-    let mut select = teams_with_units();
-    member_columns(&mut select)
-        .inner_join(
-            Members,
-            Expr::col((Members, M::TeamId)).equals((Teams, T::Id)),
-        )
-        .and_where(Expr::col((Members, M::Id)).eq(id.0))
-        .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
-    query::one(conn, &select)
+    query::one(conn, &members_in(scope, id))
         .await?
         .ok_or(AppError::NotFound("team member"))
 }
