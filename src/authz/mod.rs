@@ -173,10 +173,6 @@ impl Principal {
         self.user_id
     }
 
-    pub fn username(&self) -> &str {
-        &self.username
-    }
-
     /// The epoch of the account's tokens: a token of another one was ended.
     pub fn token_epoch(&self) -> i64 {
         self.token_epoch
