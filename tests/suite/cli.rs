@@ -227,10 +227,7 @@ pub(crate) fn start_embedded_with(
     policy_dir: &str,
     settings: &[(&str, &str)],
 ) -> (std::process::Child, std::net::SocketAddr) {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port_below_the_ephemeral_range()));
     let mut child = binary()
         .current_dir(dir)
         .env_remove("DATABASE_URL")
@@ -244,6 +241,9 @@ pub(crate) fn start_embedded_with(
         .spawn()
         .unwrap();
     for _ in 0..600 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the embedded server stopped before listening: {status}");
+        }
         if std::net::TcpStream::connect(addr).is_ok() {
             return (child, addr);
         }
@@ -252,6 +252,22 @@ pub(crate) fn start_embedded_with(
     child.kill().ok();
     child.wait().ok();
     panic!("the embedded server did not start within a minute");
+}
+
+/// A free port below the kernel's ephemeral range (from 32768 on Linux). A server binds its
+/// port only once its database is ready, seconds after the port was chosen; a port from the
+/// ephemeral range could meanwhile be handed to a socket another test binds to port 0, and the
+/// requests meant for this server would reach that one.
+fn port_below_the_ephemeral_range() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 20_000 + (std::process::id().wrapping_mul(97).wrapping_add(n) % 12_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 async fn the_embedded_default_serves_the_demo_and_keeps_its_key(_: Arc<Backend>) {
