@@ -16,6 +16,7 @@ pub mod error;
 pub mod graphql;
 pub mod hooks;
 pub mod http;
+pub mod scalars;
 pub mod seed;
 pub mod telemetry;
 pub mod text;

@@ -19,15 +19,16 @@ use crate::domain::{TeamId, UnitId, UserId};
 use crate::error::{AppError, Result};
 use crate::text_enum;
 
-text_enum!(
-    /// A role held at an administrative unit (or, for team leaders, at a team).
-    Role {
-        Admin = "ADMIN",
-        Leader = "LEADER",
-        Officer = "OFFICER",
-        TeamLeader = "TEAM_LEADER",
-    }
-);
+// A role held at an administrative unit (or, for team leaders, at a team).
+text_enum!(Role {
+    Admin = "ADMIN",
+    /// Lãnh đạo: reads totals and everything in scope, changes nothing.
+    Leader = "LEADER",
+    /// Cán bộ chuyên trách: reads and edits the programme's data in scope.
+    Officer = "OFFICER",
+    /// Tổ trưởng: their own team.
+    TeamLeader = "TEAM_LEADER",
+});
 
 impl Role {
     /// The role's name in the policy files.

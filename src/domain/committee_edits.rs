@@ -1,5 +1,6 @@
 //! Setting up, changing and dissolving steering committees and their membership.
 
+use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
@@ -14,35 +15,43 @@ use crate::db::entities::committee_member::{self, Column as CM, Entity as Member
 use crate::db::entities::steering_committee::{self, Column as C, Entity as Committees};
 use crate::db::query;
 use crate::error::{AppError, Result};
+use crate::scalars::Date;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, InputObject)]
+#[graphql(name = "CommitteeMemberInput")]
 pub struct NewCommitteeMember {
     pub full_name: String,
     pub position: CommitteePosition,
     pub title: Option<String>,
 }
 
+#[derive(InputObject)]
+#[graphql(name = "CreateSteeringCommitteeInput")]
 pub struct NewCommittee {
+    /// The province, district or commune.
     pub unit_code: String,
     pub name: String,
     pub decision_no: Option<String>,
-    pub founded_on: Option<NaiveDate>,
+    pub founded_on: Option<Date>,
+    #[graphql(default)]
     pub members: Vec<NewCommitteeMember>,
 }
 
-#[derive(Default)]
+#[derive(Default, InputObject)]
+#[graphql(name = "UpdateSteeringCommitteeInput")]
 pub struct CommitteeChange {
     pub name: Option<String>,
-    pub decision_no: Option<Option<String>>,
-    pub founded_on: Option<Option<NaiveDate>>,
+    pub decision_no: MaybeUndefined<String>,
+    pub founded_on: MaybeUndefined<Date>,
     pub expected_version: Option<i32>,
 }
 
-#[derive(Default)]
+#[derive(Default, InputObject)]
+#[graphql(name = "UpdateCommitteeMemberInput")]
 pub struct CommitteeMemberChange {
     pub full_name: Option<String>,
     pub position: Option<CommitteePosition>,
-    pub title: Option<Option<String>>,
+    pub title: MaybeUndefined<String>,
     pub expected_version: Option<i32>,
 }
 
@@ -91,7 +100,7 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewCommittee) -> Res
     let decision_no = validate::optional_text("decisionNo", input.decision_no.as_deref())?;
     let founded_on = input
         .founded_on
-        .map(|d| validate::not_in_future("foundedOn", d))
+        .map(|d| validate::not_in_future("foundedOn", d.0))
         .transpose()?;
     if input
         .members
@@ -154,19 +163,13 @@ pub async fn update(
 ) -> Result<Committee> {
     let before = editable(tx, grant, id).await?;
     check_version("committee", change.expected_version, before.version)?;
-    let name = match &change.name {
-        Some(name) => validate::name("name", name)?,
-        None => before.name.clone(),
-    };
-    let decision_no = match change.decision_no {
-        Some(value) => validate::optional_text("decisionNo", value.as_deref())?,
-        None => before.decision_no.clone(),
-    };
-    let founded_on = match change.founded_on {
-        Some(Some(d)) => Some(validate::not_in_future("foundedOn", d)?),
-        Some(None) => None,
-        None => before.founded_on,
-    };
+    let name = validate::changed(change.name, &before.name, |n| validate::name("name", &n))?;
+    let decision_no = validate::changed_optional(change.decision_no, &before.decision_no, |d| {
+        validate::optional_text("decisionNo", Some(&d))
+    })?;
+    let founded_on = validate::changed_optional(change.founded_on, &before.founded_on, |d| {
+        validate::not_in_future("foundedOn", d.0).map(Some)
+    })?;
     let saved = Saved {
         name,
         decision_no,
@@ -299,14 +302,12 @@ pub async fn update_member(
             "the committee already has a head",
         ));
     }
-    let full_name = match &change.full_name {
-        Some(name) => validate::name("fullName", name)?,
-        None => before.full_name.clone(),
-    };
-    let title = match change.title {
-        Some(value) => validate::optional_text("title", value.as_deref())?,
-        None => before.title.clone(),
-    };
+    let full_name = validate::changed(change.full_name, &before.full_name, |n| {
+        validate::name("fullName", &n)
+    })?;
+    let title = validate::changed_optional(change.title, &before.title, |t| {
+        validate::optional_text("title", Some(&t))
+    })?;
     let scope = grant.scope().clone();
     RowUpdate::<Members>::new(id.0)
         .set(CM::FullName, full_name)

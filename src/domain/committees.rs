@@ -15,8 +15,11 @@ use crate::error::{AppError, Result};
 use crate::text_enum;
 
 text_enum!(CommitteePosition {
+    /// Trưởng ban
     Head = "HEAD",
+    /// Phó trưởng ban
     DeputyHead = "DEPUTY_HEAD",
+    /// Thành viên
     Member = "MEMBER",
 });
 

@@ -1,5 +1,6 @@
 //! Adding, changing and removing team members.
 
+use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
@@ -13,29 +14,34 @@ use crate::db::entities::team::{Column as T, Entity as Teams};
 use crate::db::entities::team_member::{self, Column as M, Entity as Members};
 use crate::db::query;
 use crate::error::{AppError, Result};
+use crate::scalars::Date;
 
-#[derive(Clone, Debug)]
+// The team is named by the id the caller sent; an import names it by its own.
+#[derive(Clone, Debug, InputObject)]
+#[graphql(name = "AddTeamMemberInput")]
 pub struct NewMember {
-    pub team_id: TeamId,
+    pub team_id: ID,
     pub full_name: String,
     pub role: TeamRole,
     pub affiliation: Affiliation,
+    /// A Vietnamese number: 0 or +84, then 9 digits (mobile) or 10 (landline).
     pub phone: Option<String>,
     pub gender: Option<Gender>,
     pub birth_year: Option<i32>,
-    pub joined_on: Option<NaiveDate>,
+    pub joined_on: Option<Date>,
 }
 
-/// A change to a member; `None` leaves a field, `Some(None)` clears an optional one.
-#[derive(Default)]
+// A change to a member: a field left out stays as it is, `null` clears an optional one.
+#[derive(Default, InputObject)]
+#[graphql(name = "UpdateTeamMemberInput")]
 pub struct MemberChange {
     pub full_name: Option<String>,
     pub role: Option<TeamRole>,
     pub affiliation: Option<Affiliation>,
-    pub phone: Option<Option<String>>,
-    pub gender: Option<Option<Gender>>,
-    pub birth_year: Option<Option<i32>>,
-    pub joined_on: Option<Option<NaiveDate>>,
+    pub phone: MaybeUndefined<String>,
+    pub gender: MaybeUndefined<Gender>,
+    pub birth_year: MaybeUndefined<i32>,
+    pub joined_on: MaybeUndefined<Date>,
     pub expected_version: Option<i32>,
 }
 
@@ -64,7 +70,7 @@ pub fn clean(input: &NewMember) -> Result<CleanMember> {
             .transpose()?,
         joined_on: input
             .joined_on
-            .map(|d| validate::not_in_future("joinedOn", d))
+            .map(|d| validate::not_in_future("joinedOn", d.0))
             .transpose()?,
     })
 }
@@ -153,9 +159,9 @@ pub async fn add(
     tx: &mut Tx,
     grant: &WriteGrant,
     input: NewMember,
-    rules: &Rules,
+    rules: Rules,
 ) -> Result<(Member, Team)> {
-    let team = target_team(&tx.txn, grant, input.team_id).await?;
+    let team = target_team(&tx.txn, grant, TeamId::parse(&input.team_id, "teamId")?).await?;
     let clean = clean(&input)?;
     if current_members(tx, team.id).await? >= rules.max_team_members {
         return Err(AppError::bad_input(
@@ -194,10 +200,9 @@ pub async fn update(
 ) -> Result<(Member, Team)> {
     let (before, team) = editable(tx, grant, id).await?;
     check_version("member", change.expected_version, before.version)?;
-    let full_name = match &change.full_name {
-        Some(name) => validate::name("fullName", name)?,
-        None => before.full_name.clone(),
-    };
+    let full_name = validate::changed(change.full_name, &before.full_name, |n| {
+        validate::name("fullName", &n)
+    })?;
     let role = change.role.unwrap_or(before.role);
     if role == TeamRole::Leader
         && before.role != TeamRole::Leader
@@ -205,22 +210,17 @@ pub async fn update(
     {
         return Err(AppError::conflict("role", ONE_LEADER));
     }
-    let phone = match change.phone {
-        Some(Some(p)) if !p.trim().is_empty() => Some(validate::phone("phone", &p)?),
-        Some(_) => None,
-        None => before.phone.clone(),
-    };
-    let birth_year = match change.birth_year {
-        Some(Some(y)) => Some(validate::birth_year("birthYear", y)?),
-        Some(None) => None,
-        None => before.birth_year,
-    };
-    let joined_on = match change.joined_on {
-        Some(Some(d)) => Some(validate::not_in_future("joinedOn", d)?),
-        Some(None) => None,
-        None => before.joined_on,
-    };
-    let gender = change.gender.unwrap_or(before.gender);
+    let phone = validate::changed_optional(change.phone, &before.phone, |p| {
+        let blank = p.trim().is_empty();
+        (!blank).then(|| validate::phone("phone", &p)).transpose()
+    })?;
+    let birth_year = validate::changed_optional(change.birth_year, &before.birth_year, |y| {
+        validate::birth_year("birthYear", y).map(Some)
+    })?;
+    let joined_on = validate::changed_optional(change.joined_on, &before.joined_on, |d| {
+        validate::not_in_future("joinedOn", d.0).map(Some)
+    })?;
+    let gender = validate::changed_optional(change.gender, &before.gender, |g| Ok(Some(g)))?;
     let affiliation = change.affiliation.unwrap_or(before.affiliation);
     let update = RowUpdate::<Members>::new(id.0)
         .set(M::FullName, full_name)

@@ -1,5 +1,7 @@
-//! The programme's domain: one module per area. Nothing here knows about HTTP or GraphQL; every
-//! function that reads attached data takes the caller's [`Scope`](crate::authz::Scope).
+//! The programme's domain: one module per area. Nothing here knows about HTTP. The inputs and
+//! enumerations callers send are declared here, once: each derives its GraphQL form where it is
+//! declared, and the resolvers hand it over as it came. Every function that reads attached data
+//! takes the caller's [`Scope`](crate::authz::Scope).
 
 pub mod audit;
 pub mod committee_edits;
@@ -64,7 +66,22 @@ macro_rules! id_type {
                 id.0.into()
             }
         }
+
+        impl $name {
+            /// Reads an id a caller sent for `field`.
+            pub fn parse(id: &str, field: &str) -> crate::error::Result<Self> {
+                parse_id(id, field).map($name)
+            }
+        }
     )*};
+}
+
+/// Reads an id a caller sent for `field`: anything but a positive number names no row.
+pub fn parse_id(id: &str, field: &str) -> crate::error::Result<i64> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| crate::error::AppError::bad_input(field, "not an id returned by this API"))
 }
 
 id_type!(

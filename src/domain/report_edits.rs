@@ -2,6 +2,7 @@
 //! writes and submits its teams' reports; an officer of the district or above approves them;
 //! an approved report no longer changes. Targets are set by a level for the units below it.
 
+use async_graphql::{ID, InputObject};
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -17,8 +18,9 @@ use crate::db::entities::target::{self, Column as TG, Entity as Targets};
 use crate::db::query;
 use crate::error::{AppError, Result};
 
-/// The five results of a month.
-#[derive(Clone, Copy, Debug, Default)]
+// The five results of a month.
+#[derive(Clone, Copy, Debug, Default, InputObject)]
+#[graphql(name = "ResultsInput")]
 pub struct Results {
     pub households_reached: i64,
     pub vneid_activations: i64,
@@ -40,19 +42,35 @@ impl Results {
     }
 }
 
+// A team's results for a month, as the caller files them.
+#[derive(InputObject)]
+#[graphql(name = "CreateResultReportInput")]
+pub struct NewReport {
+    pub team_id: ID,
+    /// `YYYY-MM`.
+    pub period: String,
+    pub results: Results,
+}
+
+// A target as the caller sets it.
+#[derive(InputObject)]
+#[graphql(name = "SetTargetInput")]
+pub struct NewTarget {
+    pub unit_code: String,
+    /// `YYYY` or `YYYY-MM`.
+    pub period: String,
+    pub indicator: Indicator,
+    pub value: i64,
+}
+
 const ONE_PER_MONTH: &str = "the team already has a report for this month";
 
-pub async fn create(
-    tx: &mut Tx,
-    grant: &WriteGrant,
-    team: TeamId,
-    period: &str,
-    results: Results,
-) -> Result<Report> {
+pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewReport) -> Result<Report> {
+    let team = TeamId::parse(&input.team_id, "teamId")?;
     let team = super::teams::get(&tx.txn, grant.read_scope(), team).await?;
     grant.check_team(team.id, &team.unit_path)?;
-    let period = validate::period("period", period)?;
-    let [h, v, o, c, e] = results.checked()?;
+    let period = validate::period("period", &input.period)?;
+    let [h, v, o, c, e] = input.results.checked()?;
     let filed = Query::select()
         .from(Reports)
         .and_where(Expr::col(R::TeamId).eq(team.id.0))
@@ -224,22 +242,21 @@ pub async fn approve(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report>
 }
 
 /// Sets (or replaces) a target for a unit below the caller's own.
-pub async fn set_target(
-    tx: &mut Tx,
-    grant: &WriteGrant,
-    unit_code: &str,
-    period: &str,
-    indicator: Indicator,
-    value: i64,
-) -> Result<Target> {
-    let unit = units::by_code(&tx.txn, unit_code)
+pub async fn set_target(tx: &mut Tx, grant: &WriteGrant, input: NewTarget) -> Result<Target> {
+    let NewTarget {
+        unit_code,
+        period,
+        indicator,
+        value,
+    } = input;
+    let unit = units::by_code(&tx.txn, &unit_code)
         .await?
         .ok_or_else(|| AppError::bad_input("unitCode", "no current unit has this code"))?;
     grant.check_unit(&unit.path)?;
     if !grant.held_above(&unit.path) {
         return Err(AppError::Forbidden);
     }
-    let period = validate::period_or_year("period", period)?;
+    let period = validate::period_or_year("period", &period)?;
     let period = period.as_str();
     let value = validate::count("value", value)?;
     let scope = grant.scope().clone();

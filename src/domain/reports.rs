@@ -18,22 +18,21 @@ use crate::text_enum;
 text_enum!(ReportState {
     Draft = "DRAFT",
     Submitted = "SUBMITTED",
+    /// Read-only from now on.
     Approved = "APPROVED",
 });
 
-text_enum!(
-    /// What a target is set for.
-    Indicator {
-        Teams = "TEAMS",
-        Members = "MEMBERS",
-        MembersTrained = "MEMBERS_TRAINED",
-        HouseholdsReached = "HOUSEHOLDS_REACHED",
-        VneidActivations = "VNEID_ACTIVATIONS",
-        OnlineApplications = "ONLINE_APPLICATIONS",
-        CashlessAccounts = "CASHLESS_ACCOUNTS",
-        EcommerceAccounts = "ECOMMERCE_ACCOUNTS",
-    }
-);
+// What a target is set for.
+text_enum!(Indicator {
+    Teams = "TEAMS",
+    Members = "MEMBERS",
+    MembersTrained = "MEMBERS_TRAINED",
+    HouseholdsReached = "HOUSEHOLDS_REACHED",
+    VneidActivations = "VNEID_ACTIVATIONS",
+    OnlineApplications = "ONLINE_APPLICATIONS",
+    CashlessAccounts = "CASHLESS_ACCOUNTS",
+    EcommerceAccounts = "ECOMMERCE_ACCOUNTS",
+});
 
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,5 +1,6 @@
 //! Creating, changing and dissolving teams.
 
+use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
@@ -13,23 +14,31 @@ use crate::authz::WriteGrant;
 use crate::db::entities::team::{self, Column as T, Entity as Teams};
 use crate::db::query;
 use crate::error::{AppError, Result};
+use crate::scalars::Date;
 use crate::text::fold;
 
+#[derive(InputObject)]
+#[graphql(name = "CreateTeamInput")]
 pub struct NewTeam {
+    /// The village (or commune) the team serves.
     pub unit_code: String,
     pub name: String,
-    pub founded_on: Option<NaiveDate>,
+    pub founded_on: Option<Date>,
+    /// Number of the commune chairman's founding decision.
     pub decision_no: Option<String>,
 }
 
-/// A change to a team; `None` leaves a field as it is, `Some(None)` clears an optional one.
-#[derive(Default)]
+// A change to a team: a field left out stays as it is, `null` clears an optional one.
+#[derive(Default, InputObject)]
+#[graphql(name = "UpdateTeamInput")]
 pub struct TeamChange {
     pub name: Option<String>,
-    pub founded_on: Option<Option<NaiveDate>>,
-    pub decision_no: Option<Option<String>>,
+    pub founded_on: MaybeUndefined<Date>,
+    pub decision_no: MaybeUndefined<String>,
+    /// Moves the team to another village or commune; both must be in the caller's area.
     pub unit_code: Option<String>,
     pub status: Option<TeamStatus>,
+    /// The `version` the change was made against; a newer one is `CONFLICT`.
     pub expected_version: Option<i32>,
 }
 
@@ -70,7 +79,7 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewTeam) -> Result<T
     let decision_no = validate::optional_text("decisionNo", input.decision_no.as_deref())?;
     let founded_on = input
         .founded_on
-        .map(|d| validate::not_in_future("foundedOn", d))
+        .map(|d| validate::not_in_future("foundedOn", d.0))
         .transpose()?;
     if has_active_team(&tx.txn, &unit, None).await? {
         return Err(AppError::conflict("unitCode", ONE_ACTIVE));
@@ -123,21 +132,13 @@ async fn apply(
 ) -> Result<Team> {
     let before = editable(tx, grant, id).await?;
     check_version("team", change.expected_version, before.version)?;
-    let name = change
-        .name
-        .as_deref()
-        .map(|n| validate::name("name", n))
-        .transpose()?
-        .unwrap_or_else(|| before.name.clone());
-    let decision_no = match change.decision_no {
-        Some(value) => validate::optional_text("decisionNo", value.as_deref())?,
-        None => before.decision_no.clone(),
-    };
-    let founded_on = match change.founded_on {
-        Some(Some(date)) => Some(validate::not_in_future("foundedOn", date)?),
-        Some(None) => None,
-        None => before.founded_on,
-    };
+    let name = validate::changed(change.name, &before.name, |n| validate::name("name", &n))?;
+    let decision_no = validate::changed_optional(change.decision_no, &before.decision_no, |d| {
+        validate::optional_text("decisionNo", Some(&d))
+    })?;
+    let founded_on = validate::changed_optional(change.founded_on, &before.founded_on, |d| {
+        validate::not_in_future("foundedOn", d.0).map(Some)
+    })?;
     // A move is a write at both ends: the team's current unit (checked above) and the new one.
     let unit = match &change.unit_code {
         Some(code) => team_unit(&tx.txn, grant, code).await?,

@@ -24,26 +24,34 @@ text_enum!(TeamStatus {
 });
 
 text_enum!(TeamRole {
+    /// Tổ trưởng
     Leader = "LEADER",
+    /// Tổ phó
     Deputy = "DEPUTY",
     Member = "MEMBER",
 });
 
-text_enum!(
-    /// The organisation a member comes from: most teams draw on the village head, the police,
-    /// the mass organisations, telecom staff and teachers.
-    Affiliation {
-        VillageHead = "VILLAGE_HEAD",
-        Police = "POLICE",
-        YouthUnion = "YOUTH_UNION",
-        WomenUnion = "WOMEN_UNION",
-        FarmersUnion = "FARMERS_UNION",
-        Veterans = "VETERANS",
-        Telecom = "TELECOM",
-        Teacher = "TEACHER",
-        Other = "OTHER",
-    }
-);
+// The organisation a member comes from: most teams draw on the village head, the police, the
+// mass organisations, telecom staff and teachers.
+text_enum!(Affiliation {
+    /// Trưởng thôn
+    VillageHead = "VILLAGE_HEAD",
+    /// Công an
+    Police = "POLICE",
+    /// Đoàn thanh niên
+    YouthUnion = "YOUTH_UNION",
+    /// Hội phụ nữ
+    WomenUnion = "WOMEN_UNION",
+    /// Hội nông dân
+    FarmersUnion = "FARMERS_UNION",
+    /// Cựu chiến binh
+    Veterans = "VETERANS",
+    /// Viễn thông
+    Telecom = "TELECOM",
+    /// Giáo viên
+    Teacher = "TEACHER",
+    Other = "OTHER",
+});
 
 text_enum!(Gender {
     Male = "MALE",

@@ -1,13 +1,18 @@
-//! Enumerations stored as upper-case text columns (the values the GraphQL contract uses).
+//! Enumerations stored as upper-case text columns: the values the GraphQL contract uses, so
+//! each is declared once and is the schema's enum too.
 
 /// Declares an enum whose variants are stored as the given strings, with parsing, database
-/// decoding and encoding.
+/// decoding and encoding, and the GraphQL enum of the same name (a variant's doc comment is
+/// its description in the schema; so is the enum's own, so leave it out where the schema has
+/// none).
 #[macro_export]
 macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident {
+        $($(#[$item:meta])* $variant:ident = $text:literal),+ $(,)?
+    }) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, async_graphql::Enum)]
+        pub enum $name { $($(#[$item])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

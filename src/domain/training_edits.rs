@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
@@ -18,27 +19,32 @@ use crate::db::entities::team_member::{Column as M, Entity as Members};
 use crate::db::entities::training_session::{self, Column as S, Entity as Sessions};
 use crate::db::query;
 use crate::error::{AppError, Result};
+use crate::scalars::Timestamp;
 
+#[derive(InputObject)]
+#[graphql(name = "CreateTrainingSessionInput")]
 pub struct NewSession {
     pub organizer_unit_code: String,
     pub title: String,
     pub topic: Option<String>,
     pub format: TrainingFormat,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: Option<DateTime<Utc>>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
     pub location: Option<String>,
+    /// Where an online session is held.
     pub link: Option<String>,
 }
 
-#[derive(Default)]
+#[derive(Default, InputObject)]
+#[graphql(name = "UpdateTrainingSessionInput")]
 pub struct SessionChange {
     pub title: Option<String>,
-    pub topic: Option<Option<String>>,
+    pub topic: MaybeUndefined<String>,
     pub format: Option<TrainingFormat>,
-    pub starts_at: Option<DateTime<Utc>>,
-    pub ends_at: Option<Option<DateTime<Utc>>>,
-    pub location: Option<Option<String>>,
-    pub link: Option<Option<String>>,
+    pub starts_at: Option<Timestamp>,
+    pub ends_at: MaybeUndefined<Timestamp>,
+    pub location: MaybeUndefined<String>,
+    pub link: MaybeUndefined<String>,
     pub expected_version: Option<i32>,
 }
 
@@ -74,14 +80,15 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewSession) -> Resul
     let topic = validate::optional_text("topic", input.topic.as_deref())?;
     let location = validate::optional_text("location", input.location.as_deref())?;
     let link = validate::optional_text("link", input.link.as_deref())?;
-    ordered(input.starts_at, input.ends_at)?;
+    let (starts_at, ends_at) = (input.starts_at.0, input.ends_at.map(|t| t.0));
+    ordered(starts_at, ends_at)?;
     let row = training_session::ActiveModel {
         organizer_unit_id: Set(unit.id.0),
         title: Set(title),
         topic: Set(topic),
         format: Set(input.format.as_str().to_owned()),
-        starts_at: Set(input.starts_at),
-        ends_at: Set(input.ends_at),
+        starts_at: Set(starts_at),
+        ends_at: Set(ends_at),
         location: Set(location),
         link: Set(link),
         ..Default::default()
@@ -115,19 +122,15 @@ pub async fn update(
 ) -> Result<Session> {
     let before = editable(tx, grant, id).await?;
     check_version("session", change.expected_version, before.version)?;
-    let title = match &change.title {
-        Some(t) => validate::name("title", t)?,
-        None => before.title.clone(),
-    };
-    let text = |field: &str, value: Option<Option<String>>, old: &Option<String>| match value {
-        Some(v) => validate::optional_text(field, v.as_deref()),
-        None => Ok(old.clone()),
+    let title = validate::changed(change.title, &before.title, |t| validate::name("title", &t))?;
+    let text = |field: &str, sent: MaybeUndefined<String>, old: &Option<String>| {
+        validate::changed_optional(sent, old, |v| validate::optional_text(field, Some(&v)))
     };
     let topic = text("topic", change.topic, &before.topic)?;
     let location = text("location", change.location, &before.location)?;
     let link = text("link", change.link, &before.link)?;
-    let starts_at = change.starts_at.unwrap_or(before.starts_at);
-    let ends_at = change.ends_at.unwrap_or(before.ends_at);
+    let starts_at = change.starts_at.map_or(before.starts_at, |t| t.0);
+    let ends_at = validate::changed_optional(change.ends_at, &before.ends_at, |t| Ok(Some(t.0)))?;
     ordered(starts_at, ends_at)?;
     let format = change.format.unwrap_or(before.format);
     let scope = grant.scope().clone();
@@ -268,10 +271,10 @@ pub async fn record(
     tx: &mut Tx,
     grant: &WriteGrant,
     session: SessionId,
-    member_ids: &[MemberId],
+    member_ids: Vec<MemberId>,
     completed: Option<bool>,
 ) -> Result<Session> {
-    let members = attendees(tx, grant, member_ids).await?;
+    let members = attendees(tx, grant, &member_ids).await?;
     let session = attended_session(tx, grant, session, &members).await?;
     let ids: Vec<i64> = members.iter().map(|(m, _)| m.0).collect();
     let select = Query::select()
@@ -318,9 +321,9 @@ pub async fn remove(
     tx: &mut Tx,
     grant: &WriteGrant,
     session: SessionId,
-    member_ids: &[MemberId],
+    member_ids: Vec<MemberId>,
 ) -> Result<Session> {
-    let members = attendees(tx, grant, member_ids).await?;
+    let members = attendees(tx, grant, &member_ids).await?;
     let session = attended_session(tx, grant, session, &members).await?;
     let delete = Query::delete()
         .from_table(Attendances)

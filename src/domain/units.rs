@@ -13,15 +13,13 @@ use crate::db::query;
 use crate::error::{AppError, Result};
 use crate::text_enum;
 
-text_enum!(
-    /// The four levels of the tree (since July 2025 the district level is no longer used).
-    AdminLevel {
-        Province = "PROVINCE",
-        District = "DISTRICT",
-        Commune = "COMMUNE",
-        Village = "VILLAGE",
-    }
-);
+// The four levels of the tree (since July 2025 the district level is no longer used).
+text_enum!(AdminLevel {
+    Province = "PROVINCE",
+    District = "DISTRICT",
+    Commune = "COMMUNE",
+    Village = "VILLAGE",
+});
 
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize, serde::Deserialize)]
 pub struct Unit {

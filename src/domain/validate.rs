@@ -1,5 +1,6 @@
 //! Input rules shared by every change. Each failure names the field it is about.
 
+use async_graphql::MaybeUndefined;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::error::{AppError, Result};
@@ -223,6 +224,31 @@ pub fn count(field: &str, value: i64) -> Result<i64> {
             field,
             "must be between 0 and 10,000,000",
         ))
+    }
+}
+
+/// A required field of a change: the value sent, checked, or the one before when none was sent.
+pub fn changed<T, U: Clone>(
+    sent: Option<T>,
+    before: &U,
+    check: impl FnOnce(T) -> Result<U>,
+) -> Result<U> {
+    sent.map(check)
+        .transpose()
+        .map(|v| v.unwrap_or_else(|| before.clone()))
+}
+
+/// An optional field of a change: the one before when the change leaves it out, none when it
+/// sends `null`, else the value sent, checked (a check may read it as none, as blank text is).
+pub fn changed_optional<T, U: Clone>(
+    sent: MaybeUndefined<T>,
+    before: &Option<U>,
+    check: impl FnOnce(T) -> Result<Option<U>>,
+) -> Result<Option<U>> {
+    match sent {
+        MaybeUndefined::Undefined => Ok(before.clone()),
+        MaybeUndefined::Null => Ok(None),
+        MaybeUndefined::Value(value) => check(value),
     }
 }
 

@@ -7,7 +7,7 @@ pub mod guard;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
-pub mod scalars;
+pub use crate::scalars;
 pub mod schema;
 pub mod types;
 

@@ -2,6 +2,16 @@
 //! the caller's write grant for the resource, one transaction with its audit entries, then the
 //! after-commit hooks before the answer goes out.
 
+/// `edit!(ctx, resource, module::edit(args…))`: [`apply`] with the domain's edit, called with
+/// the transaction and the grant before its own arguments (which it owns).
+macro_rules! edit {
+    ($ctx:expr, $resource:expr, $($edit:ident)::+ ($($arg:expr),* $(,)?)) => {
+        $crate::graphql::mutation::apply($ctx, $resource, move |tx, grant| {
+            Box::pin($($edit)::+(tx, grant, $($arg),*))
+        })
+    };
+}
+
 mod auth;
 mod committees;
 mod import;
@@ -72,17 +82,5 @@ impl<'a> Change<'a> {
         let committed = self.tx.commit().await?;
         self.service.hooks().committed(&committed).await;
         Ok(())
-    }
-}
-
-/// `MaybeUndefined` as "leave" (`None`), "clear" (`Some(None)`) or "set".
-pub(crate) fn change<T, U>(
-    value: async_graphql::MaybeUndefined<T>,
-    map: impl FnOnce(T) -> U,
-) -> Option<Option<U>> {
-    match value {
-        async_graphql::MaybeUndefined::Undefined => None,
-        async_graphql::MaybeUndefined::Null => Some(None),
-        async_graphql::MaybeUndefined::Value(v) => Some(Some(map(v))),
     }
 }

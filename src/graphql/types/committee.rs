@@ -73,7 +73,7 @@ impl CommitteeMember {
     }
 
     async fn position(&self) -> CommitteePosition {
-        self.0.position.into()
+        self.0.position
     }
 
     /// The member's office, e.g. "Phó Chủ tịch UBND xã".

@@ -3,7 +3,6 @@
 
 mod audit;
 mod committee;
-mod enums;
 mod report;
 mod team;
 mod totals;
@@ -11,9 +10,15 @@ mod training;
 mod unit;
 mod user;
 
+/// The contract's enumerations: the domain's own, declared once (`text_enum!`).
+pub use crate::authz::Role;
+pub use crate::domain::committees::CommitteePosition;
+pub use crate::domain::reports::{Indicator, ReportState};
+pub use crate::domain::teams::{Affiliation, Gender, TeamRole, TeamStatus};
+pub use crate::domain::training::TrainingFormat;
+pub use crate::domain::units::AdminLevel;
 pub use audit::{AuditEntry, AuditEntryConnection};
 pub use committee::{CommitteeConnection, CommitteeMember, SteeringCommittee};
-pub use enums::*;
 pub use report::{ResultReport, ResultReportConnection, Target};
 pub use team::{Team, TeamConnection, TeamMember};
 pub use totals::Totals;
@@ -21,10 +26,9 @@ pub use training::{TrainingSession, TrainingSessionConnection};
 pub use unit::{AdminUnit, AdminUnitConnection};
 pub use user::User;
 
-use async_graphql::{ID, SimpleObject};
+use async_graphql::SimpleObject;
 
 use crate::domain::Page;
-use crate::error::{AppError, Result};
 
 #[derive(SimpleObject, Clone, Debug)]
 pub struct PageInfo {
@@ -46,13 +50,7 @@ pub(crate) fn page_parts<T, G>(page: Page<T>, wrap: impl Fn(T) -> G) -> (i64, Pa
     )
 }
 
-/// Reads an `ID` argument; anything but a positive number cannot name a row.
-pub(crate) fn parse_id(id: &ID, field: &str) -> Result<i64> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| AppError::bad_input(field, "not an id returned by this API"))
-}
+pub(crate) use crate::domain::parse_id;
 
 macro_rules! connection {
     ($(#[$doc:meta])* $name:ident, $node:ty) => {

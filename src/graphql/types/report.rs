@@ -56,7 +56,7 @@ impl ResultReport {
     }
 
     async fn state(&self) -> ReportState {
-        self.0.state.into()
+        self.0.state
     }
 
     async fn version(&self) -> i32 {
@@ -79,7 +79,7 @@ impl Target {
     }
 
     async fn indicator(&self) -> Indicator {
-        self.0.indicator.into()
+        self.0.indicator
     }
 
     async fn value(&self) -> i64 {

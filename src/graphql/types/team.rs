@@ -28,7 +28,7 @@ impl Team {
     }
 
     async fn status(&self) -> TeamStatus {
-        self.0.status.into()
+        self.0.status
     }
 
     async fn founded_on(&self) -> Option<Date> {
@@ -83,7 +83,7 @@ impl Team {
 
 impl TeamMember {
     /// A member as `access` may see it: personal fields only where the policy grants them.
-    pub fn seen_by(access: &Access, member: teams::Member, team: &teams::Team) -> TeamMember {
+    pub fn seen_by(access: &Access, (member, team): (teams::Member, teams::Team)) -> TeamMember {
         let personal_data = access
             .reach(Resource::MemberPii, Action::Read)
             .contains_team(team.id, &team.unit_path);
@@ -115,11 +115,11 @@ impl TeamMember {
     }
 
     async fn role(&self) -> TeamRole {
-        self.member.role.into()
+        self.member.role
     }
 
     async fn affiliation(&self) -> Affiliation {
-        self.member.affiliation.into()
+        self.member.affiliation
     }
 
     /// Personal data: `null` unless the caller may see it.
@@ -133,7 +133,7 @@ impl TeamMember {
     }
 
     async fn gender(&self) -> Option<Gender> {
-        self.member.gender.map(Into::into)
+        self.member.gender
     }
 
     async fn joined_on(&self) -> Option<Date> {

@@ -82,7 +82,7 @@ impl Totals {
             .members_by_role
             .iter()
             .map(|(role, count)| RoleCount {
-                role: (*role).into(),
+                role: (*role),
                 count: *count,
             })
             .collect()
@@ -93,7 +93,7 @@ impl Totals {
             .members_by_affiliation
             .iter()
             .map(|(affiliation, count)| AffiliationCount {
-                affiliation: (*affiliation).into(),
+                affiliation: (*affiliation),
                 count: *count,
             })
             .collect()
@@ -145,7 +145,7 @@ impl Totals {
                     DomainIndicator::EcommerceAccounts => results.ecommerce_accounts,
                 };
                 TargetProgress {
-                    indicator: t.indicator.into(),
+                    indicator: t.indicator,
                     target: t.target_value,
                     actual,
                     ratio: if t.target_value > 0 {

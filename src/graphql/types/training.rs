@@ -27,7 +27,7 @@ impl TrainingSession {
     }
 
     async fn format(&self) -> TrainingFormat {
-        self.0.format.into()
+        self.0.format
     }
 
     async fn starts_at(&self) -> Timestamp {

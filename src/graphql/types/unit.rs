@@ -43,7 +43,7 @@ impl AdminUnit {
     }
 
     async fn level(&self) -> AdminLevel {
-        self.0.level.into()
+        self.0.level
     }
 
     /// tỉnh, thành phố trung ương, huyện, thị xã, quận, thành phố, xã, phường, thị trấn, thôn,

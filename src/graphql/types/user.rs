@@ -47,7 +47,7 @@ pub struct Assignment(users::Assignment);
 #[Object]
 impl Assignment {
     async fn role(&self) -> Role {
-        self.0.role.into()
+        self.0.role
     }
 
     /// The unit whose subtree the role covers; `null` for the whole country.
