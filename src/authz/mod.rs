@@ -21,13 +21,13 @@ use crate::text_enum;
 
 // A role held at an administrative unit (or, for team leaders, at a team).
 text_enum!(Role {
-    Admin = "ADMIN",
+    Admin,
     /// Lãnh đạo: reads totals and everything in scope, changes nothing.
-    Leader = "LEADER",
+    Leader,
     /// Cán bộ chuyên trách: reads and edits the programme's data in scope.
-    Officer = "OFFICER",
+    Officer,
     /// Tổ trưởng: their own team.
-    TeamLeader = "TEAM_LEADER",
+    TeamLeader,
 });
 
 impl Role {

@@ -3,7 +3,18 @@
 //! other.
 
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, SelectStatement};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult, StatementBuilder};
+use sea_orm::{
+    ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, QueryResult, StatementBuilder,
+};
+
+/// Every column of `table`, named with it: a record read from the row takes the columns it
+/// knows and leaves the rest, so its fields are not listed again here.
+pub fn every_column<E: EntityTrait>(
+    select: &mut SelectStatement,
+    table: E,
+) -> &mut SelectStatement {
+    select.columns(E::Column::iter().map(move |column| (table, column)))
+}
 
 /// Every row, read as `T`.
 pub async fn all<T: FromQueryResult>(

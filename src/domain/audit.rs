@@ -9,6 +9,7 @@ use super::{Page, PageRequest, UnitId, UserId};
 use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::audit_entry::{Column as E, Entity as Entries};
+use crate::db::query;
 use crate::error::Result;
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -36,26 +37,15 @@ pub async fn list(
     if scope.is_empty() {
         return Ok(Page::empty());
     }
-    let select = Query::select()
-        .columns([
-            (Entries, E::Id),
-            (Entries, E::At),
-            (Entries, E::UserId),
-            (Entries, E::Actor),
-            (Entries, E::Operation),
-            (Entries, E::Entity),
-            (Entries, E::EntityId),
-            (Entries, E::UnitId),
-        ])
+    let mut select = Query::select();
+    query::every_column(&mut select, Entries)
         .expr_as(Expr::col((Units, U::Path)), "unit_path")
-        .columns([(Entries, E::BeforeJson), (Entries, E::AfterJson)])
         .from(Entries)
         .inner_join(
             Units,
             Expr::col((Units, U::Id)).equals((Entries, E::UnitId)),
         )
-        .cond_where(scope.over_units((Units, U::Path)))
-        .to_owned();
+        .cond_where(scope.over_units((Units, U::Path)));
     fetch_page(
         conn,
         select,

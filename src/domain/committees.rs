@@ -16,11 +16,11 @@ use crate::text_enum;
 
 text_enum!(CommitteePosition {
     /// Trưởng ban
-    Head = "HEAD",
+    Head,
     /// Phó trưởng ban
-    DeputyHead = "DEPUTY_HEAD",
+    DeputyHead,
     /// Thành viên
-    Member = "MEMBER",
+    Member,
 });
 
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
@@ -50,28 +50,12 @@ pub struct CommitteeMember {
 
 /// The columns a [`Committee`] is read from; the statement joins the committee's unit.
 fn committee_columns(select: &mut SelectStatement) -> &mut SelectStatement {
-    select
-        .columns([(Committees, C::Id), (Committees, C::UnitId)])
-        .expr_as(Expr::col((Units, U::Path)), "unit_path")
-        .columns([
-            (Committees, C::Name),
-            (Committees, C::DecisionNo),
-            (Committees, C::FoundedOn),
-            (Committees, C::DissolvedOn),
-            (Committees, C::Version),
-        ])
+    query::every_column(select, Committees).expr_as(Expr::col((Units, U::Path)), "unit_path")
 }
 
 /// The columns a [`CommitteeMember`] is read from.
 pub(crate) fn member_columns(select: &mut SelectStatement) -> &mut SelectStatement {
-    select.columns([
-        (CommitteeMembers, CM::Id),
-        (CommitteeMembers, CM::CommitteeId),
-        (CommitteeMembers, CM::FullName),
-        (CommitteeMembers, CM::Position),
-        (CommitteeMembers, CM::Title),
-        (CommitteeMembers, CM::Version),
-    ])
+    query::every_column(select, CommitteeMembers)
 }
 
 /// Committees with their units, in `scope`.

@@ -92,19 +92,12 @@ pub(crate) async fn attendance(
     conn: &impl ConnectionTrait,
     members: &[MemberId],
 ) -> Result<HashMap<MemberId, Vec<Attendance>>> {
-    let select = Query::select()
-        .columns([
-            (Attendances, A::SessionId),
-            (Attendances, A::MemberId),
-            (Attendances, A::Attended),
-            (Attendances, A::Completed),
-            (Attendances, A::CertificateNo),
-        ])
+    let mut select = Query::select();
+    query::every_column(&mut select, Attendances)
         .from(Attendances)
         .and_where(Expr::col((Attendances, A::MemberId)).is_in(members.iter().map(|id| id.0)))
         .order_by((Attendances, A::MemberId), Order::Asc)
-        .order_by((Attendances, A::SessionId), Order::Asc)
-        .to_owned();
+        .order_by((Attendances, A::SessionId), Order::Asc);
     let rows: Vec<Attendance> = query::all(conn, &select).await?;
     Ok(grouped(rows, |a| a.member_id))
 }

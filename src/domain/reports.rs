@@ -16,22 +16,22 @@ use crate::error::{AppError, Result};
 use crate::text_enum;
 
 text_enum!(ReportState {
-    Draft = "DRAFT",
-    Submitted = "SUBMITTED",
+    Draft,
+    Submitted,
     /// Read-only from now on.
-    Approved = "APPROVED",
+    Approved,
 });
 
 // What a target is set for.
 text_enum!(Indicator {
-    Teams = "TEAMS",
-    Members = "MEMBERS",
-    MembersTrained = "MEMBERS_TRAINED",
-    HouseholdsReached = "HOUSEHOLDS_REACHED",
-    VneidActivations = "VNEID_ACTIVATIONS",
-    OnlineApplications = "ONLINE_APPLICATIONS",
-    CashlessAccounts = "CASHLESS_ACCOUNTS",
-    EcommerceAccounts = "ECOMMERCE_ACCOUNTS",
+    Teams,
+    Members,
+    MembersTrained,
+    HouseholdsReached,
+    VneidActivations,
+    OnlineApplications,
+    CashlessAccounts,
+    EcommerceAccounts,
 });
 
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
@@ -60,28 +60,18 @@ pub struct Report {
 
 /// Reports with their teams and units, in `scope`, and the columns a [`Report`] is read from.
 fn in_scope(scope: &Scope) -> SelectStatement {
-    Query::select()
-        .columns([(Reports, R::Id), (Reports, R::TeamId)])
+    let mut select = Query::select();
+    query::every_column(&mut select, Reports)
         .column((Teams, T::UnitId))
         .expr_as(Expr::col((Units, U::Path)), "unit_path")
-        .columns([
-            (Reports, R::Period),
-            (Reports, R::HouseholdsReached),
-            (Reports, R::VneidActivations),
-            (Reports, R::OnlineApplications),
-            (Reports, R::CashlessAccounts),
-            (Reports, R::EcommerceAccounts),
-            (Reports, R::State),
-            (Reports, R::Version),
-        ])
         .from(Reports)
         .inner_join(
             Teams,
             Expr::col((Teams, T::Id)).equals((Reports, R::TeamId)),
         )
         .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
-        .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)))
-        .to_owned()
+        .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
+    select
 }
 
 /// Reports of teams in scope (and under `under_path`, and of `period`, when given).
@@ -143,19 +133,10 @@ pub async fn targets(
     if !scope.contains(&unit.path) {
         return Err(AppError::Forbidden);
     }
-    let mut select = Query::select()
-        .columns([
-            TG::Id,
-            TG::UnitId,
-            TG::SetByUnitId,
-            TG::Period,
-            TG::Indicator,
-            TG::TargetValue,
-            TG::Version,
-        ])
+    let mut select = Query::select();
+    query::every_column(&mut select, Targets)
         .from(Targets)
-        .and_where(Expr::col(TG::UnitId).eq(unit.id.0))
-        .to_owned();
+        .and_where(Expr::col(TG::UnitId).eq(unit.id.0));
     if let Some(period) = period {
         select.and_where(Expr::col(TG::Period).eq(period));
     }

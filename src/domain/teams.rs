@@ -18,45 +18,42 @@ use crate::error::{AppError, Result};
 use crate::text::{fold, like_contains};
 use crate::text_enum;
 
-text_enum!(TeamStatus {
-    Active = "ACTIVE",
-    Dissolved = "DISSOLVED",
-});
+text_enum!(TeamStatus { Active, Dissolved });
 
 text_enum!(TeamRole {
     /// Tổ trưởng
-    Leader = "LEADER",
+    Leader,
     /// Tổ phó
-    Deputy = "DEPUTY",
-    Member = "MEMBER",
+    Deputy,
+    Member,
 });
 
 // The organisation a member comes from: most teams draw on the village head, the police, the
 // mass organisations, telecom staff and teachers.
 text_enum!(Affiliation {
     /// Trưởng thôn
-    VillageHead = "VILLAGE_HEAD",
+    VillageHead,
     /// Công an
-    Police = "POLICE",
+    Police,
     /// Đoàn thanh niên
-    YouthUnion = "YOUTH_UNION",
+    YouthUnion,
     /// Hội phụ nữ
-    WomenUnion = "WOMEN_UNION",
+    WomenUnion,
     /// Hội nông dân
-    FarmersUnion = "FARMERS_UNION",
+    FarmersUnion,
     /// Cựu chiến binh
-    Veterans = "VETERANS",
+    Veterans,
     /// Viễn thông
-    Telecom = "TELECOM",
+    Telecom,
     /// Giáo viên
-    Teacher = "TEACHER",
-    Other = "OTHER",
+    Teacher,
+    Other,
 });
 
 text_enum!(Gender {
-    Male = "MALE",
-    Female = "FEMALE",
-    Other = "OTHER",
+    Male,
+    Female,
+    Other
 });
 
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
@@ -100,16 +97,7 @@ pub struct TeamWithUnit {
 /// The columns a [`Team`] is read from: the team's own and its unit's path. The statement
 /// joins the team's unit ([`teams_with_units`]).
 pub(crate) fn team_columns(select: &mut SelectStatement) -> &mut SelectStatement {
-    select
-        .columns([(Teams, T::Id), (Teams, T::UnitId)])
-        .expr_as(Expr::col((Units, U::Path)), "unit_path")
-        .columns([
-            (Teams, T::Name),
-            (Teams, T::DecisionNo),
-            (Teams, T::FoundedOn),
-            (Teams, T::Status),
-            (Teams, T::Version),
-        ])
+    query::every_column(select, Teams).expr_as(Expr::col((Units, U::Path)), "unit_path")
 }
 
 /// `FROM team JOIN admin_unit`, no columns yet.
@@ -122,19 +110,7 @@ pub(crate) fn teams_with_units() -> SelectStatement {
 
 /// The columns a [`Member`] is read from.
 pub(crate) fn member_columns(select: &mut SelectStatement) -> &mut SelectStatement {
-    select.columns([
-        (Members, M::Id),
-        (Members, M::TeamId),
-        (Members, M::FullName),
-        (Members, M::Role),
-        (Members, M::Affiliation),
-        (Members, M::Phone),
-        (Members, M::Gender),
-        (Members, M::BirthYear),
-        (Members, M::JoinedOn),
-        (Members, M::LeftOn),
-        (Members, M::Version),
-    ])
+    query::every_column(select, Members)
 }
 
 impl FromQueryResult for TeamWithUnit {

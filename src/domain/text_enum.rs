@@ -1,15 +1,13 @@
 //! Enumerations stored as upper-case text columns: the values the GraphQL contract uses, so
 //! each is declared once and is the schema's enum too.
 
-/// Declares an enum whose variants are stored as the given strings, with parsing, database
-/// decoding and encoding, and the GraphQL enum of the same name (a variant's doc comment is
-/// its description in the schema; so is the enum's own, so leave it out where the schema has
-/// none).
+/// Declares an enum stored as its values' names in the schema (`InPerson` is `IN_PERSON`), with
+/// parsing, database decoding and encoding, and the GraphQL enum of the same name. A value's doc
+/// comment is its description in the schema; so is the enum's own, so leave it out where the
+/// schema has none.
 #[macro_export]
 macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident {
-        $($(#[$item:meta])* $variant:ident = $text:literal),+ $(,)?
-    }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$item:meta])* $variant:ident),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, async_graphql::Enum)]
         pub enum $name { $($(#[$item])* $variant),+ }
@@ -17,21 +15,25 @@ macro_rules! text_enum {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// The stored text: the value's name in the schema.
             pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
+                <$name as async_graphql::resolver_utils::EnumType>::items()
+                    .iter()
+                    .find(|item| item.value == self)
+                    .map_or("", |item| item.name)
             }
         }
 
         impl std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(format!("unknown {} {:?}", stringify!($name), other)),
-                }
+                <$name as async_graphql::resolver_utils::EnumType>::items()
+                    .iter()
+                    .find(|item| item.name == s)
+                    .map(|item| item.value)
+                    .ok_or_else(|| format!("unknown {} {:?}", stringify!($name), s))
             }
         }
-
         impl sea_orm::TryGetable for $name {
             fn try_get_by<I: sea_orm::ColIdx>(
                 res: &sea_orm::QueryResult,
@@ -63,4 +65,23 @@ macro_rules! text_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::teams::{Affiliation, TeamRole};
+    use crate::domain::training::TrainingFormat;
+
+    #[test]
+    fn values_are_stored_as_their_schema_names_and_read_back() {
+        assert_eq!(Affiliation::VillageHead.as_str(), "VILLAGE_HEAD");
+        assert_eq!(TrainingFormat::InPerson.as_str(), "IN_PERSON");
+        for role in TeamRole::ALL {
+            assert_eq!(role.as_str().parse::<TeamRole>(), Ok(*role));
+        }
+        assert_eq!(
+            "village_head".parse::<Affiliation>(),
+            Err("unknown Affiliation \"village_head\"".to_owned())
+        );
+    }
 }

@@ -19,9 +19,9 @@ use crate::error::{AppError, Result};
 use crate::text_enum;
 
 text_enum!(TrainingFormat {
-    Online = "ONLINE",
-    InPerson = "IN_PERSON",
-    Hybrid = "HYBRID",
+    Online,
+    InPerson,
+    Hybrid
 });
 
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
@@ -54,25 +54,15 @@ pub struct Attendance {
 
 /// Sessions with their organisers and the columns a [`Session`] is read from.
 pub(crate) fn sessions_with_organizers() -> SelectStatement {
-    Query::select()
-        .columns([(Sessions, S::Id), (Sessions, S::OrganizerUnitId)])
+    let mut select = Query::select();
+    query::every_column(&mut select, Sessions)
         .expr_as(Expr::col((Units, U::Path)), "organizer_path")
-        .columns([
-            (Sessions, S::Title),
-            (Sessions, S::Topic),
-            (Sessions, S::Format),
-            (Sessions, S::StartsAt),
-            (Sessions, S::EndsAt),
-            (Sessions, S::Location),
-            (Sessions, S::Link),
-            (Sessions, S::Version),
-        ])
         .from(Sessions)
         .inner_join(
             Units,
             Expr::col((Units, U::Id)).equals((Sessions, S::OrganizerUnitId)),
-        )
-        .to_owned()
+        );
+    select
 }
 
 /// Sessions organised by units in scope (and under `under`, when given), in id order.

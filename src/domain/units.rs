@@ -15,10 +15,10 @@ use crate::text_enum;
 
 // The four levels of the tree (since July 2025 the district level is no longer used).
 text_enum!(AdminLevel {
-    Province = "PROVINCE",
-    District = "DISTRICT",
-    Commune = "COMMUNE",
-    Village = "VILLAGE",
+    Province,
+    District,
+    Commune,
+    Village
 });
 
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize, serde::Deserialize)]
