@@ -1,11 +1,44 @@
 //! Scalars of the contract: `Date` is `YYYY-MM-DD`, `DateTime` an RFC 3339 instant. Each
-//! describes itself in the schema, for GraphiQL and code generators.
+//! describes itself in the schema, for GraphiQL and code generators, and is read from and
+//! written to the database and the audit log as the date or instant it holds, so records hold
+//! them as they are shown.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Database decoding and encoding of a scalar through the value it wraps.
+macro_rules! stored_as {
+    ($scalar:ident($inner:ty)) => {
+        impl sea_orm::TryGetable for $scalar {
+            fn try_get_by<I: sea_orm::ColIdx>(
+                res: &sea_orm::QueryResult,
+                index: I,
+            ) -> Result<Self, sea_orm::TryGetError> {
+                <$inner>::try_get_by(res, index).map($scalar)
+            }
+        }
+
+        impl From<$scalar> for sea_orm::Value {
+            fn from(value: $scalar) -> Self {
+                value.0.into()
+            }
+        }
+
+        impl sea_orm::sea_query::Nullable for $scalar {
+            fn null() -> sea_orm::Value {
+                <$inner as sea_orm::sea_query::Nullable>::null()
+            }
+        }
+    };
+}
+
+stored_as!(Date(NaiveDate));
+stored_as!(Timestamp(DateTime<Utc>));
 
 /// A calendar date, `YYYY-MM-DD`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Date(pub NaiveDate);
 
 /// A calendar date written `YYYY-MM-DD` (RFC 3339 `full-date`), years 0001 to 9999. Dates
@@ -45,7 +78,8 @@ impl From<NaiveDate> for Date {
 }
 
 /// An instant, in UTC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Timestamp(pub DateTime<Utc>);
 
 /// An instant written in RFC 3339 with its offset: `2025-07-01T08:30:00+07:00` is read as

@@ -1,7 +1,7 @@
 //! Setting up, changing and dissolving steering committees and their membership.
 
 use async_graphql::{InputObject, MaybeUndefined};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
@@ -168,7 +168,7 @@ pub async fn update(
         validate::optional_text("decisionNo", Some(&d))
     })?;
     let founded_on = validate::changed_optional(change.founded_on, &before.founded_on, |d| {
-        validate::not_in_future("foundedOn", d.0).map(Some)
+        validate::not_in_future("foundedOn", d.0).map(|d| Some(Date(d)))
     })?;
     let saved = Saved {
         name,
@@ -210,8 +210,8 @@ async fn save(
 struct Saved {
     name: String,
     decision_no: Option<String>,
-    founded_on: Option<NaiveDate>,
-    dissolved_on: Option<NaiveDate>,
+    founded_on: Option<Date>,
+    dissolved_on: Option<Date>,
 }
 
 /// Marks a committee dissolved; its record stays, and the unit may set up a new one.
@@ -223,7 +223,7 @@ pub async fn dissolve(tx: &mut Tx, grant: &WriteGrant, id: CommitteeId) -> Resul
             "the committee is already dissolved",
         ));
     }
-    let today = Some(Utc::now().date_naive());
+    let today = Some(Date(Utc::now().date_naive()));
     let saved = Saved {
         name: before.name.clone(),
         decision_no: before.decision_no.clone(),

@@ -1,6 +1,6 @@
 //! Steering committees for digital transformation (Ban chỉ đạo chuyển đổi số) and their members.
 
-use chrono::NaiveDate;
+use async_graphql::SimpleObject;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -12,6 +12,7 @@ use crate::db::entities::committee_member::{Column as CM, Entity as CommitteeMem
 use crate::db::entities::steering_committee::{Column as C, Entity as Committees};
 use crate::db::query;
 use crate::error::{AppError, Result};
+use crate::scalars::Date;
 use crate::text_enum;
 
 text_enum!(CommitteePosition {
@@ -23,27 +24,35 @@ text_enum!(CommitteePosition {
     Member,
 });
 
-#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+// A steering committee for digital transformation (Ban chỉ đạo chuyển đổi số).
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize, SimpleObject)]
 #[serde(rename_all = "camelCase")]
+#[graphql(name = "SteeringCommittee", complex)]
 pub struct Committee {
     pub id: CommitteeId,
+    #[graphql(skip)]
     pub unit_id: UnitId,
     #[serde(skip)]
+    #[graphql(skip)]
     pub unit_path: String,
     pub name: String,
     pub decision_no: Option<String>,
-    pub founded_on: Option<NaiveDate>,
-    pub dissolved_on: Option<NaiveDate>,
+    pub founded_on: Option<Date>,
     pub version: i32,
+    /// Set once the committee was dissolved.
+    pub dissolved_on: Option<Date>,
 }
 
-#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+// A member of a steering committee.
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize, SimpleObject)]
 #[serde(rename_all = "camelCase")]
 pub struct CommitteeMember {
     pub id: CommitteeMemberId,
+    #[graphql(skip)]
     pub committee_id: CommitteeId,
     pub full_name: String,
     pub position: CommitteePosition,
+    /// The member's office, e.g. "Phó Chủ tịch UBND xã".
     pub title: Option<String>,
     pub version: i32,
 }

@@ -67,6 +67,25 @@ macro_rules! id_type {
             }
         }
 
+        /// Shown to callers as an `ID`.
+        impl async_graphql::OutputType for $name {
+            fn type_name() -> std::borrow::Cow<'static, str> {
+                <async_graphql::ID as async_graphql::OutputType>::type_name()
+            }
+
+            fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+                <async_graphql::ID as async_graphql::OutputType>::create_type_info(registry)
+            }
+
+            async fn resolve(
+                &self,
+                _: &async_graphql::ContextSelectionSet<'_>,
+                _: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+            ) -> async_graphql::ServerResult<async_graphql::Value> {
+                Ok(async_graphql::Value::String(self.0.to_string()))
+            }
+        }
+
         impl $name {
             /// Reads an id a caller sent for `field`.
             pub fn parse(id: &str, field: &str) -> crate::error::Result<Self> {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use async_graphql::SimpleObject;
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 
 use super::teams::{Affiliation, TeamRole};
@@ -204,10 +205,12 @@ async fn member_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<Memb
     Ok(fetch_all(conn, sql, args).await?)
 }
 
-/// Sums of the approved result reports of a subtree for a period.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Approved results summed over a subtree.
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, SimpleObject,
+)]
 pub struct ResultTotals {
-    /// `YYYY-MM`, or `YYYY` for the whole year.
+    // `YYYY-MM`, or `YYYY` for the whole year.
     pub period: String,
     /// Approved reports counted.
     pub reports: i64,

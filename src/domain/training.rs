@@ -1,8 +1,8 @@
 //! Training sessions (lớp bồi dưỡng, hội nghị tập huấn) and who attended them.
 
+use async_graphql::SimpleObject;
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -16,6 +16,7 @@ use crate::db::entities::team_member::{Column as M, Entity as Members};
 use crate::db::entities::training_session::{Column as S, Entity as Sessions};
 use crate::db::query;
 use crate::error::{AppError, Result};
+use crate::scalars::Timestamp;
 use crate::text_enum;
 
 text_enum!(TrainingFormat {
@@ -24,19 +25,24 @@ text_enum!(TrainingFormat {
     Hybrid
 });
 
-#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+// A training session or conference (lớp bồi dưỡng, hội nghị tập huấn).
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize, SimpleObject)]
 #[serde(rename_all = "camelCase")]
+#[graphql(name = "TrainingSession", complex)]
 pub struct Session {
     pub id: SessionId,
+    #[graphql(skip)]
     pub organizer_unit_id: UnitId,
     #[serde(skip)]
+    #[graphql(skip)]
     pub organizer_path: String,
     pub title: String,
     pub topic: Option<String>,
     pub format: TrainingFormat,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: Option<DateTime<Utc>>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
     pub location: Option<String>,
+    /// Where an online session is held.
     pub link: Option<String>,
     pub version: i32,
 }

@@ -3,7 +3,6 @@
 use std::collections::BTreeSet;
 
 use async_graphql::{InputObject, MaybeUndefined};
-use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
@@ -49,10 +48,10 @@ pub struct SessionChange {
 }
 
 /// Within the programme, and the end after the start.
-fn ordered(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Result<()> {
-    validate::programme_time("startsAt", starts_at)?;
+fn ordered(starts_at: Timestamp, ends_at: Option<Timestamp>) -> Result<()> {
+    validate::programme_time("startsAt", starts_at.0)?;
     if let Some(end) = ends_at {
-        validate::programme_time("endsAt", end)?;
+        validate::programme_time("endsAt", end.0)?;
     }
     match ends_at {
         Some(end) if end <= starts_at => {
@@ -80,15 +79,14 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewSession) -> Resul
     let topic = validate::optional_text("topic", input.topic.as_deref())?;
     let location = validate::optional_text("location", input.location.as_deref())?;
     let link = validate::optional_text("link", input.link.as_deref())?;
-    let (starts_at, ends_at) = (input.starts_at.0, input.ends_at.map(|t| t.0));
-    ordered(starts_at, ends_at)?;
+    ordered(input.starts_at, input.ends_at)?;
     let row = training_session::ActiveModel {
         organizer_unit_id: Set(unit.id.0),
         title: Set(title),
         topic: Set(topic),
         format: Set(input.format.as_str().to_owned()),
-        starts_at: Set(starts_at),
-        ends_at: Set(ends_at),
+        starts_at: Set(input.starts_at.0),
+        ends_at: Set(input.ends_at.map(|t| t.0)),
         location: Set(location),
         link: Set(link),
         ..Default::default()
@@ -129,8 +127,8 @@ pub async fn update(
     let topic = text("topic", change.topic, &before.topic)?;
     let location = text("location", change.location, &before.location)?;
     let link = text("link", change.link, &before.link)?;
-    let starts_at = change.starts_at.map_or(before.starts_at, |t| t.0);
-    let ends_at = validate::changed_optional(change.ends_at, &before.ends_at, |t| Ok(Some(t.0)))?;
+    let starts_at = change.starts_at.unwrap_or(before.starts_at);
+    let ends_at = validate::changed_optional(change.ends_at, &before.ends_at, |t| Ok(Some(t)))?;
     ordered(starts_at, ends_at)?;
     let format = change.format.unwrap_or(before.format);
     let scope = grant.scope().clone();

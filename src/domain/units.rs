@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use async_graphql::SimpleObject;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, IdenStatic};
 
@@ -11,6 +11,7 @@ use super::{Page, PageRequest, UnitId};
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::query;
 use crate::error::{AppError, Result};
+use crate::scalars::Date;
 use crate::text_enum;
 
 // The four levels of the tree (since July 2025 the district level is no longer used).
@@ -21,17 +22,26 @@ text_enum!(AdminLevel {
     Village
 });
 
-#[derive(Clone, Debug, FromQueryResult, serde::Serialize, serde::Deserialize)]
+// An administrative unit (đơn vị hành chính): province, district, commune or village.
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize, serde::Deserialize, SimpleObject)]
+#[graphql(name = "AdminUnit", complex)]
 pub struct Unit {
     pub id: UnitId,
+    /// The official code (GSO/NSO); villages: `<commune code>.<NN>`.
     pub code: String,
     pub name: String,
     pub level: AdminLevel,
+    /// tỉnh, thành phố trung ương, huyện, thị xã, quận, thành phố, xã, phường, thị trấn, thôn,
+    /// buôn, tổ dân phố…
     pub division_type: String,
+    #[graphql(skip)]
     pub parent_id: Option<UnitId>,
+    /// The materialised path (`/<id>/<id>/…/`) every scope check reads.
+    #[graphql(skip)]
     pub path: String,
-    pub valid_from: NaiveDate,
-    pub valid_to: Option<NaiveDate>,
+    pub valid_from: Date,
+    /// Set once a reform merged, split or abolished the unit.
+    pub valid_to: Option<Date>,
 }
 
 /// The columns a [`Unit`] is read from, each named `prefix` + its field.

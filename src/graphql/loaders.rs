@@ -127,6 +127,25 @@ where
     loader.load_one(key).await.map_err(load_error)
 }
 
+/// Loads, in one batch, the values of `keys` when the selection asks for `field`: a page then
+/// costs the same statements whatever its size (without it the loaders would still batch, but a
+/// slow moment could split a batch in two). Nothing when the field is not asked for.
+pub async fn prime<K, L>(
+    selection: &async_graphql::Lookahead<'_>,
+    field: &str,
+    loader: &DataLoader<L, HashMapCache>,
+    keys: impl IntoIterator<Item = K>,
+) -> async_graphql::Result<std::collections::HashMap<K, L::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: Loader<K, Error = LoadError>,
+{
+    if !selection.field(field).exists() {
+        return Ok(Default::default());
+    }
+    loader.load_many(keys).await.map_err(load_error)
+}
+
 /// Like [`one`], for a relation every row has: a missing value is an internal error saying
 /// which (`what`).
 pub async fn required<K, L>(

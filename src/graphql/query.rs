@@ -4,14 +4,14 @@ use crate::graphql::context::Parts;
 use crate::graphql::cost;
 use async_graphql::{Context, ID, Lookahead, Object, Result};
 
-use super::loaders::{Loaders, load_error};
+use super::loaders::{Loaders, prime};
 use super::types::{
     AdminUnit, AuditEntry, AuditEntryConnection, CommitteeConnection, ResultReport,
-    ResultReportConnection, SteeringCommittee, Target, Team, TeamConnection, Totals,
-    TrainingSession, TrainingSessionConnection, User, parse_id,
+    ResultReportConnection, Target, Team, TeamConnection, Totals, TrainingSessionConnection, User,
+    parse_id,
 };
 
-use crate::authz::{Access, Action, Resource};
+use crate::authz::{Access, Action, Resource, Scope};
 use crate::cache::{Epoch, TotalsKey};
 use crate::db::Db;
 use crate::domain::teams::TeamFilter;
@@ -51,46 +51,43 @@ async fn unit_path(ctx: &Context<'_>, code: Option<&str>) -> Result<Option<Strin
     }
 }
 
-/// Loads, in one batch per relation, what the selection will ask of a page of teams. Without it
-/// the loaders would still batch, but a slow moment could split a batch in two; with it a page
-/// costs the same statements whatever its size.
+/// Loads, in one batch per relation, what the selection will ask of a page of teams.
 async fn prefetch_teams(
     ctx: &Context<'_>,
     selection: Lookahead<'_>,
     teams: &[teams::Team],
 ) -> Result<()> {
     let loaders = Loaders::of(ctx);
-    if selection.field("unit").exists() {
-        loaders
-            .units
-            .load_many(teams.iter().map(|t| t.unit_id))
-            .await
-            .map_err(load_error)?;
-    }
-    let members = selection.field("members");
-    if members.exists() {
-        let loaded = loaders
-            .team_members
-            .load_many(teams.iter().map(|t| t.id))
-            .await
-            .map_err(load_error)?;
-        let trainings = members.field("trainings");
-        if trainings.exists() {
-            let records = loaders
-                .attendance
-                .load_many(loaded.values().flatten().map(|m| m.id))
-                .await
-                .map_err(load_error)?;
-            if trainings.field("session").exists() {
-                loaders
-                    .sessions
-                    .load_many(records.values().flatten().map(|a| a.session_id))
-                    .await
-                    .map_err(load_error)?;
-            }
-        }
-    }
+    prime(
+        &selection,
+        "unit",
+        &loaders.units,
+        teams.iter().map(|t| t.unit_id),
+    )
+    .await?;
+    let keys = teams.iter().map(|t| t.id);
+    let members = prime(&selection, "members", &loaders.team_members, keys).await?;
+    let selection = selection.field("members");
+    let keys = members.values().flatten().map(|m| m.id);
+    let records = prime(&selection, "trainings", &loaders.attendance, keys).await?;
+    let selection = selection.field("trainings");
+    let keys = records.values().flatten().map(|a| a.session_id);
+    prime(&selection, "session", &loaders.sessions, keys).await?;
     Ok(())
+}
+
+/// What every list starts from: the caller's scope for `resource`, the page asked for, and the
+/// path of the unit `unit_code` narrows it to.
+async fn listing<'a>(
+    ctx: &Context<'a>,
+    resource: Resource,
+    unit_code: Option<&str>,
+    (first, after): (Option<i32>, Option<String>),
+) -> Result<(&'a Db, Scope, PageRequest, Option<String>)> {
+    let (db, access) = parts(ctx)?;
+    let scope = access.scope(resource, Action::Read)?;
+    let page = PageRequest::parse(first, after.as_deref())?;
+    Ok((db, scope, page, unit_path(ctx, unit_code).await?))
 }
 
 #[Object]
@@ -107,7 +104,7 @@ impl QueryRoot {
     async fn admin_unit(&self, ctx: &Context<'_>, code: String) -> Result<Option<AdminUnit>> {
         let (_, access) = parts(ctx)?;
         access.scope(Resource::Unit, Action::Read)?;
-        Ok(Some(AdminUnit(unit_by_code(ctx, &code).await?)))
+        Ok(Some(unit_by_code(ctx, &code).await?))
     }
 
     /// Teams in the caller's scope; `unitCode` narrows to a subtree, `search` matches the team's,
@@ -157,28 +154,20 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<CommitteeConnection> {
-        let (db, access) = parts(ctx)?;
-        let scope = access.scope(Resource::Committee, Action::Read)?;
-        let page = PageRequest::parse(first, after.as_deref())?;
-        let under = unit_path(ctx, unit_code.as_deref()).await?;
+        let (db, scope, page, under) = listing(
+            ctx,
+            Resource::Committee,
+            unit_code.as_deref(),
+            (first, after),
+        )
+        .await?;
         let page = committees::list(&db.conn, &scope, under.as_deref(), page).await?;
-        let nodes = ctx.look_ahead().field("nodes");
-        let loaders = Loaders::of(ctx);
-        if nodes.field("unit").exists() {
-            loaders
-                .units
-                .load_many(page.nodes.iter().map(|c| c.unit_id))
-                .await
-                .map_err(load_error)?;
-        }
-        if nodes.field("members").exists() {
-            loaders
-                .committee_members
-                .load_many(page.nodes.iter().map(|c| c.id))
-                .await
-                .map_err(load_error)?;
-        }
-        Ok(CommitteeConnection::from_page(page, SteeringCommittee))
+        let (nodes, loaders) = (ctx.look_ahead().field("nodes"), Loaders::of(ctx));
+        let units = page.nodes.iter().map(|c| c.unit_id);
+        prime(&nodes, "unit", &loaders.units, units).await?;
+        let keys = page.nodes.iter().map(|c| c.id);
+        prime(&nodes, "members", &loaders.committee_members, keys).await?;
+        Ok(CommitteeConnection::from_page(page, |c| c))
     }
 
     #[graphql(complexity = "cost::page(first, child_complexity)")]
@@ -189,28 +178,20 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<TrainingSessionConnection> {
-        let (db, access) = parts(ctx)?;
-        let scope = access.scope(Resource::Training, Action::Read)?;
-        let page = PageRequest::parse(first, after.as_deref())?;
-        let under = unit_path(ctx, unit_code.as_deref()).await?;
+        let (db, scope, page, under) = listing(
+            ctx,
+            Resource::Training,
+            unit_code.as_deref(),
+            (first, after),
+        )
+        .await?;
         let page = training::list(&db.conn, &scope, under.as_deref(), page).await?;
-        let nodes = ctx.look_ahead().field("nodes");
-        let loaders = Loaders::of(ctx);
-        if nodes.field("organizer").exists() {
-            loaders
-                .units
-                .load_many(page.nodes.iter().map(|s| s.organizer_unit_id))
-                .await
-                .map_err(load_error)?;
-        }
-        if nodes.field("attendeeCount").exists() {
-            loaders
-                .attendee_counts
-                .load_many(page.nodes.iter().map(|s| s.id))
-                .await
-                .map_err(load_error)?;
-        }
-        Ok(TrainingSessionConnection::from_page(page, TrainingSession))
+        let (nodes, loaders) = (ctx.look_ahead().field("nodes"), Loaders::of(ctx));
+        let units = page.nodes.iter().map(|s| s.organizer_unit_id);
+        prime(&nodes, "organizer", &loaders.units, units).await?;
+        let keys = page.nodes.iter().map(|s| s.id);
+        prime(&nodes, "attendeeCount", &loaders.attendee_counts, keys).await?;
+        Ok(TrainingSessionConnection::from_page(page, |s| s))
     }
 
     /// Teams' monthly result reports in the caller's area; `period` is `YYYY-MM`.
@@ -260,12 +241,10 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<AuditEntryConnection> {
-        let (db, access) = parts(ctx)?;
-        let scope = access.scope(Resource::Audit, Action::Read)?;
-        let page = PageRequest::parse(first, after.as_deref())?;
-        let under = unit_path(ctx, unit_code.as_deref()).await?;
+        let (db, scope, page, under) =
+            listing(ctx, Resource::Audit, unit_code.as_deref(), (first, after)).await?;
         let page = audit::list(&db.conn, &scope, under.as_deref(), page).await?;
-        let personal = access.reach(Resource::MemberPii, Action::Read);
+        let personal = ctx.caller()?.reach(Resource::MemberPii, Action::Read);
         Ok(AuditEntryConnection::from_page(page, |entry| AuditEntry {
             personal_data: personal.contains(&entry.unit_path),
             entry,

@@ -20,7 +20,7 @@ impl CommitteeMutations {
         input: NewCommittee,
     ) -> Result<SteeringCommittee> {
         let created = edit!(ctx, Resource::Committee, committee_edits::create(input)).await?;
-        Ok(SteeringCommittee(created))
+        Ok(created)
     }
 
     async fn update_steering_committee(
@@ -31,7 +31,7 @@ impl CommitteeMutations {
     ) -> Result<SteeringCommittee> {
         let id = CommitteeId::parse(&id, "id")?;
         let changed = edit!(ctx, Resource::Committee, committee_edits::update(id, input)).await?;
-        Ok(SteeringCommittee(changed))
+        Ok(changed)
     }
 
     /// Marks a committee dissolved; its record stays.
@@ -42,7 +42,7 @@ impl CommitteeMutations {
     ) -> Result<SteeringCommittee> {
         let id = CommitteeId::parse(&id, "id")?;
         let dissolved = edit!(ctx, Resource::Committee, committee_edits::dissolve(id)).await?;
-        Ok(SteeringCommittee(dissolved))
+        Ok(dissolved)
     }
 
     async fn add_committee_member(
@@ -57,7 +57,7 @@ impl CommitteeMutations {
             Resource::Committee,
             committee_edits::add_member(id, input)
         );
-        Ok(CommitteeMember(added.await?))
+        Ok(added.await?)
     }
 
     async fn update_committee_member(
@@ -72,12 +72,12 @@ impl CommitteeMutations {
             Resource::Committee,
             committee_edits::update_member(id, input)
         );
-        Ok(CommitteeMember(changed.await?))
+        Ok(changed.await?)
     }
 
     async fn remove_committee_member(&self, ctx: &Context<'_>, id: ID) -> Result<CommitteeMember> {
         let id = CommitteeMemberId::parse(&id, "id")?;
         let removed = edit!(ctx, Resource::Committee, committee_edits::remove_member(id));
-        Ok(CommitteeMember(removed.await?))
+        Ok(removed.await?)
     }
 }

@@ -26,7 +26,7 @@ impl TrainingMutations {
         input: NewSession,
     ) -> Result<TrainingSession> {
         let created = edit!(ctx, Resource::Training, training_edits::create(input)).await?;
-        Ok(TrainingSession(created))
+        Ok(created)
     }
 
     async fn update_training_session(
@@ -37,14 +37,14 @@ impl TrainingMutations {
     ) -> Result<TrainingSession> {
         let id = SessionId::parse(&id, "id")?;
         let changed = edit!(ctx, Resource::Training, training_edits::update(id, input)).await?;
-        Ok(TrainingSession(changed))
+        Ok(changed)
     }
 
     /// Deletes a session and its attendance list.
     async fn delete_training_session(&self, ctx: &Context<'_>, id: ID) -> Result<TrainingSession> {
         let id = SessionId::parse(&id, "id")?;
         let deleted = edit!(ctx, Resource::Training, training_edits::delete(id)).await?;
-        Ok(TrainingSession(deleted))
+        Ok(deleted)
     }
 
     /// Records members of the caller's area as having attended a session (organised in their
@@ -63,7 +63,7 @@ impl TrainingMutations {
             Resource::Attendance,
             training_edits::record(session, members, completed)
         );
-        Ok(TrainingSession(recorded.await?))
+        Ok(recorded.await?)
     }
 
     async fn remove_attendance(
@@ -79,6 +79,6 @@ impl TrainingMutations {
             Resource::Attendance,
             training_edits::remove(session, members)
         );
-        Ok(TrainingSession(edit.await?))
+        Ok(edit.await?)
     }
 }

@@ -59,9 +59,7 @@ impl AuditEntry {
 
     /// The unit the change belongs to.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
-        Ok(one(&Loaders::of(ctx).units, self.entry.unit_id)
-            .await?
-            .map(AdminUnit))
+        one(&Loaders::of(ctx).units, self.entry.unit_id).await
     }
 
     /// The record before the change (none for a creation); personal fields are `null` for

@@ -48,9 +48,7 @@ impl Team {
     /// The village (or commune) the team serves.
     async fn unit(&self, ctx: &Context<'_>) -> Result<AdminUnit> {
         let units = &Loaders::of(ctx).units;
-        required(units, self.0.unit_id, "team without a unit")
-            .await
-            .map(AdminUnit)
+        required(units, self.0.unit_id, "team without a unit").await
     }
 
     /// Current members, leader first.
@@ -174,9 +172,7 @@ pub struct TrainingRecord(pub training::Attendance);
 impl TrainingRecord {
     async fn session(&self, ctx: &Context<'_>) -> Result<TrainingSession> {
         let sessions = &Loaders::of(ctx).sessions;
-        required(sessions, self.0.session_id, "attendance without a session")
-            .await
-            .map(TrainingSession)
+        required(sessions, self.0.session_id, "attendance without a session").await
     }
 
     async fn attended(&self) -> bool {

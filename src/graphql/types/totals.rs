@@ -10,17 +10,13 @@ use super::{AdminUnit, Affiliation, Indicator, TeamRole};
 use crate::authz::{Action, Resource};
 use crate::cache::ResultsKey;
 use crate::domain::reports::{self, Indicator as DomainIndicator};
-use crate::domain::totals;
+use crate::domain::totals::{self, ResultTotals};
 
 /// Aggregate figures for a unit's subtree.
 pub struct Totals(pub Arc<totals::Totals>);
 
 impl Totals {
-    async fn results_for(
-        &self,
-        ctx: &Context<'_>,
-        period: &str,
-    ) -> Result<Arc<totals::ResultTotals>> {
+    async fn results_for(&self, ctx: &Context<'_>, period: &str) -> Result<Arc<ResultTotals>> {
         let period = totals::parse_period(period)?;
         let db = ctx.service().db();
         let cache = ctx.service().cache();
@@ -40,7 +36,7 @@ impl Totals {
 #[Object]
 impl Totals {
     async fn unit(&self) -> AdminUnit {
-        AdminUnit(self.0.unit.clone())
+        self.0.unit.clone()
     }
 
     /// Active teams (as of the last change: figures are cached, and every change invalidates
@@ -107,17 +103,8 @@ impl Totals {
 
     /// Sums of the approved result reports for a month (`YYYY-MM`) or a year (`YYYY`).
     #[graphql(complexity = "cost::COMPUTED + child_complexity")]
-    async fn results(&self, ctx: &Context<'_>, period: String) -> Result<ResultTotals> {
-        let r = self.results_for(ctx, &period).await?;
-        Ok(ResultTotals {
-            period: r.period.clone(),
-            reports: r.reports,
-            households_reached: r.households_reached,
-            vneid_activations: r.vneid_activations,
-            online_applications: r.online_applications,
-            cashless_accounts: r.cashless_accounts,
-            ecommerce_accounts: r.ecommerce_accounts,
-        })
+    async fn results(&self, ctx: &Context<'_>, period: String) -> Result<Arc<ResultTotals>> {
+        self.results_for(ctx, &period).await
     }
 
     /// The targets set for this unit for a period, against what was achieved.
@@ -159,19 +146,6 @@ impl Totals {
     }
 }
 
-/// Approved results summed over a subtree.
-#[derive(SimpleObject)]
-pub struct ResultTotals {
-    pub period: String,
-    /// Approved reports counted.
-    pub reports: i64,
-    pub households_reached: i64,
-    pub vneid_activations: i64,
-    pub online_applications: i64,
-    pub cashless_accounts: i64,
-    pub ecommerce_accounts: i64,
-}
-
 /// One target against what was achieved.
 #[derive(SimpleObject)]
 pub struct TargetProgress {
@@ -199,7 +173,7 @@ pub struct ChildTotals(pub totals::ChildTotals);
 #[Object]
 impl ChildTotals {
     async fn unit(&self) -> AdminUnit {
-        AdminUnit(self.0.unit.clone())
+        self.0.unit.clone()
     }
 
     async fn teams(&self) -> i64 {
