@@ -113,7 +113,7 @@ impl From<DateTime<Utc>> for Timestamp {
 }
 
 /// A rejected value as an error message shows it: quoted, or not repeated back when long.
-fn shown(text: &str, max_chars: usize) -> String {
+pub(crate) fn shown(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         format!("{text:?}")
     } else {

@@ -1,6 +1,6 @@
 //! Adding, changing and removing team members.
 
-use async_graphql::{ID, InputObject, MaybeUndefined};
+use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
@@ -16,11 +16,10 @@ use crate::db::query;
 use crate::error::{AppError, Result};
 use crate::scalars::Date;
 
-// The team is named by the id the caller sent; an import names it by its own.
 #[derive(Clone, Debug, InputObject)]
 #[graphql(name = "AddTeamMemberInput")]
 pub struct NewMember {
-    pub team_id: ID,
+    pub team_id: TeamId,
     pub full_name: String,
     pub role: TeamRole,
     pub affiliation: Affiliation,
@@ -161,7 +160,7 @@ pub async fn add(
     input: NewMember,
     rules: Rules,
 ) -> Result<(Member, Team)> {
-    let team = target_team(&tx.txn, grant, TeamId::parse(&input.team_id, "teamId")?).await?;
+    let team = target_team(&tx.txn, grant, input.team_id).await?;
     let clean = clean(&input)?;
     if current_members(tx, team.id).await? >= rules.max_team_members {
         return Err(AppError::bad_input(

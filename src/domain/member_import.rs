@@ -245,7 +245,7 @@ pub async fn import(
             joined_on: None,
         };
         let input = NewMember {
-            team_id: team.id.0.to_string().into(),
+            team_id: team.id,
             full_name,
             role,
             affiliation,

@@ -67,6 +67,12 @@ macro_rules! id_type {
             }
         }
 
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
         /// Shown to callers as an `ID`.
         impl async_graphql::OutputType for $name {
             fn type_name() -> std::borrow::Cow<'static, str> {
@@ -83,6 +89,39 @@ macro_rules! id_type {
                 _: &async_graphql::Positioned<async_graphql::parser::types::Field>,
             ) -> async_graphql::ServerResult<async_graphql::Value> {
                 Ok(async_graphql::Value::String(self.0.to_string()))
+            }
+        }
+
+        /// Taken from callers as an `ID`: anything but an id this API gave is refused where it
+        /// is sent, as a bad value of the argument or input field that holds it.
+        impl async_graphql::InputType for $name {
+            type RawValueType = Self;
+
+            fn type_name() -> std::borrow::Cow<'static, str> {
+                <async_graphql::ID as async_graphql::InputType>::type_name()
+            }
+
+            fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+                <async_graphql::ID as async_graphql::InputType>::create_type_info(registry)
+            }
+
+            fn parse(value: Option<async_graphql::Value>) -> async_graphql::InputValueResult<Self> {
+                let id = <async_graphql::ID as async_graphql::InputType>::parse(value)
+                    .map_err(async_graphql::InputValueError::propagate)?;
+                parse_id(&id, "").map($name).map_err(|_| {
+                    async_graphql::InputValueError::custom(format!(
+                        "{} is not an id returned by this API",
+                        crate::scalars::shown(&id, 32)
+                    ))
+                })
+            }
+
+            fn to_value(&self) -> async_graphql::Value {
+                async_graphql::Value::String(self.0.to_string())
+            }
+
+            fn as_raw_value(&self) -> Option<&Self> {
+                Some(self)
             }
         }
 
@@ -112,4 +151,5 @@ id_type!(
     CommitteeMemberId,
     SessionId,
     UserId,
+    ReportId,
 );

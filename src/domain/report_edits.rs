@@ -2,7 +2,7 @@
 //! writes and submits its teams' reports; an officer of the district or above approves them;
 //! an approved report no longer changes. Targets are set by a level for the units below it.
 
-use async_graphql::{ID, InputObject};
+use async_graphql::InputObject;
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use super::reports::{self, Indicator, Report, ReportState, Target};
 use super::units::{self, AdminLevel, Unit};
 use super::write::{Audited, RowUpdate, Tx, check_version, insert};
-use super::{TeamId, UserId, validate};
+use super::{ReportId, TeamId, UserId, validate};
 use crate::authz::{Scope, WriteGrant};
 use crate::db::entities::audit_entry::{Column as E, Entity as Entries};
 use crate::db::entities::result_report::{self, Column as R, Entity as Reports};
@@ -46,7 +46,7 @@ impl Results {
 #[derive(InputObject)]
 #[graphql(name = "CreateResultReportInput")]
 pub struct NewReport {
-    pub team_id: ID,
+    pub team_id: TeamId,
     /// `YYYY-MM`.
     pub period: String,
     pub results: Results,
@@ -66,8 +66,7 @@ pub struct NewTarget {
 const ONE_PER_MONTH: &str = "the team already has a report for this month";
 
 pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewReport) -> Result<Report> {
-    let team = TeamId::parse(&input.team_id, "teamId")?;
-    let team = super::teams::get(&tx.txn, grant.read_scope(), team).await?;
+    let team = super::teams::get(&tx.txn, grant.read_scope(), input.team_id).await?;
     grant.check_team(team.id, &team.unit_path)?;
     let period = validate::period("period", &input.period)?;
     let [h, v, o, c, e] = input.results.checked()?;
@@ -89,12 +88,12 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewReport) -> Result
         ecommerce_accounts: Set(e),
         ..Default::default()
     };
-    let id = insert(tx, row, Some(("period", ONE_PER_MONTH))).await?;
+    let id = ReportId(insert(tx, row, Some(("period", ONE_PER_MONTH))).await?);
     let report = reports::get(&tx.txn, grant.scope(), id).await?;
     tx.audit(
         "createResultReport",
         "report",
-        id,
+        id.0,
         team.unit_id,
         None::<&()>,
         Some(&report),
@@ -103,7 +102,7 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewReport) -> Result
     Ok(report)
 }
 
-async fn editable(tx: &Tx, grant: &WriteGrant, id: i64) -> Result<Report> {
+async fn editable(tx: &Tx, grant: &WriteGrant, id: ReportId) -> Result<Report> {
     let report = reports::get(&tx.txn, grant.read_scope(), id).await?;
     grant.check_team(report.team_id, &report.unit_path)?;
     Ok(report)
@@ -119,7 +118,7 @@ async fn save(
 ) -> Result<Report> {
     let [h, v, o, c, e] = values;
     let (scope, id) = (grant.scope().clone(), before.id);
-    RowUpdate::<Reports>::new(id)
+    RowUpdate::<Reports>::new(id.0)
         .set(R::HouseholdsReached, h)
         .set(R::VneidActivations, v)
         .set(R::OnlineApplications, o)
@@ -153,7 +152,7 @@ fn values_of(r: &Report) -> [i32; 5] {
 pub async fn update(
     tx: &mut Tx,
     grant: &WriteGrant,
-    id: i64,
+    id: ReportId,
     results: Results,
     expected_version: Option<i32>,
 ) -> Result<Report> {
@@ -177,7 +176,7 @@ pub async fn update(
     .await
 }
 
-pub async fn submit(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report> {
+pub async fn submit(tx: &mut Tx, grant: &WriteGrant, id: ReportId) -> Result<Report> {
     let before = editable(tx, grant, id).await?;
     if before.state != ReportState::Draft {
         return Err(AppError::conflict("state", "only a draft can be submitted"));
@@ -195,11 +194,11 @@ pub async fn submit(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report> 
 
 /// Whether `user` created, changed or submitted the report, by the audit log (which holds
 /// every change made since reports could be edited).
-async fn worked_on(tx: &Tx, report: i64, user: UserId) -> Result<bool> {
+async fn worked_on(tx: &Tx, report: ReportId, user: UserId) -> Result<bool> {
     let select = Query::select()
         .from(Entries)
         .and_where(Expr::col(E::Entity).eq("report"))
-        .and_where(Expr::col(E::EntityId).eq(report))
+        .and_where(Expr::col(E::EntityId).eq(report.0))
         .and_where(Expr::col(E::UserId).eq(user.0))
         .and_where(Expr::col(E::Operation).ne("approveResultReport"))
         .to_owned();
@@ -208,7 +207,7 @@ async fn worked_on(tx: &Tx, report: i64, user: UserId) -> Result<bool> {
 
 /// Approval is for the district or a higher level, never for the commune that wrote it, and
 /// never by the person who wrote or submitted the report: a second pair of eyes.
-pub async fn approve(tx: &mut Tx, grant: &WriteGrant, id: i64) -> Result<Report> {
+pub async fn approve(tx: &mut Tx, grant: &WriteGrant, id: ReportId) -> Result<Report> {
     let before = editable(tx, grant, id).await?;
     if !grant.held_at_level(
         &before.unit_path,

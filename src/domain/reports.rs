@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::fetch_page;
 use super::units::Unit;
-use super::{Page, PageRequest, TeamId, UnitId};
+use super::{Page, PageRequest, ReportId, TeamId, UnitId};
 use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::result_report::{Column as R, Entity as Reports};
@@ -37,7 +37,7 @@ text_enum!(Indicator {
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
-    pub id: i64,
+    pub id: ReportId,
     pub team_id: TeamId,
     #[serde(skip)]
     pub unit_id: UnitId,
@@ -95,12 +95,12 @@ pub async fn list(
         under_path,
         ((Reports, R::Id), super::page::Order::Oldest),
         page,
-        |r: &Report| r.id,
+        |r: &Report| r.id.0,
     )
     .await
 }
 
-pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Report> {
+pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: ReportId) -> Result<Report> {
     let select = in_scope(scope)
         .and_where(Expr::col((Reports, R::Id)).eq(id))
         .to_owned();

@@ -2,13 +2,12 @@
 
 use crate::graphql::context::Parts;
 use crate::graphql::cost;
-use async_graphql::{Context, ID, Lookahead, Object, Result};
+use async_graphql::{Context, Lookahead, Object, Result};
 
 use super::loaders::{Loaders, prime};
 use super::types::{
     AdminUnit, AuditEntry, AuditEntryConnection, CommitteeConnection, ResultReport,
     ResultReportConnection, Target, Team, TeamConnection, Totals, TrainingSessionConnection, User,
-    parse_id,
 };
 
 use crate::authz::{Access, Action, Resource, Scope};
@@ -137,10 +136,9 @@ impl QueryRoot {
         Ok(TeamConnection::from_page(page, Team))
     }
 
-    async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Team>> {
+    async fn team(&self, ctx: &Context<'_>, id: TeamId) -> Result<Option<Team>> {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Team, Action::Read)?;
-        let id = TeamId(parse_id(&id, "id")?);
         let team = teams::get(&db.conn, &scope, id).await?;
         prefetch_teams(ctx, ctx.look_ahead(), std::slice::from_ref(&team)).await?;
         Ok(Some(Team(team)))

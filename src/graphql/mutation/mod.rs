@@ -12,6 +12,39 @@ macro_rules! edit {
     };
 }
 
+/// Declares an area's mutations that each run one domain edit through [`apply`] and answer
+/// what it returns: `name(argument: Type, …) -> Answer = resource => module::edit(argument, …);`
+/// with the mutation's doc comment above it. Arguments are taken typed (ids included), so a bad
+/// one is refused before the edit starts.
+macro_rules! mutations {
+    ($(#[$doc:meta])* $root:ident {
+        $(
+            $(#[$field_doc:meta])*
+            $name:ident($($argument:ident: $ty:ty),*) -> $answer:ty =
+                $resource:expr => $($edit:ident)::+($($param:expr),*);
+        )+
+    }) => {
+        $(#[$doc])*
+        #[derive(Default)]
+        pub struct $root;
+
+        #[async_graphql::Object]
+        impl $root {
+            $(
+                $(#[$field_doc])*
+                async fn $name(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    $($argument: $ty),*
+                ) -> async_graphql::Result<$answer> {
+                    let done = edit!(ctx, $resource, $($edit)::+($($param),*)).await?;
+                    Ok(<$answer>::from(done))
+                }
+            )+
+        }
+    };
+}
+
 mod auth;
 mod committees;
 mod import;
@@ -33,8 +66,10 @@ use crate::error::Result;
 pub struct MutationRoot(
     auth::AuthMutations,
     teams::TeamMutations,
+    teams::MemberMutations,
     committees::CommitteeMutations,
     training::TrainingMutations,
+    training::AttendanceMutations,
     reports::ReportMutations,
     import::ImportMutations,
 );

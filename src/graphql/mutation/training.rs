@@ -3,14 +3,25 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::authz::Resource;
-use crate::domain::training_edits::{self, NewSession, SessionChange};
+use crate::domain::training::Session;
+use crate::domain::training_edits::{self as edits, NewSession, SessionChange};
 use crate::domain::{MemberId, SessionId};
 use crate::error::AppError;
-use crate::graphql::types::TrainingSession;
 
+mutations!(TrainingMutations {
+    create_training_session(input: NewSession) -> Session =
+        Resource::Training => edits::create(input);
+    update_training_session(id: SessionId, input: SessionChange) -> Session =
+        Resource::Training => edits::update(id, input);
+    /// Deletes a session and its attendance list.
+    delete_training_session(id: SessionId) -> Session = Resource::Training => edits::delete(id);
+});
+
+/// Attendance lists: the members are named by a list of ids, each checked where it stands.
 #[derive(Default)]
-pub struct TrainingMutations;
+pub struct AttendanceMutations;
 
+/// Reads the members' ids, naming the position of a bad one (`memberIds[2]`).
 fn parse_member_ids(ids: &[ID]) -> Result<Vec<MemberId>, AppError> {
     ids.iter()
         .enumerate()
@@ -19,49 +30,21 @@ fn parse_member_ids(ids: &[ID]) -> Result<Vec<MemberId>, AppError> {
 }
 
 #[Object]
-impl TrainingMutations {
-    async fn create_training_session(
-        &self,
-        ctx: &Context<'_>,
-        input: NewSession,
-    ) -> Result<TrainingSession> {
-        let created = edit!(ctx, Resource::Training, training_edits::create(input)).await?;
-        Ok(created)
-    }
-
-    async fn update_training_session(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: SessionChange,
-    ) -> Result<TrainingSession> {
-        let id = SessionId::parse(&id, "id")?;
-        let changed = edit!(ctx, Resource::Training, training_edits::update(id, input)).await?;
-        Ok(changed)
-    }
-
-    /// Deletes a session and its attendance list.
-    async fn delete_training_session(&self, ctx: &Context<'_>, id: ID) -> Result<TrainingSession> {
-        let id = SessionId::parse(&id, "id")?;
-        let deleted = edit!(ctx, Resource::Training, training_edits::delete(id)).await?;
-        Ok(deleted)
-    }
-
+impl AttendanceMutations {
     /// Records members of the caller's area as having attended a session (organised in their
     /// area or above it); `completed` marks them as having completed it too.
     async fn record_attendance(
         &self,
         ctx: &Context<'_>,
-        session_id: ID,
+        session_id: SessionId,
         member_ids: Vec<ID>,
         completed: Option<bool>,
-    ) -> Result<TrainingSession> {
-        let session = SessionId::parse(&session_id, "sessionId")?;
+    ) -> Result<Session> {
         let members = parse_member_ids(&member_ids)?;
         let recorded = edit!(
             ctx,
             Resource::Attendance,
-            training_edits::record(session, members, completed)
+            edits::record(session_id, members, completed)
         );
         Ok(recorded.await?)
     }
@@ -69,16 +52,15 @@ impl TrainingMutations {
     async fn remove_attendance(
         &self,
         ctx: &Context<'_>,
-        session_id: ID,
+        session_id: SessionId,
         member_ids: Vec<ID>,
-    ) -> Result<TrainingSession> {
-        let session = SessionId::parse(&session_id, "sessionId")?;
+    ) -> Result<Session> {
         let members = parse_member_ids(&member_ids)?;
-        let edit = edit!(
+        Ok(edit!(
             ctx,
             Resource::Attendance,
-            training_edits::remove(session, members)
-        );
-        Ok(edit.await?)
+            edits::remove(session_id, members)
+        )
+        .await?)
     }
 }

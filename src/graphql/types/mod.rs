@@ -50,8 +50,6 @@ pub(crate) fn page_parts<T, G>(page: Page<T>, wrap: impl Fn(T) -> G) -> (i64, Pa
     )
 }
 
-pub(crate) use crate::domain::parse_id;
-
 macro_rules! connection {
     ($(#[$doc:meta])* $name:ident, $node:ty) => {
         $(#[$doc])*

@@ -11,6 +11,12 @@ use super::connection;
 /// A team's results for one month: the five basic skills.
 pub struct ResultReport(pub reports::Report);
 
+impl From<reports::Report> for ResultReport {
+    fn from(report: reports::Report) -> Self {
+        ResultReport(report)
+    }
+}
+
 connection!(ResultReportConnection, ResultReport);
 
 #[Object]
@@ -66,6 +72,12 @@ impl ResultReport {
 
 /// A target set for a unit by a level above it.
 pub struct Target(pub reports::Target);
+
+impl From<reports::Target> for Target {
+    fn from(target: reports::Target) -> Self {
+        Target(target)
+    }
+}
 
 #[Object]
 impl Target {

@@ -15,6 +15,12 @@ use crate::graphql::scalars::Date;
 /// A community digital technology team (Tổ công nghệ số cộng đồng).
 pub struct Team(pub teams::Team);
 
+impl From<teams::Team> for Team {
+    fn from(team: teams::Team) -> Self {
+        Team(team)
+    }
+}
+
 connection!(TeamConnection, Team);
 
 #[Object]
