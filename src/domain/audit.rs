@@ -4,9 +4,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::page::{Order, fetch_page};
-use super::{Page, PageRequest, UnitId, UserId};
-use crate::authz::Scope;
+use super::page::{Keyed, Listing, Order};
+use super::{Page, UnitId, UserId};
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::audit_entry::{Column as E, Entity as Entries};
 use crate::db::query;
@@ -28,15 +27,7 @@ pub struct AuditEntry {
 }
 
 /// Entries recorded at units in scope (and under `under_path`), newest first.
-pub async fn list(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-    under_path: Option<&str>,
-    page: PageRequest,
-) -> Result<Page<AuditEntry>> {
-    if scope.is_empty() {
-        return Ok(Page::empty());
-    }
+pub async fn list(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<AuditEntry>> {
     let mut select = Query::select();
     query::every_column(&mut select, Entries)
         .expr_as(Expr::col((Units, U::Path)), "unit_path")
@@ -45,16 +36,9 @@ pub async fn list(
             Units,
             Expr::col((Units, U::Id)).equals((Entries, E::UnitId)),
         )
-        .cond_where(scope.over_units((Units, U::Path)));
-    fetch_page(
-        conn,
-        select,
-        under_path,
-        ((Entries, E::Id), Order::Newest),
-        page,
-        |e: &AuditEntry| e.id,
-    )
-    .await
+        .cond_where(list.scope.over_units((Units, U::Path)));
+    list.fetch(conn, select, Order::Newest((Entries, E::Id)))
+        .await
 }
 
 /// Removes personal fields from a recorded snapshot, at any depth.
@@ -70,6 +54,12 @@ pub fn redact(value: &mut serde_json::Value) {
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
         _ => {}
+    }
+}
+
+impl Keyed for AuditEntry {
+    fn key(&self) -> i64 {
+        self.id
     }
 }
 

@@ -137,13 +137,12 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewCommittee) -> Res
     let members = relations::committee_members(&tx.txn, &[id])
         .await?
         .remove(&id);
-    tx.audit(
+    tx.audit_creation(
         "createSteeringCommittee",
         "committee",
         id.0,
         unit.id,
-        None::<&()>,
-        Some(&(&committee, members)),
+        &(&committee, members),
     )
     .await?;
     Ok(committee)
@@ -271,13 +270,12 @@ pub async fn add_member(
         .unwrap_or(0);
     let id = insert_member(tx, committee.id, &member, order, "").await?;
     let added = fetch_member(&tx.txn, grant.scope(), id).await?;
-    tx.audit(
+    tx.audit_creation(
         "addCommitteeMember",
         "committeeMember",
         id.0,
         committee.unit_id,
-        None::<&()>,
-        Some(&added),
+        &added,
     )
     .await?;
     Ok(added)

@@ -4,8 +4,8 @@ use async_graphql::SimpleObject;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::page::{Order, fetch_page};
-use super::{CommitteeId, CommitteeMemberId, Page, PageRequest, UnitId};
+use super::page::{Keyed, Listing, Order};
+use super::{CommitteeId, CommitteeMemberId, Page, UnitId};
 use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::committee_member::{Column as CM, Entity as CommitteeMembers};
@@ -80,26 +80,11 @@ fn in_scope(scope: &Scope) -> SelectStatement {
 }
 
 /// Committees of units in scope (and under `under`, when given), in id order.
-pub async fn list(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-    under_path: Option<&str>,
-    page: PageRequest,
-) -> Result<Page<Committee>> {
-    if scope.is_empty() {
-        return Ok(Page::empty());
-    }
-    let mut select = in_scope(scope);
+pub async fn list(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<Committee>> {
+    let mut select = in_scope(&list.scope);
     committee_columns(&mut select);
-    fetch_page(
-        conn,
-        select,
-        under_path,
-        ((Committees, C::Id), Order::Oldest),
-        page,
-        |c: &Committee| c.id.0,
-    )
-    .await
+    list.fetch(conn, select, Order::Oldest((Committees, C::Id)))
+        .await
 }
 
 /// One committee, if it exists and is in scope; otherwise the same `NOT_FOUND` either way.
@@ -130,4 +115,10 @@ pub async fn member(
     // Found through the committee, so the committee is in the same scope.
     let committee = get(conn, scope, member.committee_id).await?;
     Ok((member, committee))
+}
+
+impl Keyed for Committee {
+    fn key(&self) -> i64 {
+        self.id.0
+    }
 }

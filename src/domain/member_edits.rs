@@ -172,13 +172,12 @@ pub async fn add(
         return Err(AppError::conflict("role", ONE_LEADER));
     }
     let member = insert(tx, grant, &team, &input, clean).await?;
-    tx.audit(
+    tx.audit_creation(
         "addTeamMember",
         "member",
         member.id.0,
         team.unit_id,
-        None::<&Member>,
-        Some(&member),
+        &member,
     )
     .await?;
     Ok((member, team))

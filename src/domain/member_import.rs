@@ -333,15 +333,8 @@ pub async fn import(
         "added": report.added,
         "teams": &report.teams,
     });
-    tx.audit(
-        "importTeamMembers",
-        "import",
-        unit.id.0,
-        unit.id,
-        None::<&()>,
-        Some(&detail),
-    )
-    .await?;
+    tx.audit_creation("importTeamMembers", "import", unit.id.0, unit.id, &detail)
+        .await?;
     Ok(report)
 }
 

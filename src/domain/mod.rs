@@ -25,7 +25,7 @@ pub mod write;
 
 mod text_enum;
 
-pub use page::{Page, PageRequest};
+pub use page::{Listing, Page, PageRequest};
 
 /// Rules of the programme that a deployment may set.
 #[derive(Clone, Copy, Debug)]

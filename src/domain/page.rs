@@ -9,7 +9,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::authz::subtree_range;
+use crate::authz::{Scope, subtree_range};
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::query;
 use crate::error::{AppError, Result};
@@ -100,11 +100,40 @@ impl<T> Page<T> {
     }
 }
 
-/// The direction a list is walked in.
+/// A list as a caller asks for it: what their scope lets them see, the path of the unit whose
+/// subtree they narrowed it to, and the page.
+pub struct Listing {
+    pub scope: Scope,
+    pub under: Option<String>,
+    pub page: PageRequest,
+}
+
+impl Listing {
+    /// The page of `select`'s rows (a statement already narrowed to the scope), walked in
+    /// `order`; nothing, without a statement, for a scope that holds nothing.
+    pub(crate) async fn fetch<T: FromQueryResult + Keyed>(
+        &self,
+        conn: &impl ConnectionTrait,
+        select: SelectStatement,
+        order: Order<impl IntoColumnRef + Clone>,
+    ) -> Result<Page<T>> {
+        if self.scope.is_empty() {
+            return Ok(Page::empty());
+        }
+        fetch_page(conn, select, self.under.as_deref(), self.page, order).await
+    }
+}
+
+/// How a list is walked: by its id column, oldest or newest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Order {
-    Oldest,
-    Newest,
+pub(crate) enum Order<C> {
+    Oldest(C),
+    Newest(C),
+}
+
+/// A row of a list: its id orders the list and makes the cursor.
+pub(crate) trait Keyed {
+    fn key(&self) -> i64;
 }
 
 /// Counts the rows `select` finds (inside the subtree at `under`, when given) and fetches one
@@ -113,14 +142,17 @@ pub(crate) enum Order {
 /// statement with `COUNT(*)` for columns, so both see exactly the same rows. It rides on the
 /// page's statement as a subquery the database evaluates once; only a page that comes back
 /// empty after a cursor needs a statement of its own to learn the count.
-pub(crate) async fn fetch_page<T: FromQueryResult>(
+pub(crate) async fn fetch_page<T: FromQueryResult + Keyed>(
     conn: &impl ConnectionTrait,
     mut select: SelectStatement,
     under: Option<&str>,
-    (id, order): (impl IntoColumnRef + Clone, Order),
     page: PageRequest,
-    id_of: impl Fn(&T) -> i64,
+    order: Order<impl IntoColumnRef + Clone>,
 ) -> Result<Page<T>> {
+    let (id, newest_first) = match order {
+        Order::Oldest(id) => (id, false),
+        Order::Newest(id) => (id, true),
+    };
     if let Some(path) = under {
         select.cond_where(subtree_range((Units, U::Path), path));
     }
@@ -133,14 +165,16 @@ pub(crate) async fn fetch_page<T: FromQueryResult>(
     let filter = select.clone();
     if let Some(cursor) = page.after {
         let column = Expr::col(id.clone());
-        select.and_where(match order {
-            Order::Oldest => column.gt(cursor),
-            Order::Newest => column.lt(cursor),
+        select.and_where(if newest_first {
+            column.lt(cursor)
+        } else {
+            column.gt(cursor)
         });
     }
-    let direction = match order {
-        Order::Oldest => sea_query::Order::Asc,
-        Order::Newest => sea_query::Order::Desc,
+    let direction = if newest_first {
+        sea_query::Order::Desc
+    } else {
+        sea_query::Order::Asc
     };
     select
         .order_by(id, direction)
@@ -156,7 +190,7 @@ pub(crate) async fn fetch_page<T: FromQueryResult>(
         .iter()
         .map(|row| T::from_query_result(row, ""))
         .collect::<Result<Vec<T>, _>>()?;
-    Ok(Page::from_rows(nodes, page, total, id_of))
+    Ok(Page::from_rows(nodes, page, total, T::key))
 }
 
 fn encode_cursor(id: i64) -> String {

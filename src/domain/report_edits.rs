@@ -90,15 +90,8 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewReport) -> Result
     };
     let id = ReportId(insert(tx, row, Some(("period", ONE_PER_MONTH))).await?);
     let report = reports::get(&tx.txn, grant.scope(), id).await?;
-    tx.audit(
-        "createResultReport",
-        "report",
-        id.0,
-        team.unit_id,
-        None::<&()>,
-        Some(&report),
-    )
-    .await?;
+    tx.audit_creation("createResultReport", "report", id.0, team.unit_id, &report)
+        .await?;
     Ok(report)
 }
 
@@ -287,15 +280,8 @@ pub async fn set_target(tx: &mut Tx, grant: &WriteGrant, input: NewTarget) -> Re
             };
             let id = insert(tx, row, None).await?;
             let after = target_of(&tx.txn, &scope, &unit, period, indicator).await?;
-            tx.audit(
-                audited.operation,
-                audited.entity,
-                id,
-                unit.id,
-                None::<&Target>,
-                Some(&after),
-            )
-            .await?;
+            tx.audit_creation(audited.operation, audited.entity, id, unit.id, &after)
+                .await?;
             Ok(after)
         }
         Err(other) => Err(other),

@@ -3,9 +3,9 @@
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::page::fetch_page;
+use super::page::{self, Keyed, Listing};
 use super::units::Unit;
-use super::{Page, PageRequest, ReportId, TeamId, UnitId};
+use super::{Page, ReportId, TeamId, UnitId};
 use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::result_report::{Column as R, Entity as Reports};
@@ -77,27 +77,15 @@ fn in_scope(scope: &Scope) -> SelectStatement {
 /// Reports of teams in scope (and under `under_path`, and of `period`, when given).
 pub async fn list(
     conn: &impl ConnectionTrait,
-    scope: &Scope,
-    under_path: Option<&str>,
+    list: &Listing,
     period: Option<&str>,
-    page: PageRequest,
 ) -> Result<Page<Report>> {
-    if scope.is_empty() {
-        return Ok(Page::empty());
-    }
-    let mut select = in_scope(scope);
+    let mut select = in_scope(&list.scope);
     if let Some(period) = period {
         select.and_where(Expr::col((Reports, R::Period)).eq(period));
     }
-    fetch_page(
-        conn,
-        select,
-        under_path,
-        ((Reports, R::Id), super::page::Order::Oldest),
-        page,
-        |r: &Report| r.id.0,
-    )
-    .await
+    list.fetch(conn, select, page::Order::Oldest((Reports, R::Id)))
+        .await
 }
 
 pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: ReportId) -> Result<Report> {
@@ -144,4 +132,10 @@ pub async fn targets(
         .order_by(TG::Period, Order::Asc)
         .order_by(TG::Indicator, Order::Asc);
     Ok(query::all(conn, &select).await?)
+}
+
+impl Keyed for Report {
+    fn key(&self) -> i64 {
+        self.id.0
+    }
 }

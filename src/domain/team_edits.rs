@@ -94,15 +94,8 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewTeam) -> Result<T
     };
     let id = TeamId(insert(tx, row, Some(("unitCode", ONE_ACTIVE))).await?);
     let team = teams::get(&tx.txn, grant.scope(), id).await?;
-    tx.audit(
-        "createTeam",
-        "team",
-        id.0,
-        unit.id,
-        None::<&Team>,
-        Some(&team),
-    )
-    .await?;
+    tx.audit_creation("createTeam", "team", id.0, unit.id, &team)
+        .await?;
     Ok(team)
 }
 

@@ -6,9 +6,9 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, IdenStatic, QueryResult};
 
-use super::page::{Order, fetch_page};
+use super::page::{Keyed, Listing, Order};
 use super::units::{AdminLevel, Unit};
-use super::{MemberId, Page, PageRequest, TeamId, UnitId};
+use super::{MemberId, Page, TeamId, UnitId};
 use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::team::{Column as T, Entity as Teams};
@@ -122,16 +122,6 @@ impl FromQueryResult for TeamWithUnit {
     }
 }
 
-/// What a team list is narrowed to besides the caller's scope.
-#[derive(Clone, Debug, Default)]
-pub struct TeamFilter {
-    /// Path of the unit whose subtree the caller asked for.
-    pub under: Option<String>,
-    /// Free text matched, without case or accents, against the team's name, its village's name
-    /// and its commune's name.
-    pub search: Option<String>,
-}
-
 /// The teams of a list: in scope, matching its search.
 fn filtered(scope: &Scope, search: Option<&str>) -> SelectStatement {
     let mut select = teams_with_units();
@@ -160,17 +150,15 @@ fn filtered(scope: &Scope, search: Option<&str>) -> SelectStatement {
     select
 }
 
+/// Teams in the caller's list; `search` is free text matched, without case or accents, against
+/// the team's name, its village's name and its commune's name.
 pub async fn list(
     conn: &impl ConnectionTrait,
-    scope: &Scope,
-    filter: &TeamFilter,
-    page: PageRequest,
+    list: &Listing,
+    search: Option<&str>,
 ) -> Result<Page<TeamWithUnit>> {
-    if scope.is_empty() {
-        return Ok(Page::empty());
-    }
-    let search = filter.search.as_deref().map(fold).filter(|s| !s.is_empty());
-    let mut select = filtered(scope, search.as_deref());
+    let search = search.map(fold).filter(|s| !s.is_empty());
+    let mut select = filtered(&list.scope, search.as_deref());
     team_columns(&mut select);
     // The unit's other columns, named `unit_<field>` so that, with the `unit_id` and
     // `unit_path` the team's columns already hold, they read as a [`Unit`] under that prefix.
@@ -188,15 +176,8 @@ pub async fn list(
             format!("unit_{}", column.as_str()),
         );
     }
-    fetch_page(
-        conn,
-        select,
-        filter.under.as_deref(),
-        ((Teams, T::Id), Order::Oldest),
-        page,
-        |t: &TeamWithUnit| t.team.id.0,
-    )
-    .await
+    list.fetch(conn, select, Order::Oldest((Teams, T::Id)))
+        .await
 }
 
 /// One team, if it exists and is in scope; otherwise the same `NOT_FOUND` either way.
@@ -251,4 +232,10 @@ pub async fn member_on_record(
     query::one(conn, &members_in(scope, id))
         .await?
         .ok_or(AppError::NotFound("team member"))
+}
+
+impl Keyed for TeamWithUnit {
+    fn key(&self) -> i64 {
+        self.team.id.0
+    }
 }

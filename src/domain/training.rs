@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::page::{Order, fetch_page};
-use super::{MemberId, Page, PageRequest, SessionId, UnitId};
+use super::page::{Keyed, Listing, Order};
+use super::{MemberId, Page, SessionId, UnitId};
 use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::attendance::{Column as A, Entity as Attendances};
@@ -72,26 +72,11 @@ pub(crate) fn sessions_with_organizers() -> SelectStatement {
 }
 
 /// Sessions organised by units in scope (and under `under`, when given), in id order.
-pub async fn list(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-    under_path: Option<&str>,
-    page: PageRequest,
-) -> Result<Page<Session>> {
-    if scope.is_empty() {
-        return Ok(Page::empty());
-    }
+pub async fn list(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<Session>> {
     let mut select = sessions_with_organizers();
-    select.cond_where(scope.over_units((Units, U::Path)));
-    fetch_page(
-        conn,
-        select,
-        under_path,
-        ((Sessions, S::Id), Order::Oldest),
-        page,
-        |s: &Session| s.id.0,
-    )
-    .await
+    select.cond_where(list.scope.over_units((Units, U::Path)));
+    list.fetch(conn, select, Order::Oldest((Sessions, S::Id)))
+        .await
 }
 
 /// One session, if its organiser is in scope.
@@ -139,4 +124,10 @@ pub async fn attendee_counts(
         out.insert(SessionId(row.try_get("", "id")?), row.try_get("", "n")?);
     }
     Ok(out)
+}
+
+impl Keyed for Session {
+    fn key(&self) -> i64 {
+        self.id.0
+    }
 }

@@ -93,13 +93,12 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewSession) -> Resul
     };
     let id = SessionId(insert(tx, row, None).await?);
     let session = training::get(&tx.txn, grant.scope(), id).await?;
-    tx.audit(
+    tx.audit_creation(
         "createTrainingSession",
         "trainingSession",
         id.0,
         unit.id,
-        None::<&()>,
-        Some(&session),
+        &session,
     )
     .await?;
     Ok(session)
@@ -348,15 +347,8 @@ async fn audit_attendance(
         "memberIds": members.iter().map(|(m, _)| m.0).collect::<Vec<_>>(),
         "completed": completed,
     });
-    tx.audit(
-        operation,
-        "attendance",
-        session.id.0,
-        unit,
-        None::<&()>,
-        Some(&detail),
-    )
-    .await?;
+    tx.audit_creation(operation, "attendance", session.id.0, unit, &detail)
+        .await?;
     for (_, path) in members {
         if let Some(unit) = common_unit([path.as_str()]) {
             tx.touch(unit);

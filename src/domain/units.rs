@@ -6,7 +6,7 @@ use async_graphql::SimpleObject;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, IdenStatic};
 
-use super::page::{Order, fetch_page};
+use super::page::{Keyed, Order, fetch_page};
 use super::{Page, PageRequest, UnitId};
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::query;
@@ -113,15 +113,7 @@ pub async fn children(
     page: PageRequest,
 ) -> Result<Page<Unit>> {
     let select = current(Expr::col((Units, U::ParentId)).eq(parent.0));
-    fetch_page(
-        conn,
-        select,
-        None,
-        ((Units, U::Id), Order::Oldest),
-        page,
-        |u: &Unit| u.id.0,
-    )
-    .await
+    fetch_page(conn, select, None, page, Order::Oldest((Units, U::Id))).await
 }
 
 /// The current units directly under `parent`, all of them.
@@ -142,4 +134,10 @@ pub async fn paths_of(conn: &impl ConnectionTrait, ids: &[UnitId]) -> Result<Vec
         .iter()
         .map(|r| r.try_get::<String>("", "path"))
         .collect::<Result<_, _>>()?)
+}
+
+impl Keyed for Unit {
+    fn key(&self) -> i64 {
+        self.id.0
+    }
 }

@@ -78,6 +78,20 @@ impl Tx {
         Ok(())
     }
 
+    /// Records a creation in the audit log: nothing before, `after` after.
+    pub async fn audit_creation(
+        &mut self,
+        operation: &str,
+        entity: &str,
+        entity_id: i64,
+        unit: UnitId,
+        after: &impl Serialize,
+    ) -> Result<()> {
+        let nothing = None::<&()>;
+        self.audit(operation, entity, entity_id, unit, nothing, Some(after))
+            .await
+    }
+
     /// Notes a unit whose figures changed without an audit entry of its own.
     pub fn touch(&mut self, unit: UnitId) {
         self.touched.insert(unit);

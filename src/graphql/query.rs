@@ -10,13 +10,13 @@ use super::types::{
     ResultReportConnection, Target, Team, TeamConnection, Totals, TrainingSessionConnection, User,
 };
 
-use crate::authz::{Access, Action, Resource, Scope};
+use crate::authz::{Access, Action, Resource};
 use crate::cache::{Epoch, TotalsKey};
 use crate::db::Db;
-use crate::domain::teams::TeamFilter;
 use crate::domain::units::Unit;
 use crate::domain::{
-    PageRequest, TeamId, audit, committees, reports, teams, totals, training, units, validate,
+    Listing, PageRequest, TeamId, audit, committees, reports, teams, totals, training, units,
+    validate,
 };
 use crate::error::AppError;
 
@@ -80,13 +80,15 @@ async fn prefetch_teams(
 async fn listing<'a>(
     ctx: &Context<'a>,
     resource: Resource,
-    unit_code: Option<&str>,
-    (first, after): (Option<i32>, Option<String>),
-) -> Result<(&'a Db, Scope, PageRequest, Option<String>)> {
+    unit_code: Option<String>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<(&'a Db, Listing)> {
     let (db, access) = parts(ctx)?;
     let scope = access.scope(resource, Action::Read)?;
     let page = PageRequest::parse(first, after.as_deref())?;
-    Ok((db, scope, page, unit_path(ctx, unit_code).await?))
+    let under = unit_path(ctx, unit_code.as_deref()).await?;
+    Ok((db, Listing { scope, under, page }))
 }
 
 #[Object]
@@ -117,15 +119,9 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<TeamConnection> {
-        let (db, access) = parts(ctx)?;
-        let scope = access.scope(Resource::Team, Action::Read)?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let (db, list) = listing(ctx, Resource::Team, unit_code, first, after).await?;
         let search = search.map(|s| validate::search("search", &s)).transpose()?;
-        let filter = TeamFilter {
-            under: unit_path(ctx, unit_code.as_deref()).await?,
-            search,
-        };
-        let page = teams::list(&db.conn, &scope, &filter, page).await?;
+        let page = teams::list(&db.conn, &list, search.as_deref()).await?;
         // The page brought each team's unit along: the loader need not ask again.
         Loaders::of(ctx)
             .units
@@ -152,14 +148,8 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<CommitteeConnection> {
-        let (db, scope, page, under) = listing(
-            ctx,
-            Resource::Committee,
-            unit_code.as_deref(),
-            (first, after),
-        )
-        .await?;
-        let page = committees::list(&db.conn, &scope, under.as_deref(), page).await?;
+        let (db, list) = listing(ctx, Resource::Committee, unit_code, first, after).await?;
+        let page = committees::list(&db.conn, &list).await?;
         let (nodes, loaders) = (ctx.look_ahead().field("nodes"), Loaders::of(ctx));
         let units = page.nodes.iter().map(|c| c.unit_id);
         prime(&nodes, "unit", &loaders.units, units).await?;
@@ -176,14 +166,8 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<TrainingSessionConnection> {
-        let (db, scope, page, under) = listing(
-            ctx,
-            Resource::Training,
-            unit_code.as_deref(),
-            (first, after),
-        )
-        .await?;
-        let page = training::list(&db.conn, &scope, under.as_deref(), page).await?;
+        let (db, list) = listing(ctx, Resource::Training, unit_code, first, after).await?;
+        let page = training::list(&db.conn, &list).await?;
         let (nodes, loaders) = (ctx.look_ahead().field("nodes"), Loaders::of(ctx));
         let units = page.nodes.iter().map(|s| s.organizer_unit_id);
         prime(&nodes, "organizer", &loaders.units, units).await?;
@@ -202,16 +186,12 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ResultReportConnection> {
-        let (db, access) = parts(ctx)?;
-        let scope = access.scope(Resource::Report, Action::Read)?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let (db, list) = listing(ctx, Resource::Report, unit_code, first, after).await?;
         let period = period
             .as_deref()
             .map(|p| validate::period("period", p))
             .transpose()?;
-        let under = unit_path(ctx, unit_code.as_deref()).await?;
-        let page =
-            reports::list(&db.conn, &scope, under.as_deref(), period.as_deref(), page).await?;
+        let page = reports::list(&db.conn, &list, period.as_deref()).await?;
         Ok(ResultReportConnection::from_page(page, ResultReport))
     }
 
@@ -239,9 +219,8 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<AuditEntryConnection> {
-        let (db, scope, page, under) =
-            listing(ctx, Resource::Audit, unit_code.as_deref(), (first, after)).await?;
-        let page = audit::list(&db.conn, &scope, under.as_deref(), page).await?;
+        let (db, list) = listing(ctx, Resource::Audit, unit_code, first, after).await?;
+        let page = audit::list(&db.conn, &list).await?;
         let personal = ctx.caller()?.reach(Resource::MemberPii, Action::Read);
         Ok(AuditEntryConnection::from_page(page, |entry| AuditEntry {
             personal_data: personal.contains(&entry.unit_path),

@@ -283,7 +283,10 @@ async fn the_embedded_default_serves_the_demo_and_keeps_its_key(_: Arc<Backend>)
             server.wait().ok();
             assert!(status.contains("200"), "{status} {body}");
             let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
-            let token = answer["data"]["login"]["token"].as_str().unwrap().to_owned();
+            let token = answer["data"]["login"]["token"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no token: {body}"))
+                .to_owned();
 
             // The key was kept beside the database, readable by its owner only, and a restart
             // accepts the tokens issued before it.

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use steering_gateway::authz::{Access, Action, Policy, Resource, Scope};
 use steering_gateway::db::Db;
-use steering_gateway::domain::teams::{self, TeamFilter};
-use steering_gateway::domain::{PageRequest, totals, units, users};
+use steering_gateway::domain::teams;
+use steering_gateway::domain::{Listing, PageRequest, totals, units, users};
 
 use crate::common::Backend;
 
@@ -24,14 +24,12 @@ async fn scoped_queries_use_the_path_index(b: Arc<Backend>) {
     // Ranges that are a small part of the data, as a province is of the country: over the
     // whole demo (one province) a full scan is the right plan.
     let district = units::require_by_code(&db.conn, "643").await.unwrap();
-    teams::list(
-        &db.conn,
-        &reach_of(&db, "officer.24172", Resource::Team).await,
-        &TeamFilter::default(),
-        PageRequest::first_page(50),
-    )
-    .await
-    .unwrap();
+    let list = Listing {
+        scope: reach_of(&db, "officer.24172", Resource::Team).await,
+        under: None,
+        page: PageRequest::first_page(50),
+    };
+    teams::list(&db.conn, &list, None).await.unwrap();
     let scope = reach_of(&db, "officer.643", Resource::Totals).await;
     totals::compute(&db.conn, &scope, district).await.unwrap();
 
