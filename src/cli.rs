@@ -183,9 +183,11 @@ async fn import_members(
     let name = file.file_name().and_then(|n| n.to_str());
     let sheet = Sheet::read(name, bytes);
     let grant = crate::authz::WriteGrant::operator(&CommandLine(()));
-    let mut tx = Tx::begin(db, grant.actor()).await.map_err(cli_error)?;
+    let mut tx = Tx::begin(db, grant.actor(), *rules)
+        .await
+        .map_err(cli_error)?;
     let imported = match sheet {
-        Ok(sheet) => member_import::import(&mut tx, &grant, unit_code, &sheet, rules).await,
+        Ok(sheet) => member_import::import(&mut tx, &grant, unit_code, &sheet).await,
         Err(err) => Err(err),
     };
     match imported {

@@ -8,7 +8,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
 
 use super::teams::{self, Affiliation, Gender, Member, Team, TeamRole, TeamStatus};
 use super::write::{self, Audited, RowUpdate, Tx, check_version};
-use super::{MemberId, Rules, TeamId, validate};
+use super::{MemberId, TeamId, validate};
 use crate::authz::WriteGrant;
 use crate::db::entities::team::{Column as T, Entity as Teams};
 use crate::db::entities::team_member::{self, Column as M, Entity as Members};
@@ -154,12 +154,8 @@ pub fn team_full(max: usize) -> String {
     format!("a team holds at most {max} members")
 }
 
-pub async fn add(
-    tx: &mut Tx,
-    grant: &WriteGrant,
-    input: NewMember,
-    rules: Rules,
-) -> Result<(Member, Team)> {
+pub async fn add(tx: &mut Tx, grant: &WriteGrant, input: NewMember) -> Result<(Member, Team)> {
+    let rules = tx.rules;
     let team = target_team(&tx.txn, grant, input.team_id).await?;
     let clean = clean(&input)?;
     if current_members(tx, team.id).await? >= rules.max_team_members {

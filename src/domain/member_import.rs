@@ -16,7 +16,7 @@ use super::member_edits::{self, NewMember};
 use super::teams::{Team, TeamRole, TeamStatus};
 use super::units::AdminLevel;
 use super::write::Tx;
-use super::{Rules, TeamId, relations, units, validate};
+use super::{TeamId, relations, units, validate};
 use crate::authz::{WriteGrant, subtree_range};
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::team::{Column as T, Entity as Teams};
@@ -105,8 +105,8 @@ pub async fn import(
     grant: &WriteGrant,
     unit_code: &str,
     sheet: &Sheet,
-    rules: &Rules,
 ) -> Result<ImportReport> {
+    let rules = tx.rules;
     let unit = units::by_code(&tx.txn, unit_code)
         .await?
         .ok_or_else(|| AppError::bad_input("unitCode", "no current unit has this code"))?;

@@ -12,30 +12,76 @@ use crate::authz::Scope;
 use crate::db::sql::{Args, fetch_all, fetch_rows, subtree_sql};
 use crate::error::{AppError, Result};
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+// Aggregate figures for a unit's subtree; how they are read for a period (results, progress)
+// is added where the schema is put together.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, SimpleObject)]
+#[graphql(complex)]
 pub struct Totals {
     pub unit: Unit,
-    /// Active teams.
+    /// Active teams (as of the last change: figures are cached, and every change invalidates
+    /// them before it answers).
     pub teams: i64,
     /// Current members of active teams.
     pub members: i64,
-    /// Current members of active teams who completed at least one training session.
+    /// Current members who completed at least one training session.
     pub members_trained: i64,
-    /// Sessions organised by units of the subtree.
+    /// Training sessions organised by units of the subtree.
     pub training_sessions: i64,
-    /// Committees not dissolved.
+    // Committees not dissolved.
     pub committees: i64,
     pub villages: i64,
-    /// Villages with an active team: the coverage the programme is measured by.
+    /// Villages with an active team.
     pub villages_with_team: i64,
-    /// Every role, including those with no members.
-    pub members_by_role: Vec<(TeamRole, i64)>,
-    /// Every affiliation, including those with no members.
-    pub members_by_affiliation: Vec<(Affiliation, i64)>,
+    // Every role, including those with no members.
+    pub members_by_role: Vec<RoleCount>,
+    // Every affiliation, including those with no members.
+    pub members_by_affiliation: Vec<AffiliationCount>,
+    /// The same figures for each unit directly below (shown after the other figures).
+    #[graphql(skip)]
     pub children: Vec<ChildTotals>,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+// How many members hold a role; cached as the pair `[role, count]`.
+#[derive(Clone, Copy, Debug, SimpleObject, serde::Serialize, serde::Deserialize)]
+#[serde(from = "(TeamRole, i64)", into = "(TeamRole, i64)")]
+pub struct RoleCount {
+    pub role: TeamRole,
+    pub count: i64,
+}
+
+// How many members come from an organisation; cached as the pair `[affiliation, count]`.
+#[derive(Clone, Copy, Debug, SimpleObject, serde::Serialize, serde::Deserialize)]
+#[serde(from = "(Affiliation, i64)", into = "(Affiliation, i64)")]
+pub struct AffiliationCount {
+    pub affiliation: Affiliation,
+    pub count: i64,
+}
+
+impl From<(TeamRole, i64)> for RoleCount {
+    fn from((role, count): (TeamRole, i64)) -> Self {
+        RoleCount { role, count }
+    }
+}
+
+impl From<RoleCount> for (TeamRole, i64) {
+    fn from(c: RoleCount) -> Self {
+        (c.role, c.count)
+    }
+}
+
+impl From<(Affiliation, i64)> for AffiliationCount {
+    fn from((affiliation, count): (Affiliation, i64)) -> Self {
+        AffiliationCount { affiliation, count }
+    }
+}
+
+impl From<AffiliationCount> for (Affiliation, i64) {
+    fn from(c: AffiliationCount) -> Self {
+        (c.affiliation, c.count)
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, SimpleObject)]
 pub struct ChildTotals {
     pub unit: Unit,
     pub teams: i64,
@@ -132,11 +178,11 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
         villages_with_team: with_team,
         members_by_role: TeamRole::ALL
             .iter()
-            .map(|r| (*r, by_role.get(r).copied().unwrap_or(0)))
+            .map(|r| (*r, by_role.get(r).copied().unwrap_or(0)).into())
             .collect(),
         members_by_affiliation: Affiliation::ALL
             .iter()
-            .map(|a| (*a, by_affiliation.get(a).copied().unwrap_or(0)))
+            .map(|a| (*a, by_affiliation.get(a).copied().unwrap_or(0)).into())
             .collect(),
         children,
     })

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::UnitId;
+use super::{Rules, UnitId};
 use crate::authz::Actor;
 use crate::db::entities::{self, audit_entry};
 use crate::db::{Db, conflict_on_unique, query};
@@ -21,6 +21,8 @@ use crate::error::{AppError, Result};
 pub struct Tx {
     pub(crate) txn: DatabaseTransaction,
     actor: Actor,
+    /// The programme's rules in force for this change.
+    pub(crate) rules: Rules,
     touched: BTreeSet<UnitId>,
 }
 
@@ -32,7 +34,7 @@ pub struct Committed {
 }
 
 impl Tx {
-    pub async fn begin(db: &Db, actor: &Actor) -> Result<Tx> {
+    pub async fn begin(db: &Db, actor: &Actor, rules: Rules) -> Result<Tx> {
         // SQLite: take the write lock at the start. A deferred transaction that read first
         // cannot upgrade once another writer committed, and would fail instead of waiting.
         let options = TransactionOptions {
@@ -43,6 +45,7 @@ impl Tx {
         Ok(Tx {
             txn: db.conn.begin_with_options(options).await?,
             actor: actor.clone(),
+            rules,
             touched: BTreeSet::new(),
         })
     }

@@ -1,5 +1,7 @@
 //! The query root. Resolvers stay thin: read the caller's access, call the domain, wrap.
 
+use std::sync::Arc;
+
 use crate::graphql::context::Parts;
 use crate::graphql::cost;
 use async_graphql::{Context, Lookahead, Object, Result};
@@ -229,7 +231,7 @@ impl QueryRoot {
     }
 
     /// Aggregate figures for a unit's subtree and for each of its children.
-    async fn totals(&self, ctx: &Context<'_>, unit_code: String) -> Result<Totals> {
+    async fn totals(&self, ctx: &Context<'_>, unit_code: String) -> Result<Arc<Totals>> {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Totals, Action::Read)?;
         let unit = unit_by_code(ctx, &unit_code).await?;
@@ -241,6 +243,6 @@ impl QueryRoot {
         let value = cache
             .get_or_compute(&TotalsKey(unit.id), totals::compute(&db.conn, &scope, unit))
             .await?;
-        Ok(Totals(value))
+        Ok(value)
     }
 }

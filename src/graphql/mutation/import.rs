@@ -1,6 +1,5 @@
 //! Importing a commune's member list.
 
-use crate::graphql::context::Parts;
 use std::io::Read;
 
 use async_graphql::{Context, Object, Result, SimpleObject, Upload};
@@ -95,11 +94,8 @@ impl ImportMutations {
                 .await
                 .map_err(|e| AppError::Internal(e.into()))??
         };
-        let rules = *ctx.service().rules();
         let report = apply(ctx, Resource::Member, move |tx, grant| {
-            Box::pin(
-                async move { member_import::import(tx, grant, &unit_code, &sheet, &rules).await },
-            )
+            Box::pin(async move { member_import::import(tx, grant, &unit_code, &sheet).await })
         })
         .await?;
         let loaders = Loaders::of(ctx);

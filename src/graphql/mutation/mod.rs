@@ -66,7 +66,6 @@ use crate::error::Result;
 pub struct MutationRoot(
     auth::AuthMutations,
     teams::TeamMutations,
-    teams::MemberMutations,
     committees::CommitteeMutations,
     training::TrainingMutations,
     training::AttendanceMutations,
@@ -103,7 +102,7 @@ impl<'a> Change<'a> {
         let access = ctx.caller()?;
         let grant = access.write(resource)?;
         let service = ctx.service();
-        let tx = Tx::begin(service.db(), grant.actor()).await?;
+        let tx = Tx::begin(service.db(), grant.actor(), *service.rules()).await?;
         Ok(Change { service, grant, tx })
     }
 

@@ -7,7 +7,7 @@ use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{AdminUnit, Affiliation, Gender, TeamRole, TeamStatus, TrainingSession, connection};
-use crate::authz::{Access, Action, Resource};
+use crate::authz::{Action, Resource};
 use crate::domain::{teams, training};
 use crate::graphql::loaders::{Loaders, one, required};
 use crate::graphql::scalars::Date;
@@ -79,23 +79,33 @@ impl Team {
             .map(|member| TeamMember {
                 member,
                 unit_path: unit_path.clone(),
-                personal_data,
+                personal_data: Some(personal_data),
             })
             .collect())
     }
 }
 
-impl TeamMember {
-    /// A member as `access` may see it: personal fields only where the policy grants them.
-    pub fn seen_by(access: &Access, (member, team): (teams::Member, teams::Team)) -> TeamMember {
-        let personal_data = access
-            .reach(Resource::MemberPii, Action::Read)
-            .contains_team(team.id, &team.unit_path);
+/// A member just changed, with their team: whether the caller may see their personal fields is
+/// asked when one is.
+impl From<(teams::Member, teams::Team)> for TeamMember {
+    fn from((member, team): (teams::Member, teams::Team)) -> Self {
         TeamMember {
             member: Arc::new(member),
             unit_path: Arc::from(team.unit_path.as_str()),
-            personal_data,
+            personal_data: None,
         }
+    }
+}
+
+impl TeamMember {
+    /// Whether the caller may see this member's phone and birth year: decided once for a whole
+    /// team read through its members, else here.
+    fn personal_data(&self, ctx: &Context<'_>) -> Result<bool> {
+        if let Some(known) = self.personal_data {
+            return Ok(known);
+        }
+        let reach = ctx.caller()?.reach(Resource::MemberPii, Action::Read);
+        Ok(reach.contains_team(self.member.team_id, &self.unit_path))
     }
 }
 
@@ -104,8 +114,8 @@ pub struct TeamMember {
     member: Arc<teams::Member>,
     /// The path of the team's unit, for scope checks on the member's own nested data.
     unit_path: Arc<str>,
-    /// Whether the caller may see this member's phone and birth year.
-    personal_data: bool,
+    /// Whether the caller may see this member's phone and birth year, when already known.
+    personal_data: Option<bool>,
 }
 
 #[Object]
@@ -127,13 +137,15 @@ impl TeamMember {
     }
 
     /// Personal data: `null` unless the caller may see it.
-    async fn phone(&self) -> Option<&str> {
-        self.member.phone.as_deref().filter(|_| self.personal_data)
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let shown = self.personal_data(ctx)?;
+        Ok(self.member.phone.as_deref().filter(|_| shown))
     }
 
     /// Personal data: `null` unless the caller may see it.
-    async fn birth_year(&self) -> Option<i32> {
-        self.member.birth_year.filter(|_| self.personal_data)
+    async fn birth_year(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
+        let shown = self.personal_data(ctx)?;
+        Ok(self.member.birth_year.filter(|_| shown))
     }
 
     async fn gender(&self) -> Option<Gender> {

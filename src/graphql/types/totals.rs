@@ -4,23 +4,22 @@ use crate::graphql::context::Parts;
 use std::sync::Arc;
 
 use crate::graphql::cost;
-use async_graphql::{Context, Object, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, Result, SimpleObject};
 
-use super::{AdminUnit, Affiliation, Indicator, TeamRole};
+use super::Indicator;
 use crate::authz::{Action, Resource};
 use crate::cache::ResultsKey;
 use crate::domain::reports::{self, Indicator as DomainIndicator};
-use crate::domain::totals::{self, ResultTotals};
+use crate::domain::totals::{self, ChildTotals, ResultTotals};
 
-/// Aggregate figures for a unit's subtree.
-pub struct Totals(pub Arc<totals::Totals>);
+pub use totals::Totals;
 
 impl Totals {
     async fn results_for(&self, ctx: &Context<'_>, period: &str) -> Result<Arc<ResultTotals>> {
         let period = totals::parse_period(period)?;
         let db = ctx.service().db();
         let cache = ctx.service().cache();
-        let unit = &self.0.unit;
+        let unit = &self.unit;
         // The totals themselves were authorised for this unit's subtree; the figures are
         // read with the caller's own reach, which holds it.
         let scope = ctx.caller()?.scope(Resource::Totals, Action::Read)?;
@@ -33,72 +32,12 @@ impl Totals {
     }
 }
 
-#[Object]
+#[ComplexObject]
 impl Totals {
-    async fn unit(&self) -> AdminUnit {
-        self.0.unit.clone()
-    }
-
-    /// Active teams (as of the last change: figures are cached, and every change invalidates
-    /// them before it answers).
-    async fn teams(&self) -> i64 {
-        self.0.teams
-    }
-
-    /// Current members of active teams.
-    async fn members(&self) -> i64 {
-        self.0.members
-    }
-
-    /// Current members who completed at least one training session.
-    async fn members_trained(&self) -> i64 {
-        self.0.members_trained
-    }
-
-    /// Training sessions organised by units of the subtree.
-    async fn training_sessions(&self) -> i64 {
-        self.0.training_sessions
-    }
-
-    async fn committees(&self) -> i64 {
-        self.0.committees
-    }
-
-    async fn villages(&self) -> i64 {
-        self.0.villages
-    }
-
-    /// Villages with an active team.
-    async fn villages_with_team(&self) -> i64 {
-        self.0.villages_with_team
-    }
-
-    async fn members_by_role(&self) -> Vec<RoleCount> {
-        self.0
-            .members_by_role
-            .iter()
-            .map(|(role, count)| RoleCount {
-                role: (*role),
-                count: *count,
-            })
-            .collect()
-    }
-
-    async fn members_by_affiliation(&self) -> Vec<AffiliationCount> {
-        self.0
-            .members_by_affiliation
-            .iter()
-            .map(|(affiliation, count)| AffiliationCount {
-                affiliation: (*affiliation),
-                count: *count,
-            })
-            .collect()
-    }
-
     /// The same figures for each unit directly below.
     #[graphql(complexity = "cost::list(cost::UNIT_CHILDREN, child_complexity)")]
-    async fn children(&self) -> Vec<ChildTotals> {
-        self.0.children.iter().cloned().map(ChildTotals).collect()
+    async fn children(&self) -> &[ChildTotals] {
+        &self.children
     }
 
     /// Sums of the approved result reports for a month (`YYYY-MM`) or a year (`YYYY`).
@@ -113,7 +52,7 @@ impl Totals {
         let period = totals::parse_period(&period)?;
         let db = ctx.service().db();
         let scope = ctx.caller()?.scope(Resource::Totals, Action::Read)?;
-        let targets = reports::targets(&db.conn, &scope, &self.0.unit, Some(&period)).await?;
+        let targets = reports::targets(&db.conn, &scope, &self.unit, Some(&period)).await?;
         if targets.is_empty() {
             return Ok(Vec::new());
         }
@@ -122,9 +61,9 @@ impl Totals {
             .into_iter()
             .map(|t| {
                 let actual = match t.indicator {
-                    DomainIndicator::Teams => self.0.teams,
-                    DomainIndicator::Members => self.0.members,
-                    DomainIndicator::MembersTrained => self.0.members_trained,
+                    DomainIndicator::Teams => self.teams,
+                    DomainIndicator::Members => self.members,
+                    DomainIndicator::MembersTrained => self.members_trained,
                     DomainIndicator::HouseholdsReached => results.households_reached,
                     DomainIndicator::VneidActivations => results.vneid_activations,
                     DomainIndicator::OnlineApplications => results.online_applications,
@@ -154,41 +93,4 @@ pub struct TargetProgress {
     pub actual: i64,
     /// `actual / target`; none for a target of zero.
     pub ratio: Option<f64>,
-}
-
-#[derive(SimpleObject)]
-pub struct RoleCount {
-    pub role: TeamRole,
-    pub count: i64,
-}
-
-#[derive(SimpleObject)]
-pub struct AffiliationCount {
-    pub affiliation: Affiliation,
-    pub count: i64,
-}
-
-pub struct ChildTotals(pub totals::ChildTotals);
-
-#[Object]
-impl ChildTotals {
-    async fn unit(&self) -> AdminUnit {
-        self.0.unit.clone()
-    }
-
-    async fn teams(&self) -> i64 {
-        self.0.teams
-    }
-
-    async fn members(&self) -> i64 {
-        self.0.members
-    }
-
-    async fn villages(&self) -> i64 {
-        self.0.villages
-    }
-
-    async fn villages_with_team(&self) -> i64 {
-        self.0.villages_with_team
-    }
 }
