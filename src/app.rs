@@ -9,29 +9,43 @@ use crate::authz::PolicyStore;
 use crate::cache::{Cache, Invalidator, RedisStore};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::graphql::context::Service;
 use crate::graphql::schema::Audience;
 use crate::graphql::{AppSchema, build_schema};
 use crate::hooks::Hooks;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
-    pub schema: AppSchema,
-    /// The same schema for callers who did not sign in: it suggests no field names.
-    pub anonymous_schema: AppSchema,
-    /// Validates only, to tell a caller over the cost budget what the operation costs.
-    pub costing_schema: AppSchema,
+    /// The database, the cache, the hooks, the rules and the signing keys: what the resolvers
+    /// are given too.
+    pub service: Service,
+    pub schemas: Schemas,
     pub settings: Settings,
-    pub auth: Arc<Auth>,
     pub policy: Arc<PolicyStore>,
-    pub hooks: Arc<Hooks>,
-    pub cache: Arc<Cache>,
+    /// What the HTTP layer keeps between requests.
+    pub requests: Requests,
+}
+
+/// What the HTTP layer keeps between requests.
+#[derive(Clone)]
+pub struct Requests {
     /// Parsed operations by their text: frontends send the same few all day.
     pub documents: crate::http::Documents,
     /// Documents registered by hash, and the manifest of trusted ones.
     pub persisted: Arc<crate::http::PersistedOperations>,
     /// What `/metrics` reports.
     pub metrics: Arc<crate::http::RequestMetrics>,
+}
+
+/// The schemas requests are run against.
+#[derive(Clone)]
+pub struct Schemas {
+    /// For callers who signed in.
+    pub signed_in: AppSchema,
+    /// The same schema for callers who did not sign in: it suggests no field names.
+    pub anonymous: AppSchema,
+    /// Validates only, to tell a caller over the cost budget what the operation costs.
+    pub costing: AppSchema,
 }
 
 impl AppState {
@@ -77,36 +91,46 @@ impl AppState {
             cache: cache.clone(),
         }));
         tracing::info!(backend = cache.backend(), "aggregate cache ready");
+        let traced = settings.otel_endpoint.is_some();
+        let service = Service::new(
+            db.clone(),
+            cache.clone(),
+            hooks.clone(),
+            settings.rules(),
+            auth.clone(),
+        );
+        let schema_for = |audience| build_schema(service.clone(), audience, traced);
+        let schemas = Schemas {
+            signed_in: schema_for(Audience::SignedIn),
+            anonymous: schema_for(Audience::Anonymous),
+            costing: crate::graphql::schema::build_costing_schema(),
+        };
         Ok(AppState {
-            schema: build_schema(
-                db.clone(),
-                auth.clone(),
-                hooks.clone(),
-                cache.clone(),
-                settings.rules(),
-                Audience::SignedIn,
-                settings.otel_endpoint.is_some(),
-            ),
-            costing_schema: crate::graphql::schema::build_costing_schema(),
-            anonymous_schema: build_schema(
-                db.clone(),
-                auth.clone(),
-                hooks.clone(),
-                cache.clone(),
-                settings.rules(),
-                Audience::Anonymous,
-                settings.otel_endpoint.is_some(),
-            ),
-            hooks,
-            cache,
-            db,
+            schemas,
+            service,
             settings,
-            auth,
             policy,
-            documents: crate::http::Documents::new(),
-            metrics,
-            persisted,
+            requests: Requests {
+                documents: crate::http::Documents::new(),
+                metrics,
+                persisted,
+            },
         })
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        self.service.db()
+    }
+
+    /// The aggregate cache.
+    pub fn cache(&self) -> &Arc<Cache> {
+        self.service.cache()
+    }
+
+    /// The after-commit hooks.
+    pub fn hooks(&self) -> &Hooks {
+        self.service.hooks()
     }
 
     pub fn router(&self) -> Router {

@@ -11,18 +11,26 @@ use crate::db::entities::audit_entry::{Column as E, Entity as Entries};
 use crate::db::query;
 use crate::error::Result;
 
+/// One recorded change, with the path of its unit for scope checks.
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
+    /// The account that made the change; none for the command line's operator.
     pub user_id: Option<UserId>,
+    /// Who made it, by name as it was then (`command line` for the operator).
     pub actor: String,
+    /// The mutation, as the contract names it (`updateTeam`).
     pub operation: String,
+    /// What changed: `team`, `member`, `committee`…
     pub entity: String,
     pub entity_id: i64,
+    /// The unit the change belongs to, whose area may read it.
     pub unit_id: UnitId,
     pub unit_path: String,
+    /// The record before the change, as JSON; none for a creation.
     pub before_json: Option<String>,
+    /// The record after the change, as JSON; none for a deletion.
     pub after_json: Option<String>,
 }
 

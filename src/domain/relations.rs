@@ -7,9 +7,10 @@
 //! [`Scope`]: crate::authz::Scope
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
-use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::committees::{CommitteeMember, member_columns as committee_member_columns};
 use super::teams::{Member, Team, member_columns, team_columns, teams_with_units};
@@ -30,8 +31,7 @@ pub(crate) async fn teams(
 ) -> Result<HashMap<TeamId, Team>> {
     let mut select = teams_with_units();
     team_columns(&mut select).and_where(Expr::col((Teams, T::Id)).is_in(ids.iter().map(|t| t.0)));
-    let rows: Vec<Team> = query::all(conn, &select).await?;
-    Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+    by_key(conn, &select, |t: &Team| t.id).await
 }
 
 /// The current members (those who have not left) of each team, leader first.
@@ -53,8 +53,7 @@ pub(crate) async fn team_members(
             Order::Asc,
         )
         .order_by((Members, M::Id), Order::Asc);
-    let members: Vec<Member> = query::all(conn, &select).await?;
-    Ok(grouped(members, |m| m.team_id))
+    grouped(conn, &select, |m: &Member| m.team_id).await
 }
 
 /// The members of each committee, in the order the founding decision lists them.
@@ -71,8 +70,7 @@ pub(crate) async fn committee_members(
         .order_by((CommitteeMembers, CM::CommitteeId), Order::Asc)
         .order_by((CommitteeMembers, CM::SortOrder), Order::Asc)
         .order_by((CommitteeMembers, CM::Id), Order::Asc);
-    let rows: Vec<CommitteeMember> = query::all(conn, &select).await?;
-    Ok(grouped(rows, |m| m.committee_id))
+    grouped(conn, &select, |m: &CommitteeMember| m.committee_id).await
 }
 
 /// Training sessions by id.
@@ -83,8 +81,7 @@ pub(crate) async fn sessions(
     let select = sessions_with_organizers()
         .and_where(Expr::col((Sessions, S::Id)).is_in(ids.iter().map(|id| id.0)))
         .to_owned();
-    let rows: Vec<Session> = query::all(conn, &select).await?;
-    Ok(rows.into_iter().map(|s| (s.id, s)).collect())
+    by_key(conn, &select, |s: &Session| s.id).await
 }
 
 /// Each member's training record, oldest session first.
@@ -98,15 +95,28 @@ pub(crate) async fn attendance(
         .and_where(Expr::col((Attendances, A::MemberId)).is_in(members.iter().map(|id| id.0)))
         .order_by((Attendances, A::MemberId), Order::Asc)
         .order_by((Attendances, A::SessionId), Order::Asc);
-    let rows: Vec<Attendance> = query::all(conn, &select).await?;
-    Ok(grouped(rows, |a| a.member_id))
+    grouped(conn, &select, |a: &Attendance| a.member_id).await
 }
 
-/// Rows grouped by `key`, each group in the order the rows came.
-fn grouped<K: std::hash::Hash + Eq, T>(rows: Vec<T>, key: impl Fn(&T) -> K) -> HashMap<K, Vec<T>> {
+/// The rows of `select`, by `key`.
+async fn by_key<K: Hash + Eq, T: FromQueryResult>(
+    conn: &impl ConnectionTrait,
+    select: &SelectStatement,
+    key: impl Fn(&T) -> K,
+) -> Result<HashMap<K, T>> {
+    let rows: Vec<T> = query::all(conn, select).await?;
+    Ok(rows.into_iter().map(|row| (key(&row), row)).collect())
+}
+
+/// The rows of `select` grouped by `key`, each group in the order the rows came.
+async fn grouped<K: Hash + Eq, T: FromQueryResult>(
+    conn: &impl ConnectionTrait,
+    select: &SelectStatement,
+    key: impl Fn(&T) -> K,
+) -> Result<HashMap<K, Vec<T>>> {
     let mut out: HashMap<K, Vec<T>> = HashMap::new();
-    for row in rows {
+    for row in query::all::<T>(conn, select).await? {
         out.entry(key(&row)).or_default().push(row);
     }
-    out
+    Ok(out)
 }

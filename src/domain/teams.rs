@@ -4,10 +4,10 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, JoinType, LikeExpr, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, IdenStatic, QueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult};
 
 use super::page::{Keyed, Listing, Order};
-use super::units::{AdminLevel, Unit};
+use super::units::{AdminLevel, Unit, unit_columns};
 use super::{MemberId, Page, TeamId, UnitId};
 use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
@@ -71,18 +71,24 @@ pub struct Team {
     pub version: i32,
 }
 
+/// A member of a team, current or past, as recorded (the audit log keeps this shape).
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Member {
     pub id: MemberId,
     pub team_id: TeamId,
+    /// As typed, cleaned: trimmed, inner spaces collapsed, NFC.
     pub full_name: String,
     pub role: TeamRole,
     pub affiliation: Affiliation,
+    /// Personal data, shown only to callers the policy lets read it: the national form
+    /// (`0` and nine or ten digits).
     pub phone: Option<String>,
     pub gender: Option<Gender>,
+    /// Personal data, like the phone.
     pub birth_year: Option<i32>,
     pub joined_on: Option<NaiveDate>,
+    /// Set when the member left: the row stays, for their training record.
     pub left_on: Option<NaiveDate>,
     pub version: i32,
 }
@@ -162,20 +168,7 @@ pub async fn list(
     team_columns(&mut select);
     // The unit's other columns, named `unit_<field>` so that, with the `unit_id` and
     // `unit_path` the team's columns already hold, they read as a [`Unit`] under that prefix.
-    for column in [
-        U::Code,
-        U::Name,
-        U::Level,
-        U::DivisionType,
-        U::ParentId,
-        U::ValidFrom,
-        U::ValidTo,
-    ] {
-        select.expr_as(
-            Expr::col((Units, column)),
-            format!("unit_{}", column.as_str()),
-        );
-    }
+    unit_columns(&mut select, "unit_", &[U::Id, U::Path]);
     list.fetch(conn, select, Order::Oldest((Teams, T::Id)))
         .await
 }

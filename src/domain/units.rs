@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::SimpleObject;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, IdenStatic};
+use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, IdenStatic, Iterable};
 
 use super::page::{Keyed, Order, fetch_page};
 use super::{Page, PageRequest, UnitId};
@@ -44,26 +44,17 @@ pub struct Unit {
     pub valid_to: Option<Date>,
 }
 
-/// The columns a [`Unit`] is read from, each named `prefix` + its field.
+/// The columns a [`Unit`] is read from, each named `prefix` + its field, but for those in
+/// `except` (which the statement already holds under those names).
 pub(crate) fn unit_columns<'q>(
     select: &'q mut SelectStatement,
     prefix: &str,
+    except: &[U],
 ) -> &'q mut SelectStatement {
-    for column in [
-        U::Id,
-        U::Code,
-        U::Name,
-        U::Level,
-        U::DivisionType,
-        U::ParentId,
-        U::Path,
-        U::ValidFrom,
-        U::ValidTo,
-    ] {
-        select.expr_as(
-            Expr::col((Units, column)),
-            format!("{prefix}{}", column.as_str()),
-        );
+    let skipped = |column: &U| except.iter().any(|e| e.as_str() == column.as_str());
+    for column in U::iter().filter(|c| !skipped(c)) {
+        let name = format!("{prefix}{}", column.as_str());
+        select.expr_as(Expr::col((Units, column)), name);
     }
     select
 }
@@ -71,7 +62,7 @@ pub(crate) fn unit_columns<'q>(
 /// Current units matching `condition`.
 fn current(condition: Expr) -> SelectStatement {
     let mut select = Query::select();
-    unit_columns(&mut select, "")
+    unit_columns(&mut select, "", &[])
         .from(Units)
         .and_where(condition)
         .and_where(Expr::col((Units, U::ValidTo)).is_null());
@@ -99,7 +90,7 @@ pub async fn require_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<
 /// Units by id, current or not. Units are public reference data: no scope applies.
 pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[UnitId]) -> Result<HashMap<UnitId, Unit>> {
     let mut select = Query::select();
-    unit_columns(&mut select, "")
+    unit_columns(&mut select, "", &[])
         .from(Units)
         .and_where(Expr::col((Units, U::Id)).is_in(ids.iter().map(|id| id.0)));
     let units: Vec<Unit> = query::all(conn, &select).await?;

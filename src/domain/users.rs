@@ -27,10 +27,13 @@ pub struct User {
 pub struct Assignment {
     pub user_id: UserId,
     pub role: Role,
+    /// The unit the role is held at; none for an administrator, who holds it everywhere.
     pub unit_id: Option<UnitId>,
+    /// The unit's path, code and level, read with it.
     pub unit_path: Option<String>,
     pub unit_code: Option<String>,
     pub unit_level: Option<AdminLevel>,
+    /// For a team leader: their team.
     pub team_id: Option<TeamId>,
 }
 

@@ -16,6 +16,7 @@ use crate::hooks::Hooks;
 
 /// The gateway's parts a resolver works with. It is built once, with every part: there is no
 /// schema without after-commit hooks, so a change cannot skip them.
+#[derive(Clone)]
 pub struct Service {
     db: Db,
     cache: Arc<Cache>,
@@ -42,7 +43,7 @@ impl Service {
     }
 
     /// The database the finders read, each with the caller's proof.
-    pub(crate) fn db(&self) -> &Db {
+    pub fn db(&self) -> &Db {
         &self.db
     }
 
@@ -50,7 +51,7 @@ impl Service {
         &self.cache
     }
 
-    pub(crate) fn hooks(&self) -> &Hooks {
+    pub fn hooks(&self) -> &Hooks {
         &self.hooks
     }
 

@@ -1,18 +1,11 @@
 //! Building the schema, with the limits that keep a single request from exhausting the server.
 
-use std::sync::Arc;
-
 use super::context::Service;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
 use super::mutation::MutationRoot;
 use super::query::QueryRoot;
-use crate::auth::Auth;
-use crate::cache::Cache;
-use crate::db::Db;
-use crate::domain::Rules;
-use crate::hooks::Hooks;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -43,15 +36,8 @@ pub enum Audience {
     Anonymous,
 }
 
-pub fn build_schema(
-    db: Db,
-    auth: Arc<Auth>,
-    hooks: Arc<Hooks>,
-    cache: Arc<Cache>,
-    rules: Rules,
-    audience: Audience,
-    traced: bool,
-) -> AppSchema {
+/// The schema for `audience`, resolving with `service`; `traced` adds a span per step and field.
+pub fn build_schema(service: Service, audience: Audience, traced: bool) -> AppSchema {
     let mut builder = match audience {
         Audience::SignedIn => builder(),
         Audience::Anonymous => builder().disable_suggestions(),
@@ -61,9 +47,7 @@ pub fn build_schema(
         // exported, as any extension wraps every field the engine resolves.
         builder = builder.extension(async_graphql::extensions::Tracing);
     }
-    builder
-        .data(Service::new(db, cache, hooks, rules, auth))
-        .finish()
+    builder.data(service).finish()
 }
 
 /// The specifications of the scalars that have one. Introspection gives them

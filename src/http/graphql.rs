@@ -33,7 +33,7 @@ pub async fn graphql(
     body: Bytes,
 ) -> Response {
     let started = std::time::Instant::now();
-    let _in_flight = state.metrics.in_flight();
+    let _in_flight = state.requests.metrics.in_flight();
     let mut operation = None;
     let response = match caller {
         Ok(caller) => {
@@ -50,6 +50,7 @@ pub async fn graphql(
         Err(refused) => refused,
     };
     state
+        .requests
         .metrics
         .observe(operation.as_deref(), &response, started.elapsed());
     response
@@ -89,7 +90,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         Err(refused) => return refused.answer(Some(media)),
     };
     let mut request = incoming.request;
-    let persisted = match state.persisted.resolve(&mut request).await {
+    let persisted = match state.requests.persisted.resolve(&mut request).await {
         Ok(persisted) => persisted,
         // The message is the protocol's: some clients look for it, not for the code.
         Err(Unresolved::Unknown) => {
@@ -106,7 +107,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         Ok(shape) => shape,
         Err(refused) => return refused_document(media, &refused),
     };
-    let document = state.documents.parse(&mut request, scanned.tokens);
+    let document = state.requests.documents.parse(&mut request, scanned.tokens);
     *operation = match &request.operation_name {
         Some(name) => Some(name.clone()),
         None => document.as_ref().and_then(|d| match &d.operations {
@@ -187,12 +188,12 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
     }
     let Caller { principal, epoch } = caller;
     let administrator = principal.as_ref().is_some_and(|p| p.is_admin());
-    if state.persisted.trusted_only() && !administrator {
+    if state.requests.persisted.trusted_only() && !administrator {
         let hash = match &persisted {
             Some(persisted) => persisted.hash.clone(),
             None => super::persisted::hash_of(&request.query),
         };
-        if !state.persisted.is_trusted(&hash) {
+        if !state.requests.persisted.is_trusted(&hash) {
             return request_error(
                 media,
                 "PERSISTED_QUERY_NOT_IN_LIST",
@@ -226,12 +227,12 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         if introspection != Introspection::Everyone {
             request = request.disable_introspection();
         }
-        state.anonymous_schema.clone()
+        state.schemas.anonymous.clone()
     } else {
         if introspection == Introspection::Off {
             request = request.disable_introspection();
         }
-        state.schema.clone()
+        state.schemas.signed_in.clone()
     };
     let access = Access::new(principal, state.policy.current());
     let attendance = access.reach(Resource::Attendance, Action::Read);
@@ -239,7 +240,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
     let uploads = request.uploads.len();
     let mut request = request
         .data(crate::graphql::mutation::UploadCount(uploads))
-        .data(Loaders::new(&state.db, attendance))
+        .data(Loaders::new(state.db(), attendance))
         .data(access)
         .data(address);
     if let Some(epoch) = epoch {
@@ -280,7 +281,11 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         && !anonymous
         && response.errors.iter().all(|e| !e.path.is_empty())
     {
-        state.persisted.register(persisted, &sent.query).await;
+        state
+            .requests
+            .persisted
+            .register(persisted, &sent.query)
+            .await;
     }
     let response = match response.errors.as_slice() {
         [error] if crate::graphql::cost::is_over_budget(error) => {
@@ -290,7 +295,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
             if let Some(name) = &sent.operation_name {
                 again = again.operation_name(name.clone());
             }
-            state.costing_schema.execute(again).await
+            state.schemas.costing.execute(again).await
         }
         _ => response,
     };

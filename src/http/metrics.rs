@@ -183,37 +183,30 @@ impl std::fmt::Debug for StoreCounters {
     }
 }
 
+/// The counters of the cache and the database, by name and help, in the order
+/// [`StoreCounters`] reads them.
+const STORE_COUNTERS: [(&str, &str); 5] = [
+    ("steering_cache_hits", "Aggregates answered from the cache."),
+    ("steering_cache_misses", "Aggregates computed and stored."),
+    ("steering_cache_errors", "Failed or unreadable cache calls."),
+    (
+        "steering_cache_bypassed",
+        "Aggregates computed without the cache because it was unavailable.",
+    ),
+    ("steering_sql_statements", "SQL statements run."),
+];
+
 impl Collector for StoreCounters {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let stats = &self.cache.stats;
-        let counters = [
-            (
-                "steering_cache_hits",
-                "Aggregates answered from the cache.",
-                stats.hits.load(Relaxed),
-            ),
-            (
-                "steering_cache_misses",
-                "Aggregates computed and stored.",
-                stats.misses.load(Relaxed),
-            ),
-            (
-                "steering_cache_errors",
-                "Failed or unreadable cache calls.",
-                stats.errors.load(Relaxed),
-            ),
-            (
-                "steering_cache_bypassed",
-                "Aggregates computed without the cache because it was unavailable.",
-                stats.bypassed.load(Relaxed),
-            ),
-            (
-                "steering_sql_statements",
-                "SQL statements run.",
-                self.db.statement_count(),
-            ),
+        let values = [
+            stats.hits.load(Relaxed),
+            stats.misses.load(Relaxed),
+            stats.errors.load(Relaxed),
+            stats.bypassed.load(Relaxed),
+            self.db.statement_count(),
         ];
-        for (name, help, value) in counters {
+        for ((name, help), value) in STORE_COUNTERS.into_iter().zip(values) {
             let counter = ConstCounter::new(value);
             counter.encode(encoder.encode_descriptor(
                 name,
@@ -246,7 +239,7 @@ pub(super) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -
                 .into_response();
         }
     }
-    match state.metrics.text() {
+    match state.requests.metrics.text() {
         Ok(text) => (
             [(
                 header::CONTENT_TYPE,

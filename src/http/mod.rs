@@ -162,7 +162,7 @@ async fn healthz() -> impl IntoResponse {
 
 /// The process can serve: its database answers.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.db.ping().await {
+    if state.db().ping().await {
         (
             StatusCode::OK,
             Json(serde_json::json!({ "status": "ready" })),

@@ -51,16 +51,16 @@ impl FromRequestParts<AppState> for Caller {
             Ok(Some(token)) => token,
         };
         let refused = |message: &str| unauthenticated(media, message, true);
-        let Some((user, token_epoch)) = state.auth.tokens.verify(token) else {
+        let Some((user, token_epoch)) = state.service.auth().tokens.verify(token) else {
             return Err(refused("the access token is invalid or has expired"));
         };
         // What this replica remembers of the account is used only while no process has
         // announced a change since: a disabled account is refused on its next request.
-        let epoch = state.cache.epoch().await;
+        let epoch = state.cache().epoch().await;
         let found = state
-            .cache
+            .cache()
             .principals
-            .get_or_load(epoch, user, users::principal(&state.db.conn, user))
+            .get_or_load(epoch, user, users::principal(&state.db().conn, user))
             .await;
         match found {
             Ok(Some(principal)) if principal.token_epoch() == token_epoch => Ok(Caller {

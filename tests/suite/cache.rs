@@ -84,13 +84,13 @@ async fn a_slow_reader_cannot_store_a_value_from_before_a_change(b: Arc<Backend>
             })
         })
     };
-    app.state.cache.set_before_store(Some(hook));
+    app.state.cache().set_before_store(Some(hook));
     let reader = tokio::spawn({
         let app = app.clone();
         async move { members(&app, "24172").await }
     });
     computed.notified().await; // The reader has its (old) figure and waits to store it.
-    app.state.cache.set_before_store(None);
+    app.state.cache().set_before_store(None);
     let answer = app
         .mutate("officer.24172", "AddTeamMember", new_member(&team))
         .await;
@@ -122,7 +122,7 @@ impl CacheKey for Slow {
 
 async fn concurrent_misses_compute_once(b: Arc<Backend>) {
     let app = b.fresh().await;
-    let cache: Arc<Cache> = app.state.cache.clone();
+    let cache: Arc<Cache> = app.state.cache().clone();
     let computations = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..100 {
@@ -208,7 +208,7 @@ async fn queries_survive_redis_going_away_and_changes_made_meanwhile_show_after(
     let before = members(&app, "24172").await;
     assert_eq!(members(&app, "24172").await, before);
     assert!(
-        app.state.cache.stats.hits.load(Ordering::Relaxed) >= 1,
+        app.state.cache().stats.hits.load(Ordering::Relaxed) >= 1,
         "served from the cache"
     );
 
@@ -228,7 +228,7 @@ async fn queries_survive_redis_going_away_and_changes_made_meanwhile_show_after(
         "a change while Redis is away: {answer:#}"
     );
     assert_eq!(members(&app, "24172").await, before + 1);
-    assert!(app.state.cache.stats.errors.load(Ordering::Relaxed) >= 1);
+    assert!(app.state.cache().stats.errors.load(Ordering::Relaxed) >= 1);
 
     cut.send(false).unwrap();
     // The circuit retries after its pause; from then on the new figure, never the old one.
@@ -238,11 +238,11 @@ async fn queries_survive_redis_going_away_and_changes_made_meanwhile_show_after(
 /// Asks for the commune's members until an answer comes from the cache, checking every
 /// answer on the way.
 async fn eventually_cached(app: &TestApp, expected: i64) {
-    let hits = app.state.cache.stats.hits.load(Ordering::Relaxed);
+    let hits = app.state.cache().stats.hits.load(Ordering::Relaxed);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         assert_eq!(members(app, "24172").await, expected);
-        if app.state.cache.stats.hits.load(Ordering::Relaxed) > hits {
+        if app.state.cache().stats.hits.load(Ordering::Relaxed) > hits {
             return;
         }
         assert!(
@@ -280,7 +280,7 @@ async fn unreadable_cached_values_are_recomputed(b: Arc<Backend>) {
     // A second replica has nothing decoded yet and reads the garbage.
     let replica = b.replica(&app).await;
     assert_eq!(members(&replica, "24172").await, expected);
-    assert!(replica.state.cache.stats.errors.load(Ordering::Relaxed) >= 1);
+    assert!(replica.state.cache().stats.errors.load(Ordering::Relaxed) >= 1);
 }
 
 async fn results_and_progress_sum_approved_reports(b: Arc<Backend>) {

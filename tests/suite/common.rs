@@ -208,7 +208,7 @@ impl Backend {
         self.demo
             .get_or_init(|| async {
                 let app = self.fresh().await;
-                steering_gateway::seed::seed_demo(&app.state.db, DEMO_PASSWORD)
+                steering_gateway::seed::seed_demo(app.state.db(), DEMO_PASSWORD)
                     .await
                     .expect("seeding the demo");
                 app
@@ -219,7 +219,7 @@ impl Backend {
     /// A demo database of its own, for tests that change data.
     pub async fn fresh_demo(&self) -> TestApp {
         let app = self.fresh().await;
-        steering_gateway::seed::seed_demo(&app.state.db, DEMO_PASSWORD)
+        steering_gateway::seed::seed_demo(app.state.db(), DEMO_PASSWORD)
             .await
             .expect("seeding the demo");
         app
@@ -356,7 +356,7 @@ impl TestApp {
     }
 
     pub fn db(&self) -> &Db {
-        &self.state.db
+        self.state.db()
     }
 
     /// Sends a request and returns the status and the body.
@@ -475,17 +475,17 @@ impl TestApp {
 
     /// SQL statements run so far on this application's pool.
     pub fn statements(&self) -> u64 {
-        self.state.db.statement_count()
+        self.state.db().statement_count()
     }
 
     /// The first column of the first row SQL answers.
     async fn first_cell<T: sea_orm::TryGetable>(&self, sql: &str) -> T {
         let row = self
             .state
-            .db
+            .db()
             .conn
             .query_one_raw(sea_orm::Statement::from_string(
-                self.state.db.backend(),
+                self.state.db().backend(),
                 sql,
             ))
             .await

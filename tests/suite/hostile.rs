@@ -697,7 +697,7 @@ async fn account_changes_end_earlier_tokens(b: Arc<Backend>) {
     users::set_password_hash(&app.db().conn, "officer.24172", &hash)
         .await
         .unwrap();
-    assert!(app.state.cache.accounts_changed().await);
+    assert!(app.state.cache().accounts_changed().await);
     for served_by in [&app, &replica] {
         let (status, answer) = served_by.post(Some(&token), contract::ME, json!({})).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer:#}");

@@ -466,7 +466,7 @@ impl AfterCommit for Recorder {
 async fn every_change_is_announced_after_commit(b: Arc<Backend>) {
     let app = b.fresh_demo().await;
     let recorder = Arc::new(Recorder(Mutex::new(Vec::new())));
-    app.state.hooks.register(recorder.clone());
+    app.state.hooks().register(recorder.clone());
     let team = team_id_in(&app, "24172.03").await;
     let village_id = app
         .scalar("SELECT id FROM admin_unit WHERE code = '24172.03'")

@@ -50,6 +50,21 @@ pub(crate) fn page_parts<T, G>(page: Page<T>, wrap: impl Fn(T) -> G) -> (i64, Pa
     )
 }
 
+/// Declares a type that shows a domain record through resolvers of its own (for relations
+/// that come in the middle of its fields, or fields shown under other names).
+macro_rules! shows {
+    ($(#[$doc:meta])* $name:ident($record:ty)) => {
+        $(#[$doc])*
+        pub struct $name(pub $record);
+
+        impl From<$record> for $name {
+            fn from(record: $record) -> Self {
+                $name(record)
+            }
+        }
+    };
+}
+
 macro_rules! connection {
     ($(#[$doc:meta])* $name:ident, $node:ty) => {
         $(#[$doc])*
@@ -69,4 +84,4 @@ macro_rules! connection {
         }
     };
 }
-pub(crate) use connection;
+pub(crate) use {connection, shows};

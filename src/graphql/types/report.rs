@@ -6,16 +6,12 @@ use super::{AdminUnit, Indicator, ReportState, Team};
 use crate::domain::reports;
 use crate::graphql::loaders::{Loaders, one};
 
-use super::connection;
+use super::{connection, shows};
 
-/// A team's results for one month: the five basic skills.
-pub struct ResultReport(pub reports::Report);
-
-impl From<reports::Report> for ResultReport {
-    fn from(report: reports::Report) -> Self {
-        ResultReport(report)
-    }
-}
+shows!(
+    /// A team's results for one month: the five basic skills.
+    ResultReport(reports::Report)
+);
 
 connection!(ResultReportConnection, ResultReport);
 
@@ -70,14 +66,10 @@ impl ResultReport {
     }
 }
 
-/// A target set for a unit by a level above it.
-pub struct Target(pub reports::Target);
-
-impl From<reports::Target> for Target {
-    fn from(target: reports::Target) -> Self {
-        Target(target)
-    }
-}
+shows!(
+    /// A target set for a unit by a level above it.
+    Target(reports::Target)
+);
 
 #[Object]
 impl Target {

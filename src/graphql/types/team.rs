@@ -6,20 +6,18 @@ use crate::graphql::context::Parts;
 use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 
-use super::{AdminUnit, Affiliation, Gender, TeamRole, TeamStatus, TrainingSession, connection};
+use super::{
+    AdminUnit, Affiliation, Gender, TeamRole, TeamStatus, TrainingSession, connection, shows,
+};
 use crate::authz::{Action, Resource};
 use crate::domain::{teams, training};
 use crate::graphql::loaders::{Loaders, one, required};
 use crate::graphql::scalars::Date;
 
-/// A community digital technology team (Tổ công nghệ số cộng đồng).
-pub struct Team(pub teams::Team);
-
-impl From<teams::Team> for Team {
-    fn from(team: teams::Team) -> Self {
-        Team(team)
-    }
-}
+shows!(
+    /// A community digital technology team (Tổ công nghệ số cộng đồng).
+    Team(teams::Team)
+);
 
 connection!(TeamConnection, Team);
 
