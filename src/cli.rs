@@ -228,35 +228,46 @@ fn cli_error(err: crate::error::AppError) -> anyhow::Error {
 /// After a change made outside the server, drops every cached aggregate in the shared cache.
 /// (An in-process cache belongs to the server process; its entries expire with their TTL.)
 async fn forget_cached(settings: &Settings) -> anyhow::Result<()> {
-    let cache_settings = settings.cache();
-    if cache_settings.redis_url.is_some()
-        && !crate::cache::Cache::new(&cache_settings)?
-            .invalidate_all()
-            .await
-    {
-        eprintln!(
-            "warning: Redis did not answer: cached totals may not show this change for up to \
-             {} seconds (CACHE_TTL_SECONDS)",
-            settings.cache_ttl_seconds
-        );
-    }
-    Ok(())
+    let unheard = format!(
+        "cached totals may not show this change for up to {} seconds (CACHE_TTL_SECONDS)",
+        settings.cache_ttl_seconds
+    );
+    tell_shared_cache(
+        settings,
+        async |cache| cache.invalidate_all().await,
+        unheard,
+    )
+    .await
 }
 
 /// After an account changed, tells running gateways that share the Redis store to forget what
 /// they remember of accounts. (Gateways without Redis remember nothing between requests.)
 async fn announce_account_change(settings: &Settings) -> anyhow::Result<()> {
+    let unheard = format!(
+        "running gateways may go on using what they remember of this account for up to {} \
+         seconds",
+        crate::cache::MEMO_TTL.as_secs()
+    );
+    tell_shared_cache(
+        settings,
+        async |cache| cache.accounts_changed().await,
+        unheard,
+    )
+    .await
+}
+
+/// Tells the shared cache, where there is one, about a change made here; when Redis does not
+/// answer, warns what that means (`unheard`) and goes on: the change itself is made.
+async fn tell_shared_cache(
+    settings: &Settings,
+    tell: impl AsyncFnOnce(&crate::cache::Cache) -> bool,
+    unheard: String,
+) -> anyhow::Result<()> {
     let cache_settings = settings.cache();
     if cache_settings.redis_url.is_some()
-        && !crate::cache::Cache::new(&cache_settings)?
-            .accounts_changed()
-            .await
+        && !tell(&crate::cache::Cache::new(&cache_settings)?).await
     {
-        eprintln!(
-            "warning: Redis did not answer: running gateways may go on using what they remember \
-             of this account for up to {} seconds",
-            crate::cache::MEMO_TTL.as_secs()
-        );
+        eprintln!("warning: Redis did not answer: {unheard}");
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, TransactionTrait, Value};
 
 use super::units::AdminLevel;
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
@@ -69,9 +69,10 @@ struct Row {
     division_type: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromQueryResult)]
 struct Existing {
     id: i64,
+    code: String,
     name: String,
     level: AdminLevel,
     parent_id: Option<i64>,
@@ -313,6 +314,7 @@ async fn apply(
                     row.code.clone(),
                     Existing {
                         id,
+                        code: row.code.clone(),
                         name: row.name.clone(),
                         level: row.level,
                         parent_id,
@@ -365,35 +367,12 @@ async fn apply(
 async fn load_current(
     conn: &impl ConnectionTrait,
 ) -> Result<HashMap<String, Existing>, ImportError> {
-    let select = Query::select()
-        .columns([
-            U::Id,
-            U::Code,
-            U::Name,
-            U::Level,
-            U::ParentId,
-            U::DivisionType,
-            U::Path,
-        ])
+    let mut select = Query::select();
+    query::every_column(&mut select, Units)
         .from(Units)
-        .and_where(Expr::col(U::ValidTo).is_null())
-        .to_owned();
-    let rows = query::rows(conn, &select).await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for row in rows {
-        out.insert(
-            row.try_get::<String>("", "code")?,
-            Existing {
-                id: row.try_get("", "id")?,
-                name: row.try_get("", "name")?,
-                level: row.try_get("", "level")?,
-                parent_id: row.try_get("", "parent_id")?,
-                division_type: row.try_get("", "division_type")?,
-                path: row.try_get("", "path")?,
-            },
-        );
-    }
-    Ok(out)
+        .and_where(Expr::col(U::ValidTo).is_null());
+    let units: Vec<Existing> = query::all(conn, &select).await?;
+    Ok(units.into_iter().map(|u| (u.code.clone(), u)).collect())
 }
 
 #[cfg(test)]

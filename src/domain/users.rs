@@ -140,50 +140,44 @@ pub async fn assignments_of(
     conn: &impl ConnectionTrait,
     users: &[UserId],
 ) -> Result<Vec<Assignment>> {
-    let select = Query::select()
-        .columns([
-            (Assignments, A::UserId),
-            (Assignments, A::Role),
-            (Assignments, A::UnitId),
-        ])
+    let mut select = Query::select();
+    select.from(Assignments);
+    assignments_with_units(&mut select)
+        .and_where(Expr::col((Assignments, A::UserId)).is_in(users.iter().map(|u| u.0)))
+        .order_by((Assignments, A::UserId), Order::Asc)
+        .order_by((Assignments, A::Id), Order::Asc);
+    Ok(query::all(conn, &select).await?)
+}
+
+/// The columns an [`Assignment`] is read from, its unit joined: for a statement that already
+/// holds the assignments.
+fn assignments_with_units(select: &mut SelectStatement) -> &mut SelectStatement {
+    select
+        .columns([A::UserId, A::Role, A::UnitId, A::TeamId].map(|c| (Assignments, c)))
         .expr_as(Expr::col((Units, U::Path)), "unit_path")
         .expr_as(Expr::col((Units, U::Code)), "unit_code")
         .expr_as(Expr::col((Units, U::Level)), "unit_level")
-        .column((Assignments, A::TeamId))
-        .from(Assignments)
         .left_join(
             Units,
             Expr::col((Units, U::Id)).equals((Assignments, A::UnitId)),
         )
-        .and_where(Expr::col((Assignments, A::UserId)).is_in(users.iter().map(|u| u.0)))
-        .order_by((Assignments, A::UserId), Order::Asc)
-        .order_by((Assignments, A::Id), Order::Asc)
-        .to_owned();
-    Ok(query::all(conn, &select).await?)
 }
 
 /// The signed-in user behind a token, if the account still exists and is active. One
 /// statement: it runs on every request.
 pub async fn principal(conn: &impl ConnectionTrait, id: UserId) -> Result<Option<Principal>> {
-    let select = Query::select()
+    let mut select = Query::select();
+    select
         .columns([(AppUsers, AU::Username), (AppUsers, AU::TokenEpoch)])
-        .columns([(Assignments, A::Role), (Assignments, A::UnitId)])
-        .expr_as(Expr::col((Units, U::Path)), "unit_path")
-        .expr_as(Expr::col((Units, U::Level)), "unit_level")
-        .column((Assignments, A::TeamId))
         .from(AppUsers)
         .left_join(
             Assignments,
             Expr::col((Assignments, A::UserId)).equals((AppUsers, AU::Id)),
-        )
-        .left_join(
-            Units,
-            Expr::col((Units, U::Id)).equals((Assignments, A::UnitId)),
-        )
+        );
+    assignments_with_units(&mut select)
         .and_where(Expr::col((AppUsers, AU::Id)).eq(id.0))
         .and_where(Expr::col((AppUsers, AU::Active)))
-        .order_by((Assignments, A::Id), Order::Asc)
-        .to_owned();
+        .order_by((Assignments, A::Id), Order::Asc);
     let rows = query::rows(conn, &select).await?;
     let Some(first) = rows.first() else {
         return Ok(None);

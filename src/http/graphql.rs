@@ -68,15 +68,7 @@ struct Arrived {
 
 /// Answers one request; `operation` is set to the name of the operation to run once known.
 async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<String>) -> Response {
-    let Arrived {
-        method,
-        uri,
-        address,
-        headers,
-        caller,
-        body,
-    } = arrived;
-    let Some(media) = Media::negotiate(&headers) else {
+    let Some(media) = Media::negotiate(&arrived.headers) else {
         return Refused::new(
             StatusCode::NOT_ACCEPTABLE,
             "answers are `application/json` or `application/graphql-response+json`: \
@@ -85,7 +77,14 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         .field("accept")
         .answer(None);
     };
-    let incoming = match wire::read(&method, &uri, &headers, body).await {
+    let incoming = match wire::read(
+        &arrived.method,
+        &arrived.uri,
+        &arrived.headers,
+        arrived.body,
+    )
+    .await
+    {
         Ok(incoming) => incoming,
         Err(refused) => return refused.answer(Some(media)),
     };
@@ -160,7 +159,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         .with("field", "file")
         .into_response();
     }
-    let token_sent = caller.token_sent();
+    let token_sent = arrived.caller.token_sent();
     let introspection = state.settings.introspection;
     if !token_sent
         && !opens_anything_anonymously(&state.policy.current())
@@ -186,7 +185,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
             .with("variable", missing.name)
             .into_response();
     }
-    let Caller { principal, epoch } = caller;
+    let Caller { principal, epoch } = arrived.caller;
     let administrator = principal.as_ref().is_some_and(|p| p.is_admin());
     if state.requests.persisted.trusted_only() && !administrator {
         let hash = match &persisted {
@@ -242,7 +241,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         .data(crate::graphql::mutation::UploadCount(uploads))
         .data(Loaders::new(state.db(), attendance))
         .data(access)
-        .data(address);
+        .data(arrived.address);
     if let Some(epoch) = epoch {
         request = request.data(epoch);
     }

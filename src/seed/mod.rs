@@ -14,7 +14,7 @@ mod villages;
 use anyhow::Context;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
 
 use crate::authz::subtree_range;
 use crate::db::Db;
@@ -94,7 +94,7 @@ impl std::fmt::Display for SeedReport {
 }
 
 /// A unit the generator works under: the province, a district or a commune.
-#[derive(Clone)]
+#[derive(Clone, FromQueryResult)]
 struct Commune {
     id: i64,
     code: String,
@@ -331,17 +331,7 @@ async fn unit_rows(txn: &impl ConnectionTrait, condition: Expr) -> anyhow::Resul
         .and_where(Expr::col(U::ValidTo).is_null())
         .order_by(U::Code, Order::Asc)
         .to_owned();
-    let mut out = Vec::new();
-    for row in query::rows(txn, &select).await? {
-        out.push(Commune {
-            id: row.try_get("", "id")?,
-            code: row.try_get("", "code")?,
-            name: row.try_get("", "name")?,
-            division_type: row.try_get("", "division_type")?,
-            path: row.try_get("", "path")?,
-        });
-    }
-    Ok(out)
+    Ok(query::all(txn, &select).await?)
 }
 
 /// "Xã Hòa Phú" → "xã Hòa Phú", as the name reads inside a sentence.

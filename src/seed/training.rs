@@ -42,19 +42,20 @@ pub(super) async fn generate(
         location: online.into(),
     }
     .values()];
-    for (i, district) in districts.iter().enumerate() {
-        let i32 = i as u32;
-        session_rows.push(
-            SessionRow::district_class(
-                classes_2023 + i as i64,
-                district,
-                "Lớp bồi dưỡng kỹ năng số cho Tổ công nghệ số cộng đồng",
-                "Hướng dẫn người dân cài đặt, kích hoạt VNeID mức độ 2 và nộp hồ sơ trực tuyến",
-                at(2023, 3 + i32 % 4, 1 + (i32 * 3) % 28, 1),
-            )
-            .values(),
-        );
-    }
+    // One class per district, the `n`th (from 0) on `day(n)`, with ids from `first`.
+    let classes = |first: i64, title, topic, day: &dyn Fn(u32) -> DateTime<Utc>| {
+        let class = |(n, district)| {
+            let (id, starts) = (first + n as i64, day(n as u32));
+            SessionRow::district_class(id, district, title, topic, starts).values()
+        };
+        districts.iter().enumerate().map(class).collect::<Vec<_>>()
+    };
+    session_rows.extend(classes(
+        classes_2023,
+        "Lớp bồi dưỡng kỹ năng số cho Tổ công nghệ số cộng đồng",
+        "Hướng dẫn người dân cài đặt, kích hoạt VNeID mức độ 2 và nộp hồ sơ trực tuyến",
+        &|n| at(2023, 3 + n % 4, 1 + (n * 3) % 28, 1),
+    ));
     session_rows.push(
         SessionRow {
             id: refresher,
@@ -68,19 +69,12 @@ pub(super) async fn generate(
         }
         .values(),
     );
-    for (i, district) in districts.iter().enumerate() {
-        let i32 = i as u32;
-        session_rows.push(
-            SessionRow::district_class(
-                classes_2024 + i as i64,
-                district,
-                "Lớp thực hành kỹ năng số năm 2024 cho Tổ công nghệ số cộng đồng",
-                "Thực hành hỗ trợ người dân thanh toán không dùng tiền mặt và mua bán trực tuyến",
-                at(2024, 9 + i32 % 3, 2 + (i32 * 5) % 26, 1),
-            )
-            .values(),
-        );
-    }
+    session_rows.extend(classes(
+        classes_2024,
+        "Lớp thực hành kỹ năng số năm 2024 cho Tổ công nghệ số cộng đồng",
+        "Thực hành hỗ trợ người dân thanh toán không dùng tiền mặt và mua bán trực tuyến",
+        &|n| at(2024, 9 + n % 3, 2 + (n * 5) % 26, 1),
+    ));
 
     let mut attendance_rows = Vec::new();
     let mut attendance_id = next_id::<Attendances>(txn).await?;
