@@ -2,7 +2,8 @@
 //! placeholders, quoting and dialect) and goes through the pool's statement count like every
 //! other.
 
-use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, SelectStatement};
+use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, QueryResult, StatementBuilder,
 };
@@ -14,6 +15,24 @@ pub fn every_column<E: EntityTrait>(
     table: E,
 ) -> &mut SelectStatement {
     select.columns(E::Column::iter().map(move |column| (table, column)))
+}
+
+/// `FROM <table> JOIN admin_unit ON admin_unit.id = <table>.<unit>`, no columns yet: rows with
+/// the unit they belong to, whose path scope conditions read.
+pub fn joined_to_unit<E: EntityTrait>(table: E, unit: E::Column) -> SelectStatement {
+    Query::select()
+        .from(table)
+        .inner_join(Units, Expr::col((Units, U::Id)).equals((table, unit)))
+        .to_owned()
+}
+
+/// Every column of `table`, and the path of the unit joined by [`joined_to_unit`] as `path_as`.
+pub fn with_unit_path<'q, E: EntityTrait>(
+    select: &'q mut SelectStatement,
+    table: E,
+    path_as: &'static str,
+) -> &'q mut SelectStatement {
+    every_column(select, table).expr_as(Expr::col((Units, U::Path)), path_as)
 }
 
 /// Every row, read as `T`.

@@ -1,7 +1,6 @@
 //! Reading the audit log: who changed what, when, with the record before and after.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::{Keyed, Listing, Order};
@@ -36,14 +35,8 @@ pub struct AuditEntry {
 
 /// Entries recorded at units in scope (and under `under_path`), newest first.
 pub async fn list(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<AuditEntry>> {
-    let mut select = Query::select();
-    query::every_column(&mut select, Entries)
-        .expr_as(Expr::col((Units, U::Path)), "unit_path")
-        .from(Entries)
-        .inner_join(
-            Units,
-            Expr::col((Units, U::Id)).equals((Entries, E::UnitId)),
-        )
+    let mut select = query::joined_to_unit(Entries, E::UnitId);
+    query::with_unit_path(&mut select, Entries, "unit_path")
         .cond_where(list.scope.over_units((Units, U::Path)));
     list.fetch(conn, select, Order::Newest((Entries, E::Id)))
         .await

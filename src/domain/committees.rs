@@ -1,7 +1,7 @@
 //! Steering committees for digital transformation (Ban chỉ đạo chuyển đổi số) and their members.
 
 use async_graphql::SimpleObject;
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::{Keyed, Listing, Order};
@@ -59,7 +59,7 @@ pub struct CommitteeMember {
 
 /// The columns a [`Committee`] is read from; the statement joins the committee's unit.
 fn committee_columns(select: &mut SelectStatement) -> &mut SelectStatement {
-    query::every_column(select, Committees).expr_as(Expr::col((Units, U::Path)), "unit_path")
+    query::with_unit_path(select, Committees, "unit_path")
 }
 
 /// The columns a [`CommitteeMember`] is read from.
@@ -69,14 +69,9 @@ pub(crate) fn member_columns(select: &mut SelectStatement) -> &mut SelectStateme
 
 /// Committees with their units, in `scope`.
 fn in_scope(scope: &Scope) -> SelectStatement {
-    Query::select()
-        .from(Committees)
-        .inner_join(
-            Units,
-            Expr::col((Units, U::Id)).equals((Committees, C::UnitId)),
-        )
-        .cond_where(scope.over_units((Units, U::Path)))
-        .to_owned()
+    let mut select = query::joined_to_unit(Committees, C::UnitId);
+    select.cond_where(scope.over_units((Units, U::Path)));
+    select
 }
 
 /// Committees of units in scope (and under `under`, when given), in id order.

@@ -152,4 +152,5 @@ id_type!(
     SessionId,
     UserId,
     ReportId,
+    TargetId,
 );

@@ -261,7 +261,7 @@ pub async fn set_target(tx: &mut Tx, grant: &WriteGrant, input: NewTarget) -> Re
     match target_of(&tx.txn, &scope, &unit, period, indicator).await {
         Ok(existing) => {
             let period = period.to_owned();
-            RowUpdate::<Targets>::new(existing.id)
+            RowUpdate::<Targets>::new(existing.id.0)
                 .set(TG::TargetValue, value)
                 .set(TG::SetByUnitId, set_by)
                 .run(tx, audited, &existing, |txn| {

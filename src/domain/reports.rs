@@ -1,11 +1,12 @@
 //! Monthly result reports of the teams (the five basic skills) and the targets set for units.
 
+use async_graphql::SimpleObject;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::page::{self, Keyed, Listing};
 use super::units::Unit;
-use super::{Page, ReportId, TeamId, UnitId};
+use super::{Page, ReportId, TargetId, TeamId, UnitId};
 use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::result_report::{Column as R, Entity as Reports};
@@ -97,15 +98,21 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: ReportId) -> Re
         .ok_or(AppError::NotFound("result report"))
 }
 
-#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+// A target set for a unit by a level above it.
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize, SimpleObject)]
 #[serde(rename_all = "camelCase")]
+#[graphql(complex)]
 pub struct Target {
-    pub id: i64,
+    pub id: TargetId,
+    #[graphql(skip)]
     pub unit_id: UnitId,
     /// The unit whose officer set the target; none when set over the whole country.
+    #[graphql(skip)]
     pub set_by_unit_id: Option<UnitId>,
+    /// `YYYY` or `YYYY-MM`.
     pub period: String,
     pub indicator: Indicator,
+    #[graphql(name = "value")]
     pub target_value: i64,
     pub version: i32,
 }

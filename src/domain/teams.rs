@@ -1,9 +1,7 @@
 //! Community digital technology teams (Tổ công nghệ số cộng đồng) and their members.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, JoinType, LikeExpr, Query, SelectStatement,
-};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, LikeExpr, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult};
 
 use super::page::{Keyed, Listing, Order};
@@ -103,15 +101,12 @@ pub struct TeamWithUnit {
 /// The columns a [`Team`] is read from: the team's own and its unit's path. The statement
 /// joins the team's unit ([`teams_with_units`]).
 pub(crate) fn team_columns(select: &mut SelectStatement) -> &mut SelectStatement {
-    query::every_column(select, Teams).expr_as(Expr::col((Units, U::Path)), "unit_path")
+    query::with_unit_path(select, Teams, "unit_path")
 }
 
 /// `FROM team JOIN admin_unit`, no columns yet.
 pub(crate) fn teams_with_units() -> SelectStatement {
-    Query::select()
-        .from(Teams)
-        .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
-        .to_owned()
+    query::joined_to_unit(Teams, T::UnitId)
 }
 
 /// The columns a [`Member`] is read from.

@@ -60,14 +60,8 @@ pub struct Attendance {
 
 /// Sessions with their organisers and the columns a [`Session`] is read from.
 pub(crate) fn sessions_with_organizers() -> SelectStatement {
-    let mut select = Query::select();
-    query::every_column(&mut select, Sessions)
-        .expr_as(Expr::col((Units, U::Path)), "organizer_path")
-        .from(Sessions)
-        .inner_join(
-            Units,
-            Expr::col((Units, U::Id)).equals((Sessions, S::OrganizerUnitId)),
-        );
+    let mut select = query::joined_to_unit(Sessions, S::OrganizerUnitId);
+    query::with_unit_path(&mut select, Sessions, "organizer_path");
     select
 }
 

@@ -209,7 +209,7 @@ impl QueryRoot {
         let scope = access.scope(Resource::Report, Action::Read)?;
         let unit = unit_by_code(ctx, &unit_code).await?;
         let targets = reports::targets(&db.conn, &scope, &unit, period.as_deref()).await?;
-        Ok(targets.into_iter().map(Target).collect())
+        Ok(targets)
     }
 
     /// Recorded changes in the caller's area, newest first.

@@ -1,8 +1,8 @@
 //! `ResultReport` and `Target`: a team's or unit's monthly results, their review, and the targets set for a unit.
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{ComplexObject, Context, ID, Object, Result};
 
-use super::{AdminUnit, Indicator, ReportState, Team};
+use super::{AdminUnit, ReportState, Team};
 use crate::domain::reports;
 use crate::graphql::loaders::{Loaders, one};
 
@@ -66,37 +66,13 @@ impl ResultReport {
     }
 }
 
-shows!(
-    /// A target set for a unit by a level above it.
-    Target(reports::Target)
-);
+pub use reports::Target;
 
-#[Object]
+#[ComplexObject]
 impl Target {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
-    /// `YYYY` or `YYYY-MM`.
-    async fn period(&self) -> &str {
-        &self.0.period
-    }
-
-    async fn indicator(&self) -> Indicator {
-        self.0.indicator
-    }
-
-    async fn value(&self) -> i64 {
-        self.0.target_value
-    }
-
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-
     /// The unit at whose level the target was set (the deepest assignment of the setter above
     /// the target's unit); none when it was set over the whole country.
     async fn set_by(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
-        AdminUnit::load_optional(ctx, self.0.set_by_unit_id).await
+        AdminUnit::load_optional(ctx, self.set_by_unit_id).await
     }
 }
