@@ -11,7 +11,7 @@ use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::committee_member::{Column as CM, Entity as CommitteeMembers};
 use crate::db::entities::steering_committee::{Column as C, Entity as Committees};
 use crate::db::query;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::scalars::Date;
 use crate::text_enum;
 
@@ -86,9 +86,7 @@ pub async fn list(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<Co
 pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: CommitteeId) -> Result<Committee> {
     let mut select = in_scope(scope);
     committee_columns(&mut select).and_where(Expr::col((Committees, C::Id)).eq(id.0));
-    query::one(conn, &select)
-        .await?
-        .ok_or(AppError::NotFound("steering committee"))
+    super::found(conn, &select, "steering committee").await
 }
 
 /// One committee member, with their committee, if the committee is in scope.
@@ -104,9 +102,7 @@ pub async fn member(
             Expr::col((CommitteeMembers, CM::CommitteeId)).equals((Committees, C::Id)),
         )
         .and_where(Expr::col((CommitteeMembers, CM::Id)).eq(id.0));
-    let member: CommitteeMember = query::one(conn, &select)
-        .await?
-        .ok_or(AppError::NotFound("committee member"))?;
+    let member: CommitteeMember = super::found(conn, &select, "committee member").await?;
     // Found through the committee, so the committee is in the same scope.
     let committee = get(conn, scope, member.committee_id).await?;
     Ok((member, committee))

@@ -134,6 +134,18 @@ macro_rules! id_type {
     )*};
 }
 
+/// The one row `select` finds, or `NOT_FOUND` naming `what`: the same answer whether the row
+/// does not exist or lies outside the caller's scope.
+pub(crate) async fn found<T: sea_orm::FromQueryResult>(
+    conn: &impl sea_orm::ConnectionTrait,
+    select: &sea_orm::sea_query::SelectStatement,
+    what: &'static str,
+) -> crate::error::Result<T> {
+    crate::db::query::one(conn, select)
+        .await?
+        .ok_or(crate::error::AppError::NotFound(what))
+}
+
 /// Reads an id a caller sent for `field`: anything but a positive number names no row.
 pub fn parse_id(id: &str, field: &str) -> crate::error::Result<i64> {
     id.parse::<i64>()

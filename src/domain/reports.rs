@@ -93,9 +93,7 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: ReportId) -> Re
     let select = in_scope(scope)
         .and_where(Expr::col((Reports, R::Id)).eq(id))
         .to_owned();
-    query::one(conn, &select)
-        .await?
-        .ok_or(AppError::NotFound("result report"))
+    super::found(conn, &select, "result report").await
 }
 
 // A target set for a unit by a level above it.

@@ -12,7 +12,7 @@ use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::team::{Column as T, Entity as Teams};
 use crate::db::entities::team_member::{Column as M, Entity as Members};
 use crate::db::query;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::text::{fold, like_contains};
 use crate::text_enum;
 
@@ -174,9 +174,7 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: TeamId) -> Resu
     team_columns(&mut select)
         .and_where(Expr::col((Teams, T::Id)).eq(id.0))
         .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
-    query::one(conn, &select)
-        .await?
-        .ok_or(AppError::NotFound("team"))
+    super::found(conn, &select, "team").await
 }
 
 /// Members of teams in `scope`, with the columns a [`Member`] is read from.
@@ -202,9 +200,7 @@ pub async fn member(
     let select = members_in(scope, id)
         .and_where(Expr::col((Members, M::LeftOn)).is_null())
         .to_owned();
-    let member: Member = query::one(conn, &select)
-        .await?
-        .ok_or(AppError::NotFound("team member"))?;
+    let member: Member = super::found(conn, &select, "team member").await?;
     // Found through the team, so the team is in the same scope.
     let team = get(conn, scope, member.team_id).await?;
     Ok((member, team))
@@ -217,9 +213,7 @@ pub async fn member_on_record(
     scope: &Scope,
     id: MemberId,
 ) -> Result<Member> {
-    query::one(conn, &members_in(scope, id))
-        .await?
-        .ok_or(AppError::NotFound("team member"))
+    super::found(conn, &members_in(scope, id), "team member").await
 }
 
 impl Keyed for TeamWithUnit {

@@ -15,7 +15,7 @@ use crate::db::entities::team::{Column as T, Entity as Teams};
 use crate::db::entities::team_member::{Column as M, Entity as Members};
 use crate::db::entities::training_session::{Column as S, Entity as Sessions};
 use crate::db::query;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::scalars::Timestamp;
 use crate::text_enum;
 
@@ -79,9 +79,7 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: SessionId) -> R
         .and_where(Expr::col((Sessions, S::Id)).eq(id.0))
         .cond_where(scope.over_units((Units, U::Path)))
         .to_owned();
-    query::one(conn, &select)
-        .await?
-        .ok_or(AppError::NotFound("training session"))
+    super::found(conn, &select, "training session").await
 }
 
 /// Attendees of each session, counting only members of teams in `scope`: a province's

@@ -14,11 +14,14 @@ use crate::db::entities::team::{Column as T, Entity as Teams};
 use crate::db::{conflict_on_unique, query};
 use crate::error::{AppError, Result};
 
-#[derive(Clone, Debug, FromQueryResult)]
+// An account; where it holds which role is read beside it.
+#[derive(Clone, Debug, FromQueryResult, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct User {
     pub id: UserId,
     pub username: String,
     pub display_name: Option<String>,
+    #[graphql(skip)]
     pub active: bool,
 }
 

@@ -1,43 +1,29 @@
 //! `User` and `Assignment`: an account and the roles it holds over units.
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{ComplexObject, Context, ID, Object, Result};
+
+use crate::graphql::context::Parts;
 
 use super::{AdminUnit, Role};
 use crate::db::Db;
 use crate::domain::{UserId, users};
 use crate::error::AppError;
 
-/// An account and where it holds which role.
-pub struct User {
-    user: users::User,
-    assignments: Vec<users::Assignment>,
-}
+pub use users::User;
 
 impl User {
     pub async fn load(db: &Db, id: UserId) -> Result<User, AppError> {
         let all = users::list_by_ids(&db.conn, &[id]).await?;
-        let user = all.into_iter().next().ok_or(AppError::NotFound("user"))?;
-        let assignments = users::assignments_of(&db.conn, &[id]).await?;
-        Ok(User { user, assignments })
+        all.into_iter().next().ok_or(AppError::NotFound("user"))
     }
 }
 
-#[Object]
+#[ComplexObject]
 impl User {
-    async fn id(&self) -> ID {
-        ID(self.user.id.0.to_string())
-    }
-
-    async fn username(&self) -> &str {
-        &self.user.username
-    }
-
-    async fn display_name(&self) -> Option<&str> {
-        self.user.display_name.as_deref()
-    }
-
-    async fn assignments(&self) -> Vec<Assignment> {
-        self.assignments.iter().cloned().map(Assignment).collect()
+    async fn assignments(&self, ctx: &Context<'_>) -> Result<Vec<Assignment>> {
+        let db = ctx.service().db();
+        let assignments = users::assignments_of(&db.conn, &[self.id]).await?;
+        Ok(assignments.into_iter().map(Assignment).collect())
     }
 }
 
