@@ -2,31 +2,51 @@
 //! materialised paths and foreign keys are known before anything is written.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Value};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, IdenStatic,
+    Iterable,
+};
 
 use super::query;
 
 /// Both databases accept well over this many bind values in one statement.
 const MAX_BINDS: usize = 30_000;
 
-/// Inserts `rows` (each holding one value per column of `columns`) into `E`'s table in as few
-/// statements as the bind limit allows.
-pub async fn insert_rows<E: EntityTrait>(
+/// Inserts `rows` into their table in as few statements as the bind limit allows. The columns
+/// are those the first row sets, and every row sets the same ones; the others take their
+/// defaults.
+pub async fn insert_rows<A: ActiveModelTrait>(
     conn: &impl ConnectionTrait,
-    columns: &[E::Column],
-    rows: Vec<Vec<Value>>,
+    rows: Vec<A>,
 ) -> Result<(), DbErr> {
+    let table = A::Entity::default();
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let columns: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
+        .filter(|column| first.get(*column).is_set())
+        .collect();
     let per_statement = (MAX_BINDS / columns.len().max(1)).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let mut insert = Query::insert();
-        insert
-            .into_table(E::default())
-            .columns(columns.iter().copied());
+        insert.into_table(table).columns(columns.iter().copied());
         for row in rows.by_ref().take(per_statement) {
+            let values = columns.iter().map(|column| {
+                row.get(*column)
+                    .into_value()
+                    .map(Expr::value)
+                    .ok_or_else(|| {
+                        let column = column.as_str();
+                        DbErr::Custom(format!(
+                            "{}: a row leaves {column} unset",
+                            table.table_name()
+                        ))
+                    })
+            });
             insert
-                .values(row.into_iter().map(Expr::value))
-                .map_err(|e| DbErr::Custom(format!("{}: {e}", E::default().table_name())))?;
+                .values(values.collect::<Result<Vec<_>, _>>()?)
+                .map_err(|e| DbErr::Custom(format!("{}: {e}", table.table_name())))?;
         }
         query::execute(conn, &insert).await?;
     }

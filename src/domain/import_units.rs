@@ -8,26 +8,14 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, TransactionTrait};
 
 use super::units::AdminLevel;
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
-use crate::db::entities::admin_unit::{Column as U, Entity as Units};
+use crate::db::entities::admin_unit::{self, Column as U, Entity as Units};
 use crate::db::query;
 use crate::text::{clean_name, fold};
-
-/// The columns of a unit row as bulk loads write them (ids assigned up front).
-pub(crate) const UNIT_COLUMNS: &[U] = &[
-    U::Id,
-    U::Code,
-    U::Name,
-    U::NameFolded,
-    U::Level,
-    U::DivisionType,
-    U::ParentId,
-    U::Path,
-    U::ValidFrom,
-];
+use sea_orm::ActiveValue::Set;
 
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -216,7 +204,7 @@ async fn apply(
     let mut next = next_id::<Units>(txn).await?;
     let mut report = ImportReport::default();
     let mut problems = Vec::new();
-    let mut inserts: Vec<Vec<Value>> = Vec::new();
+    let mut inserts: Vec<admin_unit::ActiveModel> = Vec::new();
     let mut updates: Vec<(i64, &Row, Option<i64>, String, String)> = Vec::new();
 
     for row in &rows {
@@ -299,17 +287,18 @@ async fn apply(
                     Some(p) => format!("{}{id}/", p.path),
                     None => format!("/{id}/"),
                 };
-                inserts.push(vec![
-                    id.into(),
-                    row.code.clone().into(),
-                    row.name.clone().into(),
-                    fold(&row.name).into(),
-                    row.level.into(),
-                    row.division_type.clone().into(),
-                    parent_id.into(),
-                    path.clone().into(),
-                    valid_from.into(),
-                ]);
+                inserts.push(admin_unit::ActiveModel {
+                    id: Set(id),
+                    code: Set(row.code.clone()),
+                    name: Set(row.name.clone()),
+                    name_folded: Set(fold(&row.name)),
+                    level: Set(row.level.as_str().to_owned()),
+                    division_type: Set(row.division_type.clone()),
+                    parent_id: Set(parent_id),
+                    path: Set(path.clone()),
+                    valid_from: Set(valid_from),
+                    ..Default::default()
+                });
                 known.insert(
                     row.code.clone(),
                     Existing {
@@ -330,7 +319,7 @@ async fn apply(
         return Err(ImportError::Invalid(summarise(problems)));
     }
 
-    insert_rows::<Units>(txn, UNIT_COLUMNS, inserts).await?;
+    insert_rows(txn, inserts).await?;
     sync_identity::<Units>(txn).await?;
 
     for (id, row, parent_id, old_path, new_path) in updates {

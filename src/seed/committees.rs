@@ -1,13 +1,14 @@
 //! Steering committees for digital transformation at every level, with their members.
 
 use chrono::{Duration, NaiveDate};
+use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 
 use super::rng::Rng;
 use super::{Commune, in_sentence, names};
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
-use crate::db::entities::committee_member::{Column as CM, Entity as Members};
-use crate::db::entities::steering_committee::{Column as C, Entity as Committees};
+use crate::db::entities::committee_member::{self, Entity as Members};
+use crate::db::entities::steering_committee::{self, Entity as Committees};
 use crate::domain::committees::CommitteePosition;
 
 /// A committee at the province, at each district and at each commune, with its members.
@@ -32,13 +33,17 @@ pub(super) async fn generate(
             _ => (5, "UBND xã", NaiveDate::from_ymd_opt(2021, 9, 1)),
         };
         let founded = founded_from.expect("a valid date") + Duration::days(rng.range(0, 200));
-        committee_rows.push(vec![
-            id.into(),
-            unit.id.into(),
-            format!("Ban Chỉ đạo chuyển đổi số {}", in_sentence(&unit.name)).into(),
-            format!("{}/QĐ-UBND", rng.range(5, 900)).into(),
-            founded.into(),
-        ]);
+        committee_rows.push(steering_committee::ActiveModel {
+            id: Set(id),
+            unit_id: Set(unit.id),
+            name: Set(format!(
+                "Ban Chỉ đạo chuyển đổi số {}",
+                in_sentence(&unit.name)
+            )),
+            decision_no: Set(Some(format!("{}/QĐ-UBND", rng.range(5, 900)))),
+            founded_on: Set(Some(founded)),
+            ..Default::default()
+        });
         let titles: &[(CommitteePosition, &str)] = &[
             (CommitteePosition::Head, "Chủ tịch"),
             (CommitteePosition::DeputyHead, "Phó Chủ tịch"),
@@ -60,38 +65,22 @@ pub(super) async fn generate(
                 CommitteePosition::Member => (*title).to_owned(),
                 _ => format!("{title} {body}"),
             };
-            member_rows.push(vec![
-                member_id.into(),
-                id.into(),
-                name.into(),
-                (*position).into(),
-                title.into(),
-                (order as i32).into(),
-            ]);
+            member_rows.push(committee_member::ActiveModel {
+                id: Set(member_id),
+                committee_id: Set(id),
+                full_name: Set(name),
+                position: Set(position.as_str().to_owned()),
+                title: Set(Some(title)),
+                sort_order: Set(order as i32),
+                ..Default::default()
+            });
             member_id += 1;
         }
         id += 1;
     }
     let count = committee_rows.len();
-    insert_rows::<Committees>(
-        txn,
-        &[C::Id, C::UnitId, C::Name, C::DecisionNo, C::FoundedOn],
-        committee_rows,
-    )
-    .await?;
-    insert_rows::<Members>(
-        txn,
-        &[
-            CM::Id,
-            CM::CommitteeId,
-            CM::FullName,
-            CM::Position,
-            CM::Title,
-            CM::SortOrder,
-        ],
-        member_rows,
-    )
-    .await?;
+    insert_rows(txn, committee_rows).await?;
+    insert_rows(txn, member_rows).await?;
     sync_identity::<Committees>(txn).await?;
     sync_identity::<Members>(txn).await?;
     Ok(count)

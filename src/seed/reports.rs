@@ -1,10 +1,11 @@
 //! Monthly results: three months per team, two approved and the latest submitted or a draft.
 
+use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 
 use super::rng::Rng;
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
-use crate::db::entities::result_report::{Column as R, Entity as Reports};
+use crate::db::entities::result_report::{self, Entity as Reports};
 
 /// Three months of results per team: two approved, the latest submitted or still a draft.
 pub(super) async fn generate(
@@ -25,37 +26,23 @@ pub(super) async fn generate(
                 "" => "DRAFT",
                 s => s,
             };
-            rows.push(vec![
-                id.into(),
-                team.into(),
-                month.into(),
-                (rng.range(20, 120) as i32).into(),
-                (rng.range(10, 80) as i32).into(),
-                (rng.range(2, 30) as i32).into(),
-                (rng.range(5, 50) as i32).into(),
-                (rng.range(0, 10) as i32).into(),
-                state.into(),
-            ]);
+            rows.push(result_report::ActiveModel {
+                id: Set(id),
+                team_id: Set(team),
+                period: Set(month.to_owned()),
+                households_reached: Set(rng.range(20, 120) as i32),
+                vneid_activations: Set(rng.range(10, 80) as i32),
+                online_applications: Set(rng.range(2, 30) as i32),
+                cashless_accounts: Set(rng.range(5, 50) as i32),
+                ecommerce_accounts: Set(rng.range(0, 10) as i32),
+                state: Set(state.to_owned()),
+                ..Default::default()
+            });
             id += 1;
         }
     }
     let count = rows.len();
-    insert_rows::<Reports>(
-        txn,
-        &[
-            R::Id,
-            R::TeamId,
-            R::Period,
-            R::HouseholdsReached,
-            R::VneidActivations,
-            R::OnlineApplications,
-            R::CashlessAccounts,
-            R::EcommerceAccounts,
-            R::State,
-        ],
-        rows,
-    )
-    .await?;
+    insert_rows(txn, rows).await?;
     sync_identity::<Reports>(txn).await?;
     Ok(count)
 }

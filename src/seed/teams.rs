@@ -2,14 +2,15 @@
 //! then villages drawn across the province, 4 to 9 members each.
 
 use chrono::{Duration, NaiveDate};
+use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 
 use super::rng::Rng;
 use super::villages::Village;
 use super::{Commune, PILOT_COMMUNES, Plan, names};
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
-use crate::db::entities::team::{Column as T, Entity as Teams};
-use crate::db::entities::team_member::{Column as M, Entity as Members};
+use crate::db::entities::team::{self, Entity as Teams};
+use crate::db::entities::team_member::{self, Entity as Members};
 use crate::domain::teams::{Affiliation, TeamRole};
 use crate::text::fold;
 
@@ -77,15 +78,16 @@ pub(super) async fn generate(
         let commune = &communes[village.commune];
         let founded = programme_start + Duration::days(rng.range(0, 120));
         let name = format!("Tổ công nghệ số cộng đồng {}", village.name);
-        team_rows.push(vec![
-            team_id.into(),
-            village.id.into(),
-            name.clone().into(),
-            fold(&name).into(),
-            format!("{}/QĐ-UBND", rng.range(12, 480)).into(),
-            founded.into(),
-            "ACTIVE".into(),
-        ]);
+        team_rows.push(team::ActiveModel {
+            id: Set(team_id),
+            unit_id: Set(village.id),
+            name_folded: Set(fold(&name)),
+            name: Set(name),
+            decision_no: Set(Some(format!("{}/QĐ-UBND", rng.range(12, 480)))),
+            founded_on: Set(Some(founded)),
+            status: Set("ACTIVE".to_owned()),
+            ..Default::default()
+        });
         let di = district_index(commune);
         for m in 0..sizes[t] {
             let role = match m {
@@ -114,53 +116,26 @@ pub(super) async fn generate(
             };
             let (full_name, gender) = names::person(rng, ede);
             let phone = rng.chance(92).then(|| names::phone(rng));
-            member_rows.push(vec![
-                member_id.into(),
-                team_id.into(),
-                full_name.into(),
-                role.into(),
-                affiliation.into(),
-                phone.into(),
-                gender.into(),
-                (rng.range(1965, 2004) as i32).into(),
-                founded.into(),
-            ]);
+            member_rows.push(team_member::ActiveModel {
+                id: Set(member_id),
+                team_id: Set(team_id),
+                full_name: Set(full_name),
+                role: Set(role.as_str().to_owned()),
+                affiliation: Set(affiliation.as_str().to_owned()),
+                phone: Set(phone),
+                gender: Set(Some(gender.as_str().to_owned())),
+                birth_year: Set(Some(rng.range(1965, 2004) as i32)),
+                joined_on: Set(Some(founded)),
+                ..Default::default()
+            });
             members.push((member_id, di));
             member_id += 1;
         }
         team_ids.push(team_id);
         team_id += 1;
     }
-    insert_rows::<Teams>(
-        txn,
-        &[
-            T::Id,
-            T::UnitId,
-            T::Name,
-            T::NameFolded,
-            T::DecisionNo,
-            T::FoundedOn,
-            T::Status,
-        ],
-        team_rows,
-    )
-    .await?;
-    insert_rows::<Members>(
-        txn,
-        &[
-            M::Id,
-            M::TeamId,
-            M::FullName,
-            M::Role,
-            M::Affiliation,
-            M::Phone,
-            M::Gender,
-            M::BirthYear,
-            M::JoinedOn,
-        ],
-        member_rows,
-    )
-    .await?;
+    insert_rows(txn, team_rows).await?;
+    insert_rows(txn, member_rows).await?;
     sync_identity::<Teams>(txn).await?;
     sync_identity::<Members>(txn).await?;
     Ok(Generated {

@@ -1,13 +1,14 @@
 //! Training: the province's conferences and the districts' classes, and who attended.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 
 use super::rng::Rng;
 use super::{Commune, in_sentence};
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
-use crate::db::entities::attendance::{Column as A, Entity as Attendances};
-use crate::db::entities::training_session::{Column as S, Entity as Sessions};
+use crate::db::entities::attendance::{self, Entity as Attendances};
+use crate::db::entities::training_session::{self, Entity as Sessions};
 use crate::domain::training::TrainingFormat;
 
 /// The province's online conference for all team members (with the national agency) in
@@ -82,13 +83,14 @@ pub(super) async fn generate(
     // complete the course.
     let mut attend = |rng: &mut Rng, session: i64, member: i64, attends: u64, completes: u64| {
         if rng.chance(attends) {
-            attendance_rows.push(vec![
-                attendance_id.into(),
-                session.into(),
-                member.into(),
-                true.into(),
-                rng.chance(completes).into(),
-            ]);
+            attendance_rows.push(attendance::ActiveModel {
+                id: Set(attendance_id),
+                session_id: Set(session),
+                member_id: Set(member),
+                attended: Set(true),
+                completed: Set(rng.chance(completes)),
+                ..Default::default()
+            });
             attendance_id += 1;
         }
     };
@@ -100,27 +102,8 @@ pub(super) async fn generate(
         attend(rng_2024, classes_2024 + district, member, 70, 88);
     }
     let counts = (session_rows.len(), attendance_rows.len());
-    insert_rows::<Sessions>(
-        txn,
-        &[
-            S::Id,
-            S::OrganizerUnitId,
-            S::Title,
-            S::Topic,
-            S::Format,
-            S::StartsAt,
-            S::EndsAt,
-            S::Location,
-        ],
-        session_rows,
-    )
-    .await?;
-    insert_rows::<Attendances>(
-        txn,
-        &[A::Id, A::SessionId, A::MemberId, A::Attended, A::Completed],
-        attendance_rows,
-    )
-    .await?;
+    insert_rows(txn, session_rows).await?;
+    insert_rows(txn, attendance_rows).await?;
     sync_identity::<Sessions>(txn).await?;
     sync_identity::<Attendances>(txn).await?;
     Ok(counts)
@@ -159,16 +142,17 @@ impl SessionRow {
         }
     }
 
-    fn values(self) -> Vec<sea_orm::Value> {
-        vec![
-            self.id.into(),
-            self.organizer.into(),
-            self.title.into(),
-            Some(self.topic).into(),
-            self.format.into(),
-            self.starts.into(),
-            Some(self.starts + Duration::hours(self.hours)).into(),
-            Some(self.location).into(),
-        ]
+    fn values(self) -> training_session::ActiveModel {
+        training_session::ActiveModel {
+            id: Set(self.id),
+            organizer_unit_id: Set(self.organizer),
+            title: Set(self.title),
+            topic: Set(Some(self.topic.to_owned())),
+            format: Set(self.format.as_str().to_owned()),
+            starts_at: Set(self.starts),
+            ends_at: Set(Some(self.starts + Duration::hours(self.hours))),
+            location: Set(Some(self.location)),
+            ..Default::default()
+        }
     }
 }

@@ -7,9 +7,10 @@ use super::Commune;
 use super::names;
 use super::rng::Rng;
 use crate::db::bulk::{insert_rows, next_id, sync_identity};
-use crate::db::entities::admin_unit::Entity as Units;
-use crate::domain::import_units::UNIT_COLUMNS;
+
+use crate::db::entities::admin_unit::{self, Entity as Units};
 use crate::text::fold;
+use sea_orm::ActiveValue::Set;
 
 pub(super) struct Village {
     pub id: i64,
@@ -51,17 +52,18 @@ pub(super) async fn generate(
             } else {
                 (format!("Thôn {n}"), "thôn", false)
             };
-            rows.push(vec![
-                id.into(),
-                format!("{}.{n:02}", commune.code).into(),
-                name.clone().into(),
-                fold(&name).into(),
-                "VILLAGE".into(),
-                kind.into(),
-                Some(commune.id).into(),
-                format!("{}{id}/", commune.path).into(),
-                valid_from.into(),
-            ]);
+            rows.push(admin_unit::ActiveModel {
+                id: Set(id),
+                code: Set(format!("{}.{n:02}", commune.code)),
+                name: Set(name.clone()),
+                name_folded: Set(fold(&name)),
+                level: Set("VILLAGE".to_owned()),
+                division_type: Set(kind.to_owned()),
+                parent_id: Set(Some(commune.id)),
+                path: Set(format!("{}{id}/", commune.path)),
+                valid_from: Set(valid_from),
+                ..Default::default()
+            });
             villages.push(Village {
                 id,
                 commune: ci,
@@ -71,7 +73,7 @@ pub(super) async fn generate(
             id += 1;
         }
     }
-    insert_rows::<Units>(txn, UNIT_COLUMNS, rows).await?;
+    insert_rows(txn, rows).await?;
     sync_identity::<Units>(txn).await?;
     Ok(villages)
 }
