@@ -31,9 +31,9 @@ pub async fn insert_rows<A: ActiveModelTrait>(
     while rows.peek().is_some() {
         let mut insert = Query::insert();
         insert.into_table(table).columns(columns.iter().copied());
-        for row in rows.by_ref().take(per_statement) {
+        for mut row in rows.by_ref().take(per_statement) {
             let values = columns.iter().map(|column| {
-                row.get(*column)
+                row.take(*column)
                     .into_value()
                     .map(Expr::value)
                     .ok_or_else(|| {

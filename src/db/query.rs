@@ -5,16 +5,23 @@
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, QueryResult, StatementBuilder,
+    ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult,
+    StatementBuilder,
 };
 
-/// Every column of `table`, named with it: a record read from the row takes the columns it
-/// knows and leaves the rest, so its fields are not listed again here.
+/// Every column of `table`, named with it, but the bookkeeping stamps (`created_at`,
+/// `updated_at`) that no record reads: a record read from the row takes the columns it knows
+/// and leaves the rest, so its fields are not listed again here.
 pub fn every_column<E: EntityTrait>(
     select: &mut SelectStatement,
     table: E,
 ) -> &mut SelectStatement {
-    select.columns(E::Column::iter().map(move |column| (table, column)))
+    let read = |column: &E::Column| !matches!(column.as_str(), "created_at" | "updated_at");
+    select.columns(
+        E::Column::iter()
+            .filter(read)
+            .map(move |column| (table, column)),
+    )
 }
 
 /// `FROM <table> JOIN admin_unit ON admin_unit.id = <table>.<unit>`, no columns yet: rows with

@@ -57,29 +57,27 @@ pub struct AffiliationCount {
     pub count: i64,
 }
 
-impl From<(TeamRole, i64)> for RoleCount {
-    fn from((role, count): (TeamRole, i64)) -> Self {
-        RoleCount { role, count }
-    }
+/// Both ways between a count and the pair `(value, count)` it is cached as.
+macro_rules! cached_as_pair {
+    ($count:ident { $field:ident: $value:ty }) => {
+        impl From<($value, i64)> for $count {
+            fn from(($field, count): ($value, i64)) -> Self {
+                $count { $field, count }
+            }
+        }
+
+        impl From<$count> for ($value, i64) {
+            fn from(c: $count) -> Self {
+                (c.$field, c.count)
+            }
+        }
+    };
 }
 
-impl From<RoleCount> for (TeamRole, i64) {
-    fn from(c: RoleCount) -> Self {
-        (c.role, c.count)
-    }
-}
-
-impl From<(Affiliation, i64)> for AffiliationCount {
-    fn from((affiliation, count): (Affiliation, i64)) -> Self {
-        AffiliationCount { affiliation, count }
-    }
-}
-
-impl From<AffiliationCount> for (Affiliation, i64) {
-    fn from(c: AffiliationCount) -> Self {
-        (c.affiliation, c.count)
-    }
-}
+cached_as_pair!(RoleCount { role: TeamRole });
+cached_as_pair!(AffiliationCount {
+    affiliation: Affiliation
+});
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, SimpleObject)]
 pub struct ChildTotals {
