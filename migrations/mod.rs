@@ -10,6 +10,7 @@ mod m20261129_000001_core;
 mod m20261129_000002_users;
 mod m20261129_000003_editing;
 mod m20261129_000004_sign_in_safety;
+mod m20261205_000005_unit_history;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_users::Migration),
             Box::new(m20261129_000003_editing::Migration),
             Box::new(m20261129_000004_sign_in_safety::Migration),
+            Box::new(m20261205_000005_unit_history::Migration),
         ]
     }
 }

@@ -56,6 +56,38 @@ pub enum Command {
         #[arg(long, default_value = "2020-01-01")]
         valid_from: NaiveDate,
     },
+    /// Reorganise the tree from the official files on an effective date: units missing from
+    /// the new tree close, new ones open, continuing ones are re-parented, and every village
+    /// moves to its new commune (one transaction; nothing attached to a village changes).
+    Reorganise {
+        /// The date the new tree takes effect (YYYY-MM-DD).
+        #[arg(long)]
+        effective: NaiveDate,
+        /// The new tree: code,name,level,parent_code,division_type.
+        #[arg(long)]
+        units: PathBuf,
+        /// The official table from old communes to new ones:
+        /// old_code,new_code,old_district_code,old_province_code,new_province_code,is_partly_merged.
+        #[arg(long)]
+        mapping: PathBuf,
+        /// Where the villages of split communes (or communes missing from the table) go:
+        /// code,new_code, the code a village's or an old commune's.
+        #[arg(long)]
+        villages: Option<PathBuf>,
+        /// A village of a split commune without a line in --villages goes to the commune's
+        /// first successor (the report lists each).
+        #[arg(long)]
+        accept_defaults: bool,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The title it is listed under (default: "Reorganisation of DATE").
+        #[arg(long)]
+        title: Option<String>,
+        /// Print every line of the report (by default each section shows its first 25).
+        #[arg(long)]
+        full: bool,
+    },
     /// Import team members from a CSV or XLSX file into the teams under a unit (all or nothing).
     ImportMembers { unit_code: String, file: PathBuf },
     /// Print the GraphQL schema (SDL).
@@ -155,6 +187,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Reorganise {
+            effective,
+            units,
+            mapping,
+            villages,
+            accept_defaults,
+            dry_run,
+            title,
+            full,
+        } => {
+            init_logging(&settings);
+            let read = |path: &PathBuf| {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))
+            };
+            let files = crate::domain::reorganise::Files {
+                tree: read(&units)?,
+                mapping: read(&mapping)?,
+                villages: villages.as_ref().map(read).transpose()?,
+            };
+            let options = crate::domain::reorganise::Options {
+                effective_on: effective,
+                title,
+                accept_defaults,
+                dry_run,
+            };
+            let db = open(&settings).await?;
+            db.migrate().await?;
+            reorganise(&settings, &db, &files, &options, full).await
+        }
         Command::ImportUnits { file, valid_from } => {
             init_logging(&settings);
             let text = std::fs::read_to_string(&file)
@@ -167,6 +229,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             forget_cached(&settings).await?;
             println!("{report}");
             Ok(())
+        }
+    }
+}
+
+async fn reorganise(
+    settings: &Settings,
+    db: &Db,
+    files: &crate::domain::reorganise::Files,
+    options: &crate::domain::reorganise::Options,
+    full: bool,
+) -> anyhow::Result<()> {
+    use crate::domain::reorganise::{self, Outcome};
+    let started = std::time::Instant::now();
+    let mut progress = |step: &str| eprintln!("[{:>6.1?}] {step}", started.elapsed());
+    let outcome = reorganise::run(&db.conn, files, options, &mut progress).await?;
+    let show = |report: &reorganise::Report| {
+        if full {
+            print!("{report:#}");
+        } else {
+            print!("{report}");
+        }
+    };
+    match outcome {
+        Outcome::NothingToChange(_) => {
+            println!("nothing to change: the tree already is what the files say");
+            Ok(())
+        }
+        Outcome::Planned(report) => {
+            show(&report);
+            match report.questions.len() {
+                0 => println!("dry run: nothing was written"),
+                n => println!(
+                    "dry run: nothing was written; applying would be refused until the {n} open questions are answered"
+                ),
+            }
+            Ok(())
+        }
+        Outcome::Refused(report) => {
+            show(&report);
+            anyhow::bail!(
+                "refused, nothing was written: {} open questions (see above)",
+                report.questions.len()
+            )
+        }
+        Outcome::Applied { id, report } => {
+            show(&report);
+            println!("applied as reorganisation {id}");
+            // The tree changed under every cached total and every remembered reach.
+            forget_cached(settings).await?;
+            announce_account_change(settings).await
         }
     }
 }

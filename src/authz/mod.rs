@@ -60,6 +60,8 @@ pub enum Resource {
     Totals,
     User,
     Audit,
+    /// The reorganisations of the tree and their reports.
+    Reorganisation,
 }
 
 impl Resource {
@@ -75,6 +77,7 @@ impl Resource {
         Resource::Totals,
         Resource::User,
         Resource::Audit,
+        Resource::Reorganisation,
     ];
 
     pub fn policy_name(self) -> &'static str {
@@ -90,6 +93,7 @@ impl Resource {
             Resource::Totals => "totals",
             Resource::User => "user",
             Resource::Audit => "audit",
+            Resource::Reorganisation => "reorganisation",
         }
     }
 }
@@ -119,6 +123,9 @@ pub struct Grant {
     pub unit_level: Option<AdminLevel>,
     /// Set for team leaders: the team they lead.
     pub team_id: Option<TeamId>,
+    /// For an assignment at a closed unit: today's paths of the villages the unit held when
+    /// it closed, which the assignment goes on reaching until it is changed.
+    pub held: Vec<String>,
 }
 
 impl Grant {
@@ -127,7 +134,12 @@ impl Grant {
         match (self.role, self.team_id, &self.unit_path) {
             (Role::TeamLeader, Some(team), _) => Scope::team(team),
             (Role::TeamLeader, None, _) => Scope::nothing(),
-            (_, _, Some(path)) => Scope::subtree(path),
+            (_, _, Some(path)) => self
+                .held
+                .iter()
+                .fold(Scope::subtree(path), |scope, village| {
+                    scope.union(Scope::subtree(village))
+                }),
             (_, _, None) => Scope::all(),
         }
     }

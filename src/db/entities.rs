@@ -89,3 +89,17 @@ table! { audit_entry "audit_entry",
 "one change, as the audit log records it.":
 at: DateTimeUtc, user_id: Option<i64>, actor: String, operation: String, entity: String,
 entity_id: i64, unit_id: i64, before_json: Option<String>, after_json: Option<String> }
+
+table! { reorganisation "reorganisation",
+"a reorganisation of the tree, as applied, with its report (JSON).":
+effective_on: Date, title: String, units_opened: i32, units_closed: i32, units_reshaped: i32,
+villages_moved: i32, assignments_changed: i32, report: String, applied_at: DateTimeUtc }
+
+table! { unit_shape "unit_shape",
+"an earlier shape of a unit: its name and place in the tree over `[valid_from, valid_to)`.":
+unit_id: i64, name: String, division_type: String, parent_id: Option<i64>, path: String,
+valid_from: Date, valid_to: Date, reorganisation_id: Option<i64> }
+
+table! { unit_lineage "unit_lineage",
+"a link from a unit a reform took from to one it gave to, on the date it took effect.":
+predecessor_id: i64, successor_id: i64, effective_on: Date, reorganisation_id: Option<i64> }

@@ -86,7 +86,7 @@ async fn insert_member(
 }
 
 pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewCommittee) -> Result<Committee> {
-    let unit = units::by_code(&tx.txn, &input.unit_code)
+    let unit = units::open_for_change(&tx.txn, &input.unit_code, "unitCode")
         .await?
         .ok_or_else(|| AppError::bad_input("unitCode", "no current unit has this code"))?;
     grant.check_unit(&unit.path)?;
@@ -151,6 +151,7 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewCommittee) -> Res
 async fn editable(tx: &Tx, grant: &WriteGrant, id: CommitteeId) -> Result<Committee> {
     let committee = committees::get(&tx.txn, grant.read_scope(), id).await?;
     grant.check_unit(&committee.unit_path)?;
+    units::ensure_open(&tx.txn, committee.unit_id, "id").await?;
     Ok(committee)
 }
 
@@ -289,6 +290,7 @@ pub async fn update_member(
 ) -> Result<CommitteeMember> {
     let (before, committee) = committees::member(&tx.txn, grant.read_scope(), id).await?;
     grant.check_unit(&committee.unit_path)?;
+    units::ensure_open(&tx.txn, committee.unit_id, "id").await?;
     check_version("committee member", change.expected_version, before.version)?;
     let position = change.position.unwrap_or(before.position);
     if position == CommitteePosition::Head
@@ -332,6 +334,7 @@ pub async fn remove_member(
 ) -> Result<CommitteeMember> {
     let (before, committee) = committees::member(&tx.txn, grant.read_scope(), id).await?;
     grant.check_unit(&committee.unit_path)?;
+    units::ensure_open(&tx.txn, committee.unit_id, "id").await?;
     let delete = Query::delete()
         .from_table(Members)
         .and_where(Expr::col(CM::Id).eq(id.0))

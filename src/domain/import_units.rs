@@ -47,14 +47,15 @@ pub enum ImportError {
 /// Problems listed in one refusal; the rest are counted.
 const MAX_REPORTED: usize = 20;
 
+/// One unit of an official list.
 #[derive(Debug)]
-struct Row {
-    line: u64,
-    code: String,
-    name: String,
-    level: AdminLevel,
-    parent_code: Option<String>,
-    division_type: String,
+pub(crate) struct Row {
+    pub line: u64,
+    pub code: String,
+    pub name: String,
+    pub level: AdminLevel,
+    pub parent_code: Option<String>,
+    pub division_type: String,
 }
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -80,7 +81,8 @@ pub async fn import_csv(
     Ok(report)
 }
 
-fn parse(csv_text: &str) -> Result<Vec<Row>, ImportError> {
+/// Reads an official list, refusing it whole with every bad line named.
+pub(crate) fn parse(csv_text: &str) -> Result<Vec<Row>, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -124,7 +126,7 @@ fn parse(csv_text: &str) -> Result<Vec<Row>, ImportError> {
     }
 }
 
-fn summarise(mut problems: Vec<String>) -> Vec<String> {
+pub(crate) fn summarise(mut problems: Vec<String>) -> Vec<String> {
     if problems.len() > MAX_REPORTED {
         let more = problems.len() - MAX_REPORTED;
         problems.truncate(MAX_REPORTED);

@@ -107,7 +107,7 @@ pub async fn import(
     sheet: &Sheet,
 ) -> Result<ImportReport> {
     let rules = tx.rules;
-    let unit = units::by_code(&tx.txn, unit_code)
+    let unit = units::open_for_change(&tx.txn, unit_code, "unitCode")
         .await?
         .ok_or_else(|| AppError::bad_input("unitCode", "no current unit has this code"))?;
     grant.check_unit(&unit.path)?;

@@ -11,6 +11,8 @@ pub mod member_edits;
 pub mod member_import;
 pub mod page;
 pub(crate) mod relations;
+pub mod reorganisations;
+pub mod reorganise;
 pub mod report_edits;
 pub mod reports;
 pub mod team_edits;
@@ -165,4 +167,5 @@ id_type!(
     UserId,
     ReportId,
     TargetId,
+    ReorganisationId,
 );

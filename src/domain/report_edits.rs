@@ -241,7 +241,7 @@ pub async fn set_target(tx: &mut Tx, grant: &WriteGrant, input: NewTarget) -> Re
         indicator,
         value,
     } = input;
-    let unit = units::by_code(&tx.txn, &unit_code)
+    let unit = units::open_for_change(&tx.txn, &unit_code, "unitCode")
         .await?
         .ok_or_else(|| AppError::bad_input("unitCode", "no current unit has this code"))?;
     grant.check_unit(&unit.path)?;

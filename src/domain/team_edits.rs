@@ -46,7 +46,7 @@ const ONE_ACTIVE: &str = "this village already has an active team";
 
 /// The unit a team may be set up at: a village, or a commune.
 async fn team_unit(conn: &impl ConnectionTrait, grant: &WriteGrant, code: &str) -> Result<Unit> {
-    let unit = units::by_code(conn, code)
+    let unit = units::open_for_change(conn, code, "unitCode")
         .await?
         .ok_or_else(|| AppError::bad_input("unitCode", "no current unit has this code"))?;
     grant.check_unit(&unit.path)?;

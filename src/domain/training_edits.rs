@@ -71,7 +71,7 @@ async fn fetch(conn: &impl ConnectionTrait, id: SessionId) -> Result<Session> {
 }
 
 pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewSession) -> Result<Session> {
-    let unit = units::by_code(&tx.txn, &input.organizer_unit_code)
+    let unit = units::open_for_change(&tx.txn, &input.organizer_unit_code, "organizerUnitCode")
         .await?
         .ok_or_else(|| AppError::bad_input("organizerUnitCode", "no current unit has this code"))?;
     grant.check_unit(&unit.path)?;
@@ -108,6 +108,7 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewSession) -> Resul
 async fn editable(tx: &Tx, grant: &WriteGrant, id: SessionId) -> Result<Session> {
     let session = training::get(&tx.txn, grant.read_scope(), id).await?;
     grant.check_unit(&session.organizer_path)?;
+    units::ensure_open(&tx.txn, session.organizer_unit_id, "id").await?;
     Ok(session)
 }
 

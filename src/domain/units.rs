@@ -3,8 +3,11 @@
 use std::collections::HashMap;
 
 use async_graphql::SimpleObject;
+use sea_orm::sea_query::Order as Sort;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, IdenStatic, Iterable};
+
+pub mod history;
 
 use super::page::{Keyed, Order, fetch_page};
 use super::{Page, PageRequest, UnitId};
@@ -39,9 +42,17 @@ pub struct Unit {
     /// The materialised path (`/<id>/<id>/…/`) every scope check reads.
     #[graphql(skip)]
     pub path: String,
+    /// The first day of the shape shown: the unit as it stood from this day (its name, its
+    /// parent, its ground). A reorganisation that reshapes a unit starts a new shape.
     pub valid_from: Date,
-    /// Set once a reform merged, split or abolished the unit.
+    /// The day after the last of the shape shown: set once a reorganisation closed the unit or,
+    /// for a shape read as of a past date, gave it its next shape. Null while open.
     pub valid_to: Option<Date>,
+    // The date the shape was read for; none: today. Its relations are read as of it too.
+    #[graphql(skip)]
+    #[sea_orm(skip)]
+    #[serde(default)]
+    pub as_of: Option<Date>,
 }
 
 /// The columns a [`Unit`] is read from, each named `prefix` + its field, but for those in
@@ -69,15 +80,103 @@ fn current(condition: Expr) -> SelectStatement {
     select
 }
 
+/// Whether `code` could be a unit's code at all: if not, the database need not be asked
+/// (PostgreSQL refuses NUL).
+fn plausible(code: &str) -> bool {
+    code.len() <= 64 && crate::text::unprintable(code).is_none()
+}
+
 /// The current unit holding `code`, if any.
 pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Unit>> {
     let code = code.trim();
-    // No unit has such a code; the database need not be asked (PostgreSQL refuses NUL).
-    if code.len() > 64 || crate::text::unprintable(code).is_some() {
+    if !plausible(code) {
         return Ok(None);
     }
     let select = current(Expr::col((Units, U::Code)).eq(code));
     Ok(query::one(conn, &select).await?)
+}
+
+/// The unit `code` names, open or closed: the open one if there is one, else the one closed
+/// last. A closed unit is still found by its code.
+pub async fn any_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Unit>> {
+    let code = code.trim();
+    if !plausible(code) {
+        return Ok(None);
+    }
+    let mut select = Query::select();
+    unit_columns(&mut select, "", &[])
+        .from(Units)
+        .and_where(Expr::col((Units, U::Code)).eq(code))
+        .order_by_expr(Expr::col((Units, U::ValidTo)).is_null(), Sort::Desc)
+        .order_by((Units, U::ValidFrom), Sort::Desc)
+        .limit(1);
+    Ok(query::one(conn, &select).await?)
+}
+
+/// The open unit `code` names, for a change made at it: none if no unit has the code, and
+/// `CONFLICT` (naming `field` and the unit's successors) if it was closed.
+pub async fn open_for_change(
+    conn: &impl ConnectionTrait,
+    code: &str,
+    field: &str,
+) -> Result<Option<Unit>> {
+    match any_by_code(conn, code).await? {
+        Some(unit) if unit.valid_to.is_some() => Err(closed(conn, &unit, field).await?),
+        other => Ok(other),
+    }
+}
+
+/// Today's paths of the villages the unit at `path` held on its last day (it closed `on`):
+/// those whose shape in the unit's subtree ended that day.
+pub async fn held_when_closed(
+    conn: &impl ConnectionTrait,
+    path: &str,
+    on: Date,
+) -> Result<Vec<String>> {
+    use crate::db::entities::unit_shape::{Column as S, Entity as Shapes};
+    let select = Query::select()
+        .column((Units, U::Path))
+        .from(Shapes)
+        .inner_join(Units, Expr::col((Units, U::Id)).equals((Shapes, S::UnitId)))
+        .and_where(Expr::col((Shapes, S::ValidTo)).eq(on.0))
+        .cond_where(crate::authz::subtree_range((Shapes, S::Path), path))
+        .and_where(Expr::col((Units, U::Level)).eq(AdminLevel::Village.as_str()))
+        .and_where(Expr::col((Units, U::ValidTo)).is_null())
+        .to_owned();
+    let rows = query::rows(conn, &select).await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Refuses a change to what is attached to a closed unit (`CONFLICT`, naming its successors).
+pub async fn ensure_open(conn: &impl ConnectionTrait, id: UnitId, field: &str) -> Result<()> {
+    match by_ids(conn, &[id]).await?.remove(&id) {
+        Some(unit) if unit.valid_to.is_some() => Err(closed(conn, &unit, field).await?),
+        _ => Ok(()),
+    }
+}
+
+/// The refusal of a change at a closed unit, naming its successors.
+pub async fn closed(conn: &impl ConnectionTrait, unit: &Unit, field: &str) -> Result<AppError> {
+    let successors = history::successors(conn, unit).await?;
+    let named: Vec<String> = successors
+        .iter()
+        .map(|s| format!("{} {}", s.code, s.name))
+        .collect();
+    let on = unit.valid_to.map(|d| d.0.to_string()).unwrap_or_default();
+    let message = if named.is_empty() {
+        format!("{} {} was closed on {on}", unit.code, unit.name)
+    } else {
+        format!(
+            "{} {} was closed on {on}; its successors: {}",
+            unit.code,
+            unit.name,
+            named.join(", ")
+        )
+    };
+    Ok(AppError::conflict(field, message))
 }
 
 /// Like [`by_code`], but a missing unit is a `NOT_FOUND` error.

@@ -4,7 +4,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 
-use super::units::AdminLevel;
+use super::units::{self, AdminLevel};
 use super::{TeamId, UnitId, UserId};
 use crate::authz::{Grant, Principal, Role};
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
@@ -13,6 +13,7 @@ use crate::db::entities::assignment::{self, Column as A, Entity as Assignments};
 use crate::db::entities::team::{Column as T, Entity as Teams};
 use crate::db::{conflict_on_unique, query};
 use crate::error::{AppError, Result};
+use crate::scalars::Date;
 
 // An account; where it holds which role is read beside it.
 #[derive(Clone, Debug, FromQueryResult, async_graphql::SimpleObject)]
@@ -160,6 +161,7 @@ fn assignments_with_units(select: &mut SelectStatement) -> &mut SelectStatement 
         .expr_as(Expr::col((Units, U::Path)), "unit_path")
         .expr_as(Expr::col((Units, U::Code)), "unit_code")
         .expr_as(Expr::col((Units, U::Level)), "unit_level")
+        .expr_as(Expr::col((Units, U::ValidTo)), "unit_closed_on")
         .left_join(
             Units,
             Expr::col((Units, U::Id)).equals((Assignments, A::UnitId)),
@@ -193,12 +195,20 @@ pub async fn principal(conn: &impl ConnectionTrait, id: UserId) -> Result<Option
         let Some(role) = row.try_get::<Option<Role>>("", "role")? else {
             continue;
         };
+        let unit_path: Option<String> = row.try_get("", "unit_path")?;
+        let closed_on: Option<Date> = row.try_get("", "unit_closed_on")?;
+        // An assignment at a closed unit reaches the villages the unit held when it closed.
+        let held = match (&unit_path, closed_on) {
+            (Some(path), Some(on)) => units::held_when_closed(conn, path, on).await?,
+            _ => Vec::new(),
+        };
         grants.push(Grant {
             role,
             unit_id: row.try_get("", "unit_id")?,
-            unit_path: row.try_get("", "unit_path")?,
+            unit_path,
             unit_level: row.try_get("", "unit_level")?,
             team_id: row.try_get("", "team_id")?,
+            held,
         });
     }
     Ok(Some(Principal::new(id, username, grants, token_epoch)))

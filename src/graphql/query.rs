@@ -8,8 +8,9 @@ use async_graphql::{Context, Lookahead, Object, Result};
 
 use super::loaders::{Loaders, prime};
 use super::types::{
-    AdminUnit, AuditEntry, AuditEntryConnection, CommitteeConnection, ResultReport,
-    ResultReportConnection, Target, Team, TeamConnection, Totals, TrainingSessionConnection, User,
+    AdminUnit, AuditEntry, AuditEntryConnection, CommitteeConnection, ReorganisationConnection,
+    ResultReport, ResultReportConnection, Target, Team, TeamConnection, Totals,
+    TrainingSessionConnection, User,
 };
 
 use crate::authz::{Access, Action, Resource};
@@ -17,10 +18,11 @@ use crate::cache::{Epoch, TotalsKey};
 use crate::db::Db;
 use crate::domain::units::Unit;
 use crate::domain::{
-    Listing, PageRequest, TeamId, audit, committees, reports, teams, totals, training, units,
-    validate,
+    Listing, PageRequest, TeamId, audit, committees, reorganisations, reports, teams, totals,
+    training, units, validate,
 };
 use crate::error::AppError;
+use crate::scalars::Date;
 
 pub struct QueryRoot;
 
@@ -102,12 +104,48 @@ impl QueryRoot {
         Ok(User::load(db, principal.user_id()).await?)
     }
 
-    /// A current administrative unit by its official code. Units are reference data: any
-    /// signed-in caller may read the whole tree.
-    async fn admin_unit(&self, ctx: &Context<'_>, code: String) -> Result<Option<AdminUnit>> {
-        let (_, access) = parts(ctx)?;
+    /// An administrative unit by its official code, as it stands today or, with `asOf`, as it
+    /// stood that day (its name, parent and children then). A closed unit is still found by
+    /// its code, with its successors. Units are reference data: any signed-in caller may read
+    /// the whole tree.
+    async fn admin_unit(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        as_of: Option<Date>,
+    ) -> Result<Option<AdminUnit>> {
+        let (db, access) = parts(ctx)?;
         access.scope(Resource::Unit, Action::Read)?;
-        Ok(Some(unit_by_code(ctx, &code).await?))
+        let unit = match unit_by_code(ctx, &code).await {
+            Ok(unit) => unit,
+            Err(AppError::NotFound(_)) => units::any_by_code(&db.conn, &code)
+                .await?
+                .ok_or(AppError::NotFound("administrative unit"))?,
+            Err(other) => return Err(other.into()),
+        };
+        let Some(day) = as_of else {
+            return Ok(Some(unit));
+        };
+        match units::history::unit_on(&db.conn, unit, day.0).await? {
+            Some(shape) => Ok(Some(shape)),
+            None => Err(AppError::NotFound("administrative unit").into()),
+        }
+    }
+
+    /// The reorganisations of the tree applied, newest first: the date each took effect and
+    /// what it did.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
+    async fn reorganisations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ReorganisationConnection> {
+        let (db, access) = parts(ctx)?;
+        access.scope(Resource::Reorganisation, Action::Read)?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = reorganisations::list(&db.conn, page).await?;
+        Ok(ReorganisationConnection::from_page(page, |r| r))
     }
 
     /// Teams in the caller's scope; `unitCode` narrows to a subtree, `search` matches the team's,

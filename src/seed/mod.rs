@@ -5,6 +5,7 @@
 mod accounts;
 mod committees;
 mod names;
+mod reorganisation;
 mod reports;
 mod rng;
 mod teams;
@@ -25,6 +26,9 @@ use crate::domain::units::AdminLevel;
 use rng::Rng;
 
 pub use accounts::DEMO_USERS;
+pub use reorganisation::{
+    REORG_2025_CSV, UNITS_2025_CSV, apply_2025, demo_decisions, effective_2025,
+};
 
 /// The Đắk Lắk subtree of the official 2023 unit list.
 pub const DAKLAK_UNITS_CSV: &str = include_str!("data/daklak_2023.csv");

@@ -23,6 +23,7 @@ mod mutations;
 mod pagination;
 mod persisted;
 mod plans;
+mod reorganise;
 mod running;
 mod schema;
 mod search;
@@ -55,6 +56,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(persisted::tests());
     tests.extend(pagination::tests());
     tests.extend(plans::tests());
+    tests.extend(reorganise::tests());
     tests.extend(running::tests());
     tests.extend(schema::tests());
     tests.extend(search::tests());

@@ -3,6 +3,7 @@
 
 mod audit;
 mod committee;
+mod reorganisation;
 mod report;
 mod team;
 mod totals;
@@ -19,6 +20,7 @@ pub use crate::domain::training::TrainingFormat;
 pub use crate::domain::units::AdminLevel;
 pub use audit::{AuditEntry, AuditEntryConnection};
 pub use committee::{CommitteeConnection, CommitteeMember, SteeringCommittee};
+pub use reorganisation::{Reorganisation, ReorganisationConnection};
 pub use report::{ResultReport, ResultReportConnection, Target};
 pub use team::{Team, TeamConnection, TeamMember};
 pub use totals::Totals;

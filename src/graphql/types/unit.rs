@@ -5,7 +5,8 @@ use crate::graphql::cost;
 use async_graphql::{ComplexObject, Context, Result};
 
 use super::connection;
-use crate::domain::{PageRequest, UnitId, units};
+use crate::domain::units::history;
+use crate::domain::{Page, PageRequest, UnitId, units};
 use crate::graphql::loaders::{Loaders, one};
 
 pub use crate::domain::units::Unit as AdminUnit;
@@ -27,11 +28,18 @@ impl AdminUnit {
 
 #[ComplexObject]
 impl AdminUnit {
+    /// The unit above this one, on the same day as this one is shown.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
-        AdminUnit::load_optional(ctx, self.parent_id).await
+        match (self.as_of, self.parent_id) {
+            (Some(day), Some(parent)) => {
+                let db = ctx.service().db();
+                Ok(history::by_ids_on(&db.conn, &[parent], day.0).await?.pop())
+            }
+            _ => AdminUnit::load_optional(ctx, self.parent_id).await,
+        }
     }
 
-    /// The current units directly below this one.
+    /// The units directly below this one: today's, or those of the day this one is shown as of.
     #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn children(
         &self,
@@ -41,7 +49,27 @@ impl AdminUnit {
     ) -> Result<AdminUnitConnection> {
         let page = PageRequest::parse(first, after.as_deref())?;
         let db = ctx.service().db();
-        let page = units::children(&db.conn, self.id, page).await?;
+        let page = match self.as_of {
+            Some(day) => history::children_on(&db.conn, self.id, day.0, page).await?,
+            None if self.valid_to.is_some() => Page::empty(),
+            None => units::children(&db.conn, self.id, page).await?,
+        };
         Ok(AdminUnitConnection::from_page(page, |unit| unit))
+    }
+
+    /// The units this shape was formed from by a reorganisation, each as it stood the day
+    /// before `validFrom`; a unit that continued under its code lists its own earlier shape.
+    #[graphql(complexity = "5 * child_complexity")]
+    async fn predecessors(&self, ctx: &Context<'_>) -> Result<Vec<AdminUnit>> {
+        let db = ctx.service().db();
+        Ok(history::predecessors(&db.conn, self).await?)
+    }
+
+    /// The units this shape went to on `validTo`, each as it stood that day; a unit that
+    /// continued under its code lists its own next shape. Empty while open.
+    #[graphql(complexity = "5 * child_complexity")]
+    async fn successors(&self, ctx: &Context<'_>) -> Result<Vec<AdminUnit>> {
+        let db = ctx.service().db();
+        Ok(history::successors(&db.conn, self).await?)
     }
 }
