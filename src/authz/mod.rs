@@ -258,6 +258,23 @@ impl Access {
         })
     }
 
+    /// The one unit the caller's reach over `resource` is held at: `Some(None)` for the whole
+    /// country, none when it is held at several units (or at teams).
+    pub fn home(&self, resource: Resource) -> Option<Option<UnitId>> {
+        let principal = self.principal.as_ref()?;
+        let mut homes =
+            self.allowing(principal, resource, Action::Read)
+                .map(|g| match (g.role, g.unit_id) {
+                    (Role::TeamLeader, _) => Err(()),
+                    (_, unit) => Ok(unit),
+                });
+        let first = homes.next()?.ok()?;
+        if first.is_none() {
+            return Some(None);
+        }
+        homes.all(|h| h == Ok(first)).then_some(first)
+    }
+
     /// The right to change `resource`: where, and by whom. Mutations in `domain` take one, so
     /// a write cannot be reached without this check.
     pub fn write(&self, resource: Resource) -> Result<WriteGrant> {

@@ -7,17 +7,23 @@ use async_graphql::SimpleObject;
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 
 use super::teams::{Affiliation, TeamRole};
-use super::units::{self, AdminLevel, Unit};
+use super::units::{self, AdminLevel, Unit, history};
 use crate::authz::Scope;
 use crate::db::sql::{Args, fetch_all, fetch_rows, subtree_sql};
 use crate::error::{AppError, Result};
+use crate::scalars::Date;
+use chrono::NaiveDate;
 
 // Aggregate figures for a unit's subtree; how they are read for a period (results, progress)
 // is added where the schema is put together.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, SimpleObject)]
 #[graphql(complex)]
 pub struct Totals {
-    pub unit: Unit,
+    /// The unit, as it stood on `asOf`; null for the whole country.
+    pub unit: Option<Unit>,
+    // The day the figures are for; none: today (shown as `asOf`, today's date).
+    #[graphql(skip)]
+    pub as_of: Option<Date>,
     /// Active teams (as of the last change: figures are cached, and every change invalidates
     /// them before it answers).
     pub teams: i64,
@@ -88,7 +94,24 @@ pub struct ChildTotals {
     pub villages_with_team: i64,
 }
 
-/// Totals for `unit`, which must lie wholly inside `scope`.
+/// What a total is of: a unit's subtree or the whole country, today or as of a past day.
+#[derive(Clone, Debug)]
+pub struct Subject {
+    /// The unit as shown on the day (its shape then); none: the whole country.
+    pub unit: Option<Unit>,
+    /// None: today's tree and what is active now.
+    pub day: Option<NaiveDate>,
+}
+
+impl Subject {
+    /// The path the subtree is read under: the unit's on the day, `/` for the country.
+    fn path(&self) -> &str {
+        self.unit.as_ref().map_or("/", |u| u.path.as_str())
+    }
+}
+
+/// Totals of `subject`, which must lie wholly inside `scope`: for a past day, every village
+/// of the subtree that day must lie in the scope today.
 ///
 /// Three statements, run side by side on separate connections: the children, one row per unit
 /// of the subtree (a range of the path index) with its own counts, and the members of the
@@ -97,16 +120,36 @@ pub struct ChildTotals {
 /// child's range. Per-unit counts are correlated lookups on each table's unit index: the
 /// planner's alternatives (a hash join over a whole table, or a merge join that walks every
 /// unit of the country in id order) cost several times more at national scale.
-pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> Result<Totals> {
-    if !scope.contains(&unit.path) {
+pub async fn compute(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    subject: Subject,
+) -> Result<Totals> {
+    let path = subject.path().to_owned();
+    let day = subject.day;
+    if day.is_none() && !scope.contains(&path) {
         return Err(AppError::Forbidden);
     }
-    let path = unit.path.clone();
+    let children = async {
+        match (&subject.unit, day) {
+            (Some(unit), None) => units::all_children(conn, unit.id).await,
+            (Some(unit), Some(day)) => history::all_children_on(conn, Some(unit.id), day).await,
+            (None, None) => units::provinces(conn).await,
+            (None, Some(day)) => history::all_children_on(conn, None, day).await,
+        }
+    };
     let (children, units, members) = tokio::try_join!(
-        units::all_children(conn, unit.id),
-        unit_rows(conn, &path),
-        member_rows(conn, &path),
+        children,
+        unit_rows(conn, &path, day),
+        member_rows(conn, &path, day),
     )?;
+    if day.is_some()
+        && units
+            .iter()
+            .any(|u| u.level == AdminLevel::Village && !scope.contains(&u.now_path))
+    {
+        return Err(AppError::Forbidden);
+    }
 
     let mut per_child: HashMap<i64, ChildTotals> = children
         .into_iter()
@@ -166,7 +209,8 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
     children.sort_by(|a, b| a.unit.code.cmp(&b.unit.code));
 
     Ok(Totals {
-        unit,
+        unit: subject.unit,
+        as_of: day.map(Date),
         teams,
         members: by_role.values().sum(),
         members_trained: trained,
@@ -192,6 +236,8 @@ pub async fn compute(conn: &impl ConnectionTrait, scope: &Scope, unit: Unit) -> 
 struct UnitRow {
     id: i64,
     path: String,
+    /// Its path today (for a past day, `path` is the one it had then).
+    now_path: String,
     level: AdminLevel,
     current: bool,
     /// Active teams serving the unit.
@@ -202,17 +248,93 @@ struct UnitRow {
     committees: i64,
 }
 
-async fn unit_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<UnitRow>> {
+/// The units in force on `day`, with `admin_unit`'s `id`, `path` (that day's) and `level`,
+/// and `now_path`: a derived table for hand-written statements.
+fn shapes_sql(args: &mut Args, day: NaiveDate) -> String {
+    let d = args.bind(day);
+    format!(
+        "(SELECT a.id, a.path, a.path AS now_path, a.level FROM admin_unit a \
+          WHERE a.valid_from <= {d} AND (a.valid_to IS NULL OR a.valid_to > {d}) \
+          UNION ALL SELECT s.unit_id, s.path, a.path, a.level FROM unit_shape s \
+          JOIN admin_unit a ON a.id = s.unit_id WHERE s.valid_from <= {d} AND s.valid_to > {d})"
+    )
+}
+
+/// Whether every village under `path` on `day` lies in `scope` today.
+async fn villages_in_scope_on(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    path: &str,
+    day: NaiveDate,
+) -> Result<bool> {
+    if scope.is_everywhere() {
+        return Ok(true);
+    }
     let mut args = Args::new();
-    let sql = format!(
-        "SELECT u.id, u.path, u.level, u.valid_to IS NULL AS current, \
-         (SELECT COUNT(*) FROM team t WHERE t.unit_id = u.id AND t.status = 'ACTIVE') AS teams, \
-         (SELECT COUNT(*) FROM training_session s WHERE s.organizer_unit_id = u.id) AS sessions, \
-         (SELECT COUNT(*) FROM steering_committee c \
-          WHERE c.unit_id = u.id AND c.dissolved_on IS NULL) AS committees \
-         FROM admin_unit u WHERE {}",
-        subtree_sql(&mut args, "u.path", path)
-    );
+    let shapes = shapes_sql(&mut args, day);
+    let range = subtree_sql(&mut args, "u.path", path);
+    let sql = format!("SELECT u.now_path FROM {shapes} u WHERE {range} AND u.level = 'VILLAGE'");
+    let rows = fetch_rows(conn, sql, args).await?;
+    for row in rows {
+        let now: String = row.try_get_by_index(0)?;
+        if !scope.contains(&now) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Teams (`t`) active on the day bound as `d`: founded by then, not dissolved by then.
+fn team_active_on(d: &str) -> String {
+    format!(
+        "(t.founded_on IS NULL OR t.founded_on <= {d}) \
+         AND (t.dissolved_on IS NULL OR t.dissolved_on > {d}) \
+         AND (t.status = 'ACTIVE' OR t.dissolved_on IS NOT NULL)"
+    )
+}
+
+/// The first instant after `day`, as training sessions' starts are stored.
+fn day_after(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    (day + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+}
+
+async fn unit_rows(
+    conn: &impl ConnectionTrait,
+    path: &str,
+    day: Option<NaiveDate>,
+) -> Result<Vec<UnitRow>> {
+    let mut args = Args::new();
+    let sql = match day {
+        None => format!(
+            "SELECT u.id, u.path, u.path AS now_path, u.level, u.valid_to IS NULL AS current, \
+             (SELECT COUNT(*) FROM team t WHERE t.unit_id = u.id AND t.status = 'ACTIVE') AS teams, \
+             (SELECT COUNT(*) FROM training_session s WHERE s.organizer_unit_id = u.id) AS sessions, \
+             (SELECT COUNT(*) FROM steering_committee c \
+              WHERE c.unit_id = u.id AND c.dissolved_on IS NULL) AS committees \
+             FROM admin_unit u WHERE {}",
+            subtree_sql(&mut args, "u.path", path)
+        ),
+        Some(day) => {
+            let shapes = shapes_sql(&mut args, day);
+            let range = subtree_sql(&mut args, "u.path", path);
+            let d = args.bind(day);
+            let next = args.bind(day_after(day));
+            format!(
+                "SELECT u.id, u.path, u.now_path, u.level, TRUE AS current, \
+                 (SELECT COUNT(*) FROM team t WHERE t.unit_id = u.id AND {}) AS teams, \
+                 (SELECT COUNT(*) FROM training_session s \
+                  WHERE s.organizer_unit_id = u.id AND s.starts_at < {next}) AS sessions, \
+                 (SELECT COUNT(*) FROM steering_committee c WHERE c.unit_id = u.id \
+                  AND (c.founded_on IS NULL OR c.founded_on <= {d}) \
+                  AND (c.dissolved_on IS NULL OR c.dissolved_on > {d})) AS committees \
+                 FROM {shapes} u WHERE {range}",
+                team_active_on(&d)
+            )
+        }
+    };
     Ok(fetch_all(conn, sql, args).await?)
 }
 
@@ -227,23 +349,50 @@ struct MemberRow {
     trained: i64,
 }
 
-async fn member_rows(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<MemberRow>> {
+async fn member_rows(
+    conn: &impl ConnectionTrait,
+    path: &str,
+    day: Option<NaiveDate>,
+) -> Result<Vec<MemberRow>> {
     let mut args = Args::new();
+    let units = match day {
+        None => "admin_unit".to_owned(),
+        Some(day) => shapes_sql(&mut args, day),
+    };
     let range = subtree_sql(&mut args, "u.path", path);
     // On PostgreSQL the subtree's unit ids, as an array, drive an index scan of the teams;
     // joined instead, the planner hashes every team of the country.
     let in_subtree = match conn.get_database_backend() {
-        DbBackend::Postgres => {
-            format!("= ANY (ARRAY(SELECT u.id FROM admin_unit u WHERE {range}))")
+        DbBackend::Postgres => format!("= ANY (ARRAY(SELECT u.id FROM {units} u WHERE {range}))"),
+        _ => format!("IN (SELECT u.id FROM {units} u WHERE {range})"),
+    };
+    let (active, completed_by) = match day {
+        None => (
+            "t.status = 'ACTIVE' AND m.left_on IS NULL".to_owned(),
+            String::new(),
+        ),
+        Some(day) => {
+            let d = args.bind(day);
+            let next = args.bind(day_after(day));
+            (
+                format!(
+                    "{} AND (m.joined_on IS NULL OR m.joined_on <= {d}) \
+                     AND (m.left_on IS NULL OR m.left_on > {d})",
+                    team_active_on(&d)
+                ),
+                format!(
+                    " AND EXISTS (SELECT 1 FROM training_session s \
+                     WHERE s.id = a.session_id AND s.starts_at < {next})"
+                ),
+            )
         }
-        _ => format!("IN (SELECT u.id FROM admin_unit u WHERE {range})"),
     };
     let sql = format!(
         "SELECT t.unit_id, m.role, m.affiliation, COUNT(*) AS n, \
          COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM attendance a \
-                          WHERE a.member_id = m.id AND a.completed)) AS trained \
+                          WHERE a.member_id = m.id AND a.completed{completed_by})) AS trained \
          FROM team t JOIN team_member m ON m.team_id = t.id \
-         WHERE t.unit_id {in_subtree} AND t.status = 'ACTIVE' AND m.left_on IS NULL \
+         WHERE t.unit_id {in_subtree} AND {active} \
          GROUP BY t.unit_id, m.role, m.affiliation"
     );
     Ok(fetch_all(conn, sql, args).await?)
@@ -270,18 +419,26 @@ pub fn parse_period(raw: &str) -> Result<String> {
     super::validate::period_or_year("period", raw)
 }
 
-/// Sums approved reports of `unit`'s subtree for `period`, which [`parse_period`] accepted.
+/// Sums approved reports of `subject`'s subtree (on its day) for `period`, which [`parse_period`] accepted.
 pub async fn results(
     conn: &impl ConnectionTrait,
     scope: &Scope,
-    unit: &Unit,
+    subject: &Subject,
     period: &str,
 ) -> Result<ResultTotals> {
-    if !scope.contains(&unit.path) {
-        return Err(AppError::Forbidden);
-    }
+    let path = subject.path();
     let mut args = Args::new();
-    let range = subtree_sql(&mut args, "u.path", &unit.path);
+    let units = match subject.day {
+        None if !scope.contains(path) => return Err(AppError::Forbidden),
+        None => "admin_unit".to_owned(),
+        Some(day) => {
+            if !villages_in_scope_on(conn, scope, path, day).await? {
+                return Err(AppError::Forbidden);
+            }
+            shapes_sql(&mut args, day)
+        }
+    };
+    let range = subtree_sql(&mut args, "u.path", path);
     let (month, year) = (
         args.bind(period.to_owned()),
         args.bind(format!("{period}-%")),
@@ -290,7 +447,7 @@ pub async fn results(
         "SELECT COUNT(*) AS reports, COALESCE(SUM(r.households_reached), 0) AS h, \
          COALESCE(SUM(r.vneid_activations), 0) AS v, COALESCE(SUM(r.online_applications), 0) AS o, \
          COALESCE(SUM(r.cashless_accounts), 0) AS c, COALESCE(SUM(r.ecommerce_accounts), 0) AS e \
-         FROM result_report r JOIN team t ON t.id = r.team_id JOIN admin_unit u ON u.id = t.unit_id \
+         FROM result_report r JOIN team t ON t.id = r.team_id JOIN {units} u ON u.id = t.unit_id \
          WHERE {range} AND r.state = 'APPROVED' AND (r.period = {month} OR r.period LIKE {year})"
     );
     let rows = fetch_rows(conn, sql, args).await?;

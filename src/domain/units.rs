@@ -206,6 +206,12 @@ pub async fn children(
     fetch_page(conn, select, None, page, Order::Oldest((Units, U::Id))).await
 }
 
+/// The current provinces.
+pub async fn provinces(conn: &impl ConnectionTrait) -> Result<Vec<Unit>> {
+    let select = current(Expr::col((Units, U::ParentId)).is_null());
+    Ok(query::all(conn, &select).await?)
+}
+
 /// The current units directly under `parent`, all of them.
 pub async fn all_children(conn: &impl ConnectionTrait, parent: UnitId) -> Result<Vec<Unit>> {
     let select = current(Expr::col((Units, U::ParentId)).eq(parent.0));

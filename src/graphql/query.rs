@@ -268,19 +268,81 @@ impl QueryRoot {
         }))
     }
 
-    /// Aggregate figures for a unit's subtree and for each of its children.
-    async fn totals(&self, ctx: &Context<'_>, unit_code: String) -> Result<Arc<Totals>> {
+    /// Aggregate figures for a unit's subtree and for each of its children: as of today, or
+    /// with `asOf` as of that day (the tree of that day; the teams and members active then).
+    /// Without `unitCode`, the caller's whole area: for an administrator, the country by
+    /// province. A closed unit's figures are those of its last day unless `asOf` says otherwise.
+    async fn totals(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: Option<String>,
+        as_of: Option<Date>,
+    ) -> Result<Arc<Totals>> {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Totals, Action::Read)?;
-        let unit = unit_by_code(ctx, &unit_code).await?;
+        let unit = match unit_code {
+            Some(code) => Some(match unit_by_code(ctx, &code).await {
+                Ok(unit) => unit,
+                Err(AppError::NotFound(_)) => units::any_by_code(&db.conn, &code)
+                    .await?
+                    .ok_or(AppError::NotFound("administrative unit"))?,
+                Err(other) => return Err(other.into()),
+            }),
+            None => match access.home(Resource::Totals) {
+                Some(None) => None,
+                Some(Some(id)) => Some(
+                    units::by_ids(&db.conn, &[id])
+                        .await?
+                        .remove(&id)
+                        .ok_or(AppError::NotFound("administrative unit"))?,
+                ),
+                None => {
+                    return Err(AppError::bad_input(
+                        "unitCode",
+                        "your area is held at several units or teams: name one",
+                    )
+                    .into());
+                }
+            },
+        };
         // Authorization before the cache: a cached value never crosses scope.
-        if !scope.contains(&unit.path) {
+        let path = unit.as_ref().map_or("/", |u| u.path.as_str());
+        if !scope.contains(path) {
             return Err(AppError::Forbidden.into());
         }
+        let last_day = unit
+            .as_ref()
+            .and_then(|u| u.valid_to)
+            .and_then(|to| to.0.pred_opt());
+        let day = as_of.map(|d| d.0).or(last_day);
         let cache = ctx.service().cache();
-        let value = cache
-            .get_or_compute(&TotalsKey(unit.id), totals::compute(&db.conn, &scope, unit))
-            .await?;
-        Ok(value)
+        match (unit, day) {
+            (Some(unit), None) => {
+                let subject = totals::Subject {
+                    unit: Some(unit.clone()),
+                    day: None,
+                };
+                Ok(cache
+                    .get_or_compute(
+                        &TotalsKey(unit.id),
+                        totals::compute(&db.conn, &scope, subject),
+                    )
+                    .await?)
+            }
+            (None, day) => {
+                let subject = totals::Subject { unit: None, day };
+                Ok(Arc::new(totals::compute(&db.conn, &scope, subject).await?))
+            }
+            (Some(unit), Some(day)) => {
+                let shape = units::history::unit_on(&db.conn, unit, day)
+                    .await?
+                    .ok_or(AppError::NotFound("administrative unit"))?;
+                let subject = totals::Subject {
+                    unit: Some(shape),
+                    day: Some(day),
+                };
+                Ok(Arc::new(totals::compute(&db.conn, &scope, subject).await?))
+            }
+        }
     }
 }

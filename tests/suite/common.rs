@@ -448,6 +448,26 @@ impl TestApp {
         answer
     }
 
+    /// `data` of one operation of a contract document (by name), sent by a demo user.
+    pub async fn operation_as(
+        &self,
+        username: &str,
+        document: &str,
+        operation: &str,
+        variables: Value,
+    ) -> Value {
+        let token = self.token(username).await;
+        let (status, answer) = self
+            .post_operation(Some(&token), document, Some(operation), variables)
+            .await;
+        assert_eq!(status, documented_status(&answer), "{answer:#}");
+        assert!(
+            answer.get("errors").is_none(),
+            "unexpected errors for {username}: {answer:#}"
+        );
+        answer["data"].clone()
+    }
+
     /// The answer to an operation sent without signing in.
     pub async fn graphql_anonymous(&self, query: &str, variables: Value) -> Value {
         self.graphql_with(None, query, variables).await
@@ -598,4 +618,5 @@ pub mod contract {
     pub const TOTALS: &str = include_str!("../contract/totals.graphql");
     pub const TRAINING: &str = include_str!("../contract/training.graphql");
     pub const UNIT: &str = include_str!("../contract/unit.graphql");
+    pub const REORGANISATION: &str = include_str!("../contract/reorganisation.graphql");
 }

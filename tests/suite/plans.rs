@@ -31,7 +31,11 @@ async fn scoped_queries_use_the_path_index(b: Arc<Backend>) {
     };
     teams::list(&db.conn, &list, None).await.unwrap();
     let scope = reach_of(&db, "officer.643", Resource::Totals).await;
-    totals::compute(&db.conn, &scope, district).await.unwrap();
+    let subject = totals::Subject {
+        unit: Some(district),
+        day: None,
+    };
+    totals::compute(&db.conn, &scope, subject).await.unwrap();
 
     let scoped: Vec<Statement> = seen
         .lock()

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use steering_gateway::domain::reorganise::{self, Files, Options, Outcome};
 use steering_gateway::seed::{REORG_2025_CSV, UNITS_2025_CSV, apply_2025, effective_2025};
 
-use crate::common::{Backend, TestApp, error_codes, error_field};
+use crate::common::{Backend, TestApp, contract, error_codes, error_field};
 
 crate::tests!(
     the_demo_is_reorganised_keeping_every_row_and_a_second_run_changes_nothing,
@@ -16,6 +16,8 @@ crate::tests!(
     an_assignment_at_a_closed_unit_reaches_exactly_the_villages_it_held,
     writes_into_a_closed_unit_are_refused_naming_its_successors,
     reorganisations_are_listed_for_administrators_and_leaders_only,
+    totals_answer_as_of_a_date_and_for_the_whole_area,
+    the_contract_operations_answer_as_written,
 );
 
 async fn reorganised(b: &Backend) -> TestApp {
@@ -451,4 +453,149 @@ async fn reorganisations_are_listed_for_administrators_and_leaders_only(b: Arc<B
     }
     let refused = app.graphql_as("officer.643", query, json!({})).await;
     assert_eq!(error_codes(&refused), ["FORBIDDEN"]);
+}
+
+const TOTALS: &str = r#"query ($unitCode: String, $asOf: Date) {
+  totals(unitCode: $unitCode, asOf: $asOf) {
+    asOf unit { code level validFrom validTo } teams members villages villagesWithTeam
+    children { unit { code level } teams members }
+  }
+}"#;
+
+async fn totals_answer_as_of_a_date_and_for_the_whole_area(b: Arc<Backend>) {
+    let app = reorganised(&b).await;
+    let totals = |user: &'static str, code: Option<&'static str>, as_of: Option<&'static str>| {
+        let app = &app;
+        async move {
+            app.data_as(user, TOTALS, json!({ "unitCode": code, "asOf": as_of }))
+                .await["totals"]
+                .clone()
+        }
+    };
+    let count = |sql: &'static str| {
+        let app = &app;
+        async move { app.scalar(sql).await }
+    };
+    // The day before: the old province, its 15 districts, every team active then.
+    let eve = totals("leader.66", Some("66"), Some("2025-06-30")).await;
+    assert_eq!(eve["asOf"], "2025-06-30");
+    assert_eq!(eve["children"].as_array().unwrap().len(), 15);
+    assert!(
+        eve["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["unit"]["level"] == "DISTRICT")
+    );
+    let active_then = count(
+        "SELECT COUNT(*) FROM team WHERE (founded_on IS NULL OR founded_on <= '2025-06-30') \
+         AND (dissolved_on IS NULL OR dissolved_on > '2025-06-30')",
+    )
+    .await;
+    assert_eq!(eve["teams"].as_i64().unwrap(), active_then);
+    let children_teams: i64 = eve["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["teams"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        children_teams, active_then,
+        "the districts add up to the province"
+    );
+    // On the effective day the new province holds exactly what the old one held the day before.
+    let day = totals("leader.66", Some("66"), Some("2025-07-01")).await;
+    assert_eq!(day["children"].as_array().unwrap().len(), 102);
+    for figure in ["teams", "members", "villages", "villagesWithTeam"] {
+        assert_eq!(day[figure], eve[figure], "{figure}");
+    }
+    // The date of the province's report: the teams founded and members joined by then.
+    let report = totals("leader.66", Some("66"), Some("2022-12-01")).await;
+    let teams_then =
+        count("SELECT COUNT(*) FROM team WHERE founded_on IS NULL OR founded_on <= '2022-12-01'")
+            .await;
+    let members_then = count(
+        "SELECT COUNT(*) FROM team_member m JOIN team t ON t.id = m.team_id \
+         WHERE (t.founded_on IS NULL OR t.founded_on <= '2022-12-01') \
+         AND (m.joined_on IS NULL OR m.joined_on <= '2022-12-01') \
+         AND (m.left_on IS NULL OR m.left_on > '2022-12-01')",
+    )
+    .await;
+    assert_eq!(report["teams"].as_i64().unwrap(), teams_then);
+    assert_eq!(report["members"].as_i64().unwrap(), members_then);
+    // Today, by default.
+    let today = totals("leader.66", None, None).await;
+    assert_eq!(today["unit"]["code"], "66");
+    assert_eq!(today["children"].as_array().unwrap().len(), 102);
+    assert_eq!(today["teams"], day["teams"]);
+    // The administrator's whole area is the country, by province.
+    let country = totals("admin", None, None).await;
+    assert_eq!(country["unit"], Value::Null);
+    assert_eq!(codes_of_children(&country), ["66"]);
+    assert_eq!(country["teams"], today["teams"]);
+    // An assignment at a closed commune: its figures as of its last day, by default.
+    let legacy = totals("officer.24172", None, None).await;
+    assert_eq!(legacy["unit"]["code"], "24172");
+    assert_eq!(legacy["asOf"], "2025-06-30");
+    assert_eq!(legacy["teams"], 19);
+    // The past of a unit whose villages are not all in reach is refused.
+    let refused = app
+        .graphql_as(
+            "officer.24172",
+            TOTALS,
+            json!({ "unitCode": "643", "asOf": "2025-06-30" }),
+        )
+        .await;
+    assert_eq!(error_codes(&refused), ["FORBIDDEN"]);
+    let district = totals("officer.643", Some("643"), Some("2022-12-01")).await;
+    assert_eq!(district["unit"]["level"], "DISTRICT");
+    assert!(district["teams"].as_i64().unwrap() > 0);
+}
+
+fn codes_of_children(totals: &Value) -> Vec<&str> {
+    totals["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["unit"]["code"].as_str().unwrap())
+        .collect()
+}
+
+async fn the_contract_operations_answer_as_written(b: Arc<Backend>) {
+    let app = reorganised(&b).await;
+    let doc = contract::REORGANISATION;
+    let unit = app
+        .operation_as("leader.66", doc, "UnitAsOf", json!({ "code": "24172" }))
+        .await;
+    assert_eq!(codes(&unit["adminUnit"]["successors"]), ["24175"]);
+    let then = app
+        .operation_as(
+            "leader.66",
+            doc,
+            "UnitAsOf",
+            json!({ "code": "66", "asOf": "2025-06-30" }),
+        )
+        .await;
+    assert_eq!(then["adminUnit"]["children"]["totalCount"], 15);
+    let totals = app
+        .operation_as(
+            "leader.66",
+            doc,
+            "TotalsAsOf",
+            json!({ "unitCode": "66", "asOf": "2025-06-30" }),
+        )
+        .await;
+    assert_eq!(totals["totals"]["asOf"], "2025-06-30");
+    let country = app
+        .operation_as("admin", doc, "TotalsAsOf", json!({}))
+        .await;
+    assert_eq!(country["totals"]["unit"], Value::Null);
+    let list = app
+        .operation_as("admin", doc, "Reorganisations", json!({}))
+        .await;
+    assert_eq!(list["reorganisations"]["totalCount"], 1);
+    assert_eq!(
+        list["reorganisations"]["nodes"][0]["effectiveOn"],
+        "2025-07-01"
+    );
 }

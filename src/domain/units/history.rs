@@ -123,6 +123,20 @@ pub async fn children_on(
     Ok(page)
 }
 
+/// The units directly under `parent` on `day` (none: the provinces), all of them.
+pub async fn all_children_on(
+    conn: &impl ConnectionTrait,
+    parent: Option<UnitId>,
+    day: NaiveDate,
+) -> Result<Vec<Unit>> {
+    let mut select = from_shapes_on(day);
+    match parent {
+        Some(parent) => select.and_where(Expr::col((Units, U::ParentId)).eq(parent.0)),
+        None => select.and_where(Expr::col((Units, U::ParentId)).is_null()),
+    };
+    Ok(read_on(query::all(conn, &select).await?, day))
+}
+
 /// Ids linked by lineage on `on`, from `from` (`successors`: the units it gave to; else the
 /// units it took from).
 async fn linked(

@@ -11,29 +11,49 @@ use crate::authz::{Action, Resource};
 use crate::cache::ResultsKey;
 use crate::domain::reports::{self, Indicator as DomainIndicator};
 use crate::domain::totals::{self, ChildTotals, ResultTotals};
+use crate::scalars::Date;
 
 pub use totals::Totals;
 
 impl Totals {
+    fn subject(&self) -> totals::Subject {
+        totals::Subject {
+            unit: self.unit.clone(),
+            day: self.as_of.map(|d| d.0),
+        }
+    }
+
     async fn results_for(&self, ctx: &Context<'_>, period: &str) -> Result<Arc<ResultTotals>> {
         let period = totals::parse_period(period)?;
         let db = ctx.service().db();
         let cache = ctx.service().cache();
-        let unit = &self.unit;
-        // The totals themselves were authorised for this unit's subtree; the figures are
-        // read with the caller's own reach, which holds it.
+        // The totals themselves were authorised for this subtree; the figures are read with
+        // the caller's own reach, which holds it.
         let scope = ctx.caller()?.scope(Resource::Totals, Action::Read)?;
-        Ok(cache
-            .get_or_compute(
-                &ResultsKey(unit.id, period.clone()),
-                totals::results(&db.conn, &scope, unit, &period),
-            )
-            .await?)
+        let subject = self.subject();
+        match (&self.unit, self.as_of) {
+            (Some(unit), None) => Ok(cache
+                .get_or_compute(
+                    &ResultsKey(unit.id, period.clone()),
+                    totals::results(&db.conn, &scope, &subject, &period),
+                )
+                .await?),
+            _ => Ok(Arc::new(
+                totals::results(&db.conn, &scope, &subject, &period).await?,
+            )),
+        }
     }
 }
 
 #[ComplexObject]
 impl Totals {
+    /// The day the figures are for: the tree of that day, and the teams and members active
+    /// then. Today unless asked for another day.
+    async fn as_of(&self) -> Date {
+        self.as_of
+            .unwrap_or_else(|| Date(chrono::Utc::now().date_naive()))
+    }
+
     /// The same figures for each unit directly below.
     #[graphql(complexity = "cost::list(cost::UNIT_CHILDREN, child_complexity)")]
     async fn children(&self) -> &[ChildTotals] {
@@ -52,7 +72,11 @@ impl Totals {
         let period = totals::parse_period(&period)?;
         let db = ctx.service().db();
         let scope = ctx.caller()?.scope(Resource::Totals, Action::Read)?;
-        let targets = reports::targets(&db.conn, &scope, &self.unit, Some(&period)).await?;
+        // The country, and a unit as of a past day, have no targets of their own.
+        let (Some(unit), None) = (&self.unit, self.as_of) else {
+            return Ok(Vec::new());
+        };
+        let targets = reports::targets(&db.conn, &scope, unit, Some(&period)).await?;
         if targets.is_empty() {
             return Ok(Vec::new());
         }
