@@ -78,6 +78,17 @@ fn in_scope(scope: &Scope) -> SelectStatement {
 pub async fn list(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<Committee>> {
     let mut select = in_scope(&list.scope);
     committee_columns(&mut select);
+    if let Some(day) = list.day {
+        // Committees that existed that day: founded by then, not dissolved by then.
+        let col = |c: C| Expr::col((Committees, c));
+        select
+            .and_where(col(C::FoundedOn).is_null().or(col(C::FoundedOn).lte(day)))
+            .and_where(
+                col(C::DissolvedOn)
+                    .is_null()
+                    .or(col(C::DissolvedOn).gt(day)),
+            );
+    }
     list.fetch(conn, select, Order::Oldest((Committees, C::Id)))
         .await
 }

@@ -4,8 +4,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use chrono::NaiveDate;
 use sea_orm::sea_query::{
-    self, Expr, ExprTrait, IntoColumnRef, SelectStatement, SubQueryStatement,
+    self, Alias, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement, SubQueryStatement,
 };
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -104,7 +105,11 @@ impl<T> Page<T> {
 /// subtree they narrowed it to, and the page.
 pub struct Listing {
     pub scope: Scope,
+    /// The path of the unit the list is narrowed to, as it stood on `day` when there is one.
     pub under: Option<String>,
+    /// Today when none; else the list is of that day: the subtree as it stood then, and only
+    /// what was active then (each finder says what that means for its rows).
+    pub day: Option<NaiveDate>,
     pub page: PageRequest,
 }
 
@@ -114,13 +119,29 @@ impl Listing {
     pub(crate) async fn fetch<T: FromQueryResult + Keyed>(
         &self,
         conn: &impl ConnectionTrait,
-        select: SelectStatement,
+        mut select: SelectStatement,
         order: Order<impl IntoColumnRef + Clone>,
     ) -> Result<Page<T>> {
         if self.scope.is_empty() {
             return Ok(Page::empty());
         }
-        fetch_page(conn, select, self.under.as_deref(), self.page, order).await
+        match (&self.under, self.day) {
+            (Some(path), Some(day)) => {
+                // The units under the unit on that day, by their shapes of that day.
+                let shapes = Alias::new("shape");
+                let under = Query::select()
+                    .column((shapes.clone(), U::Id))
+                    .from_subquery(
+                        crate::domain::units::history::shapes_on(day),
+                        shapes.clone(),
+                    )
+                    .cond_where(subtree_range((shapes, U::Path), path))
+                    .to_owned();
+                select.and_where(Expr::col((Units, U::Id)).in_subquery(under));
+                fetch_page(conn, select, None, self.page, order).await
+            }
+            (under, _) => fetch_page(conn, select, under.as_deref(), self.page, order).await,
+        }
     }
 }
 

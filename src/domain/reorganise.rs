@@ -81,6 +81,16 @@ pub async fn run(
     options: &Options,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Outcome, ReorganiseError> {
+    // The tree as it is today is the units' current rows: a change that has not yet taken
+    // effect would show early.
+    let today = chrono::Utc::now().date_naive();
+    if options.effective_on > today {
+        return Err(ReorganiseError::Invalid(vec![format!(
+            "the effective date {} is after today ({today}): apply a reorganisation on or after \
+             the day it takes effect",
+            options.effective_on
+        )]));
+    }
     let tree = crate::domain::import_units::parse(&files.tree).map_err(|e| match e {
         crate::domain::import_units::ImportError::Invalid(p) => {
             ReorganiseError::Invalid(p.into_iter().map(|l| format!("new tree, {l}")).collect())

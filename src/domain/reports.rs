@@ -85,6 +85,11 @@ pub async fn list(
     if let Some(period) = period {
         select.and_where(Expr::col((Reports, R::Period)).eq(period));
     }
+    if let Some(day) = list.day {
+        // Reports of the months up to that day's.
+        let month = day.format("%Y-%m").to_string();
+        select.and_where(Expr::col((Reports, R::Period)).lte(month));
+    }
     list.fetch(conn, select, page::Order::Oldest((Reports, R::Id)))
         .await
 }

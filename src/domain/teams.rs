@@ -164,8 +164,28 @@ pub async fn list(
     // The unit's other columns, named `unit_<field>` so that, with the `unit_id` and
     // `unit_path` the team's columns already hold, they read as a [`Unit`] under that prefix.
     unit_columns(&mut select, "unit_", &[U::Id, U::Path]);
+    if let Some(day) = list.day {
+        select.cond_where(active_on(day));
+    }
     list.fetch(conn, select, Order::Oldest((Teams, T::Id)))
         .await
+}
+
+/// Teams active on `day`: founded by then (or undated) and not dissolved by then.
+pub(crate) fn active_on(day: chrono::NaiveDate) -> sea_orm::sea_query::Condition {
+    let col = |c: T| Expr::col((Teams, c));
+    sea_orm::sea_query::Condition::all()
+        .add(col(T::FoundedOn).is_null().or(col(T::FoundedOn).lte(day)))
+        .add(
+            col(T::DissolvedOn)
+                .is_null()
+                .or(col(T::DissolvedOn).gt(day)),
+        )
+        .add(
+            col(T::Status)
+                .eq(TeamStatus::Active.as_str())
+                .or(col(T::DissolvedOn).is_not_null()),
+        )
 }
 
 /// One team, if it exists and is in scope; otherwise the same `NOT_FOUND` either way.

@@ -69,6 +69,14 @@ pub(crate) fn sessions_with_organizers() -> SelectStatement {
 pub async fn list(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<Session>> {
     let mut select = sessions_with_organizers();
     select.cond_where(list.scope.over_units((Units, U::Path)));
+    if let Some(day) = list.day {
+        // Sessions held by then.
+        let next = (day + chrono::Days::new(1))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc();
+        select.and_where(Expr::col((Sessions, S::StartsAt)).lt(next));
+    }
     list.fetch(conn, select, Order::Oldest((Sessions, S::Id)))
         .await
 }

@@ -46,11 +46,34 @@ pub(crate) async fn unit_by_code(ctx: &Context<'_>, code: &str) -> Result<Unit, 
         .ok_or(AppError::NotFound("administrative unit"))
 }
 
-/// The path of the unit a list is narrowed to, if the caller named one.
-async fn unit_path(ctx: &Context<'_>, code: Option<&str>) -> Result<Option<String>, AppError> {
-    match code {
-        None => Ok(None),
-        Some(code) => Ok(Some(unit_by_code(ctx, code).await?.path)),
+/// The path of the unit a list is narrowed to, if the caller named one, and the day the list
+/// is of: `as_of`, or for a closed unit its last day. The path is the unit's on that day.
+async fn unit_filter(
+    ctx: &Context<'_>,
+    code: Option<&str>,
+    as_of: Option<Date>,
+) -> Result<(Option<String>, Option<chrono::NaiveDate>), AppError> {
+    let day = as_of.map(|d| d.0);
+    let Some(code) = code else {
+        return Ok((None, day));
+    };
+    let db = ctx.service().db();
+    let unit = match unit_by_code(ctx, code).await {
+        Ok(unit) => unit,
+        Err(AppError::NotFound(_)) => units::any_by_code(&db.conn, code)
+            .await?
+            .ok_or(AppError::NotFound("administrative unit"))?,
+        Err(other) => return Err(other),
+    };
+    let day = day.or_else(|| unit.valid_to.and_then(|to| to.0.pred_opt()));
+    match day {
+        None => Ok((Some(unit.path), None)),
+        Some(day) => {
+            let shape = units::history::unit_on(&db.conn, unit, day)
+                .await?
+                .ok_or(AppError::NotFound("administrative unit"))?;
+            Ok((Some(shape.path), Some(day)))
+        }
     }
 }
 
@@ -85,14 +108,23 @@ async fn listing<'a>(
     ctx: &Context<'a>,
     resource: Resource,
     unit_code: Option<String>,
+    as_of: Option<Date>,
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<(&'a Db, Listing)> {
     let (db, access) = parts(ctx)?;
     let scope = access.scope(resource, Action::Read)?;
     let page = PageRequest::parse(first, after.as_deref())?;
-    let under = unit_path(ctx, unit_code.as_deref()).await?;
-    Ok((db, Listing { scope, under, page }))
+    let (under, day) = unit_filter(ctx, unit_code.as_deref(), as_of).await?;
+    Ok((
+        db,
+        Listing {
+            scope,
+            under,
+            day,
+            page,
+        },
+    ))
 }
 
 #[Object]
@@ -149,17 +181,19 @@ impl QueryRoot {
     }
 
     /// Teams in the caller's scope; `unitCode` narrows to a subtree, `search` matches the team's,
-    /// village's or commune's name without regard to case or accents.
+    /// village's or commune's name without regard to case or accents. With `asOf`, the teams
+    /// active that day, under the unit as it stood then.
     #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn teams(
         &self,
         ctx: &Context<'_>,
         unit_code: Option<String>,
         search: Option<String>,
+        as_of: Option<Date>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<TeamConnection> {
-        let (db, list) = listing(ctx, Resource::Team, unit_code, first, after).await?;
+        let (db, list) = listing(ctx, Resource::Team, unit_code, as_of, first, after).await?;
         let search = search.map(|s| validate::search("search", &s)).transpose()?;
         let page = teams::list(&db.conn, &list, search.as_deref()).await?;
         // The page brought each team's unit along: the loader need not ask again.
@@ -180,15 +214,18 @@ impl QueryRoot {
         Ok(Some(Team(team)))
     }
 
+    /// Steering committees in the caller's scope; `unitCode` narrows to a subtree. With `asOf`,
+    /// the committees that existed that day, under the unit as it stood then.
     #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn steering_committees(
         &self,
         ctx: &Context<'_>,
         unit_code: Option<String>,
+        as_of: Option<Date>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<CommitteeConnection> {
-        let (db, list) = listing(ctx, Resource::Committee, unit_code, first, after).await?;
+        let (db, list) = listing(ctx, Resource::Committee, unit_code, as_of, first, after).await?;
         let page = committees::list(&db.conn, &list).await?;
         let (nodes, loaders) = (ctx.look_ahead().field("nodes"), Loaders::of(ctx));
         let units = page.nodes.iter().map(|c| c.unit_id);
@@ -198,15 +235,18 @@ impl QueryRoot {
         Ok(CommitteeConnection::from_page(page, |c| c))
     }
 
+    /// Training sessions organised in the caller's scope; `unitCode` narrows to a subtree. With
+    /// `asOf`, the sessions held by that day, organised under the unit as it stood then.
     #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn training_sessions(
         &self,
         ctx: &Context<'_>,
         unit_code: Option<String>,
+        as_of: Option<Date>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<TrainingSessionConnection> {
-        let (db, list) = listing(ctx, Resource::Training, unit_code, first, after).await?;
+        let (db, list) = listing(ctx, Resource::Training, unit_code, as_of, first, after).await?;
         let page = training::list(&db.conn, &list).await?;
         let (nodes, loaders) = (ctx.look_ahead().field("nodes"), Loaders::of(ctx));
         let units = page.nodes.iter().map(|s| s.organizer_unit_id);
@@ -216,17 +256,19 @@ impl QueryRoot {
         Ok(TrainingSessionConnection::from_page(page, |s| s))
     }
 
-    /// Teams' monthly result reports in the caller's area; `period` is `YYYY-MM`.
+    /// Teams' monthly result reports in the caller's area; `period` is `YYYY-MM`. With `asOf`,
+    /// the reports of months up to that day's, of teams under the unit as it stood then.
     #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn result_reports(
         &self,
         ctx: &Context<'_>,
         unit_code: Option<String>,
         period: Option<String>,
+        as_of: Option<Date>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ResultReportConnection> {
-        let (db, list) = listing(ctx, Resource::Report, unit_code, first, after).await?;
+        let (db, list) = listing(ctx, Resource::Report, unit_code, as_of, first, after).await?;
         let period = period
             .as_deref()
             .map(|p| validate::period("period", p))
@@ -259,7 +301,7 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<AuditEntryConnection> {
-        let (db, list) = listing(ctx, Resource::Audit, unit_code, first, after).await?;
+        let (db, list) = listing(ctx, Resource::Audit, unit_code, None, first, after).await?;
         let page = audit::list(&db.conn, &list).await?;
         let personal = ctx.caller()?.reach(Resource::MemberPii, Action::Read);
         Ok(AuditEntryConnection::from_page(page, |entry| AuditEntry {

@@ -27,6 +27,7 @@ async fn scoped_queries_use_the_path_index(b: Arc<Backend>) {
     let list = Listing {
         scope: reach_of(&db, "officer.24172", Resource::Team).await,
         under: None,
+        day: None,
         page: PageRequest::first_page(50),
     };
     teams::list(&db.conn, &list, None).await.unwrap();

@@ -18,6 +18,7 @@ crate::tests!(
     reorganisations_are_listed_for_administrators_and_leaders_only,
     totals_answer_as_of_a_date_and_for_the_whole_area,
     the_contract_operations_answer_as_written,
+    lists_answer_as_of_a_date_under_the_tree_of_that_day,
 );
 
 async fn reorganised(b: &Backend) -> TestApp {
@@ -597,5 +598,95 @@ async fn the_contract_operations_answer_as_written(b: Arc<Backend>) {
     assert_eq!(
         list["reorganisations"]["nodes"][0]["effectiveOn"],
         "2025-07-01"
+    );
+}
+
+async fn lists_answer_as_of_a_date_under_the_tree_of_that_day(b: Arc<Backend>) {
+    let app = reorganised(&b).await;
+    let teams = "query ($unit: String, $asOf: Date) { teams(unitCode: $unit, asOf: $asOf, first: 100) { totalCount nodes { unit { code } } } }";
+    // Under the old district the day before: its teams, wherever they are today.
+    let then = app
+        .data_as(
+            "leader.66",
+            teams,
+            json!({ "unit": "643", "asOf": "2025-06-30" }),
+        )
+        .await;
+    let expected = app
+        .scalar(
+            "SELECT COUNT(*) FROM team t JOIN admin_unit v ON v.id = t.unit_id \
+             JOIN unit_shape s ON s.unit_id = v.id AND s.valid_to = '2025-07-01' \
+             JOIN admin_unit d ON d.code = '643' \
+             WHERE s.path LIKE d.path || '%' \
+             AND (t.founded_on IS NULL OR t.founded_on <= '2025-06-30')",
+        )
+        .await;
+    assert_eq!(then["teams"]["totalCount"].as_i64().unwrap(), expected);
+    assert!(expected > 0);
+    // A closed unit named without a date: as of its last day.
+    let closed = app
+        .data_as("leader.66", teams, json!({ "unit": "643" }))
+        .await;
+    assert_eq!(closed["teams"]["totalCount"], then["teams"]["totalCount"]);
+    // Today, the new commune holds the villages of the old ones.
+    let today = app
+        .data_as("leader.66", teams, json!({ "unit": "24175" }))
+        .await;
+    let before = app
+        .data_as(
+            "leader.66",
+            teams,
+            json!({ "unit": "24175", "asOf": "2025-06-30" }),
+        )
+        .await;
+    assert!(
+        today["teams"]["totalCount"].as_i64().unwrap()
+            > before["teams"]["totalCount"].as_i64().unwrap()
+    );
+    // Teams founded after a date are not listed as of it.
+    let early = app
+        .data_as("leader.66", teams, json!({ "asOf": "2022-12-01" }))
+        .await;
+    let founded = app
+        .scalar("SELECT COUNT(*) FROM team WHERE founded_on IS NULL OR founded_on <= '2022-12-01'")
+        .await;
+    assert_eq!(early["teams"]["totalCount"].as_i64().unwrap(), founded);
+    // A scope still applies: a commune officer sees only their own villages' teams of then.
+    let legacy = app
+        .data_as(
+            "officer.24172",
+            teams,
+            json!({ "unit": "643", "asOf": "2025-06-30" }),
+        )
+        .await;
+    assert_eq!(legacy["teams"]["totalCount"], 19);
+    // Committees of that day: the district's own, since closed.
+    let committees = app
+        .data_as(
+            "leader.66",
+            "{ steeringCommittees(unitCode: \"643\", asOf: \"2025-06-30\", first: 100) { nodes { unit { code } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        committees["steeringCommittees"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["unit"]["code"] == "643")
+    );
+    let now = app
+        .data_as(
+            "leader.66",
+            "{ steeringCommittees(unitCode: \"24175\", first: 100) { nodes { unit { code } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        now["steeringCommittees"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["unit"]["code"] == "24175")
     );
 }
