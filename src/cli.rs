@@ -158,6 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                             started.elapsed()
                         );
                     },
+                    &mut |step| eprintln!("[reorganisation] {step} ({:.0?})", started.elapsed()),
                 )
                 .await?
             } else {

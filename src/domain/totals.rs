@@ -143,12 +143,26 @@ pub async fn compute(
         unit_rows(conn, &path, day),
         member_rows(conn, &path, day),
     )?;
-    if day.is_some()
-        && units
+    if day.is_some() {
+        // A past subtree is in reach when every village it then held is in reach today; one
+        // without villages, when its root is.
+        let mut villages = units
             .iter()
-            .any(|u| u.level == AdminLevel::Village && !scope.contains(&u.now_path))
-    {
-        return Err(AppError::Forbidden);
+            .filter(|u| u.level == AdminLevel::Village)
+            .peekable();
+        let root_in_reach = units
+            .iter()
+            .find(|u| u.path == path)
+            .is_some_and(|root| scope.contains(&root.now_path))
+            || scope.is_everywhere();
+        let reached = if villages.peek().is_none() {
+            root_in_reach
+        } else {
+            villages.all(|u| scope.contains(&u.now_path))
+        };
+        if !reached {
+            return Err(AppError::Forbidden);
+        }
     }
 
     let mut per_child: HashMap<i64, ChildTotals> = children

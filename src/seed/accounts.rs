@@ -12,6 +12,9 @@ pub const DEMO_USERS: &[(&str, Role, Option<&str>)] = &[
     ("officer.643", Role::Officer, Some("643")),
     ("officer.24172", Role::Officer, Some("24172")),
     ("officer.24355", Role::Officer, Some("24355")),
+    // Created before the reorganisation, at the commune that then carried the code; the
+    // assignment follows the code to the new Xã Hòa Phú.
+    ("officer.24175", Role::Officer, Some("24175")),
 ];
 
 /// Creates the demo accounts that do not exist yet.

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod committees;
+mod history;
 mod names;
 mod reorganisation;
 mod reports;
@@ -56,6 +57,11 @@ pub struct SeedReport {
     pub reports: usize,
     pub users: usize,
     pub already_present: bool,
+    /// Teams dissolved and set up again, and members replaced, in 2023–2025.
+    pub teams_renewed: usize,
+    pub members_replaced: usize,
+    /// What the reorganisation of 1 July 2025 did, in a line.
+    pub reorganisation: Option<String>,
 }
 
 impl SeedReport {
@@ -67,6 +73,8 @@ impl SeedReport {
         self.sessions += other.sessions;
         self.attendance += other.attendance;
         self.reports += other.reports;
+        self.teams_renewed += other.teams_renewed;
+        self.members_replaced += other.members_replaced;
         self.already_present |= other.already_present;
     }
 }
@@ -74,11 +82,7 @@ impl SeedReport {
 impl std::fmt::Display for SeedReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.already_present {
-            return write!(
-                f,
-                "units: {}; the demo programme was already present",
-                self.units
-            );
+            return write!(f, "the demo programme was already present");
         }
         write!(
             f,
@@ -93,7 +97,18 @@ impl std::fmt::Display for SeedReport {
             self.attendance,
             self.reports,
             self.users
-        )
+        )?;
+        if self.teams_renewed + self.members_replaced > 0 {
+            write!(
+                f,
+                "; 2023–2025: {} teams set up again, {} members replaced",
+                self.teams_renewed, self.members_replaced
+            )?;
+        }
+        if let Some(reorganisation) = &self.reorganisation {
+            write!(f, "; {reorganisation}")?;
+        }
+        Ok(())
     }
 }
 
@@ -107,23 +122,146 @@ struct Commune {
     path: String,
 }
 
+/// Phú Yên, which the reorganisation of 1 July 2025 merged into Đắk Lắk.
+pub const PHU_YEN_CODE: &str = "54";
+
+/// The demo: Đắk Lắk as it reported on 1 December 2022 and Phú Yên by the national rules, what
+/// changed in 2023–2025, then the reorganisation of 1 July 2025 from the official files.
 pub async fn seed_demo(db: &Db, demo_password: &str) -> anyhow::Result<SeedReport> {
+    if demo_present(&db.conn).await? {
+        return Ok(SeedReport {
+            already_present: true,
+            ..SeedReport::default()
+        });
+    }
+    let csv = format!("{DAKLAK_UNITS_CSV}{}", province_csv(PHU_YEN_CODE, false));
+    let units = import_csv(&db.conn, &csv, default_valid_from())
+        .await
+        .context("importing the units of Đắk Lắk and Phú Yên")?;
+    let txn = db.conn.begin().await?;
+    let mut report = SeedReport::default();
+    for code in [DAKLAK_CODE, PHU_YEN_CODE] {
+        let province = province_row(&txn, code).await?;
+        let plan = plan_of(code);
+        report.add(&generate_province(&txn, &province, plan).await?);
+        let changes = history::generate(&txn, &province.path, plan).await?;
+        report.teams_renewed += changes.teams_renewed;
+        report.members_replaced += changes.members_replaced;
+    }
+    report.users = accounts::create(&txn, demo_password).await?;
+    txn.commit().await?;
+    report.reorganisation = Some(reorganise_2025(db, &mut |_| {}).await?);
+    refresh_statistics(db).await?;
+    report.units = units;
+    Ok(report)
+}
+
+/// The demo as the province reported it on 1 December 2022, and nothing after: Đắk Lắk alone,
+/// in the tree of 2023, with the demo accounts. A fixture for what holds whatever the tree.
+pub async fn seed_demo_as_reported(db: &Db, demo_password: &str) -> anyhow::Result<SeedReport> {
     let units = import_csv(&db.conn, DAKLAK_UNITS_CSV, default_valid_from())
         .await
         .context("importing the Đắk Lắk units")?;
     let txn = db.conn.begin().await?;
     let province = province_row(&txn, DAKLAK_CODE).await?;
-    let plan = Plan {
-        teams: DEMO_TEAMS,
-        members: DEMO_MEMBERS,
-        seed: DEMO_SEED,
-    };
-    let mut report = generate_province(&txn, &province, plan).await?;
+    let mut report = generate_province(&txn, &province, plan_of(DAKLAK_CODE)).await?;
     report.users = accounts::create(&txn, demo_password).await?;
     txn.commit().await?;
     refresh_statistics(db).await?;
     report.units = units;
     Ok(report)
+}
+
+/// Whether the demo was loaded already (its villages exist, or the tree was reorganised): a
+/// second `seed --demo` must not import the 2023 list into today's tree.
+async fn demo_present(conn: &impl ConnectionTrait) -> anyhow::Result<bool> {
+    use crate::db::entities::reorganisation::Entity as Reorganisations;
+    let reorganised = Query::select()
+        .expr(Expr::val(1))
+        .from(Reorganisations)
+        .to_owned();
+    if query::exists(conn, &reorganised).await? {
+        return Ok(true);
+    }
+    let villages = Query::select()
+        .expr(Expr::val(1))
+        .from(Units)
+        .and_where(Expr::col(U::Level).eq(AdminLevel::Village.as_str()))
+        .to_owned();
+    Ok(query::exists(conn, &villages).await?)
+}
+
+/// Applies the reorganisation of 1 July 2025 to the provinces in the database, with the demo's
+/// decisions for what the official table leaves open; a summary of what it did.
+async fn reorganise_2025(db: &Db, steps: &mut (dyn FnMut(&str) + Send)) -> anyhow::Result<String> {
+    use crate::domain::reorganise::Outcome;
+    match reorganisation::apply_2025(&db.conn, false, steps).await? {
+        Outcome::Applied { report, .. } => Ok(format!(
+            "reorganised on {}: {} units opened, {} closed, {} villages moved",
+            reorganisation::effective_2025(),
+            report.opened.len(),
+            report.closed.len(),
+            report.villages_moved
+        )),
+        Outcome::NothingToChange(_) => Ok("the reorganisation was already applied".to_owned()),
+        Outcome::Refused(report) | Outcome::Planned(report) => anyhow::bail!(
+            "the reorganisation of the demo was refused:\n{}",
+            report.questions.join("\n")
+        ),
+    }
+}
+
+/// The subtree of one province of the 2023 list, as a CSV (with or without its header).
+fn province_csv(code: &str, header: bool) -> String {
+    let mut lines = NATIONAL_UNITS_CSV.lines();
+    let mut out = String::new();
+    if let Some(first) = lines.next()
+        && header
+    {
+        out.push_str(first);
+        out.push('\n');
+    }
+    let mut inside: std::collections::HashSet<String> = std::collections::HashSet::new();
+    inside.insert(code.to_owned());
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let (unit, parent) = (fields[0], fields.get(3).copied().unwrap_or(""));
+        if unit == code || inside.contains(parent) {
+            inside.insert(unit.to_owned());
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The plan of one province as the national generator makes it.
+fn plan_of(code: &str) -> Plan {
+    let mut provinces: Vec<&str> = Vec::new();
+    let mut district_province: std::collections::HashMap<&str, &str> = Default::default();
+    let mut communes: std::collections::HashMap<&str, usize> = Default::default();
+    for line in NATIONAL_UNITS_CSV.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        match f[2] {
+            "province" => provinces.push(f[0]),
+            "district" => {
+                district_province.insert(f[0], f[3]);
+            }
+            "commune" => {
+                if let Some(p) = district_province.get(f[3]) {
+                    *communes.entry(p).or_default() += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    provinces.sort_unstable();
+    let counts: Vec<usize> = provinces
+        .iter()
+        .map(|p| communes.get(p).copied().unwrap_or(0))
+        .collect();
+    let at = provinces.iter().position(|p| *p == code).unwrap_or(0);
+    national_plans(&provinces, &counts)[at]
 }
 
 /// After a bulk load PostgreSQL's planner still believes the tables are empty until autovacuum
@@ -144,14 +282,28 @@ pub const NATIONAL_MEMBERS: usize = 348_362;
 /// The whole country by the same rules as the demo: Đắk Lắk comes out exactly as the demo, and
 /// the other provinces share the rest of the national figures in proportion to their communes.
 /// Each province is its own transaction: a seed that stops can be run again and goes on where
-/// it stopped. `only` limits the work to some provinces (by code), each still getting exactly
-/// its share of the national figures. `progress` hears of each province as it is done.
+/// it stopped. Then, for the whole country, the reorganisation of 1 July 2025 (63 provinces
+/// become 34), as for the demo. `only` limits the work to some provinces (by code), each still
+/// getting exactly its share of the national figures, and leaves the tree of 2023 as it is.
+/// `progress` hears of each province as it is done, `steps` of the reorganisation's steps.
 pub async fn seed_national(
     db: &Db,
     demo_password: &str,
     only: Option<&[&str]>,
     mut progress: impl FnMut(usize, usize, &str, &SeedReport),
+    steps: &mut (dyn FnMut(&str) + Send),
 ) -> anyhow::Result<SeedReport> {
+    use crate::db::entities::reorganisation::Entity as Reorganisations;
+    let reorganised = Query::select()
+        .expr(Expr::val(1))
+        .from(Reorganisations)
+        .to_owned();
+    if query::exists(&db.conn, &reorganised).await? {
+        return Ok(SeedReport {
+            already_present: true,
+            ..SeedReport::default()
+        });
+    }
     let units = import_csv(&db.conn, NATIONAL_UNITS_CSV, default_valid_from())
         .await
         .context("importing the national units")?;
@@ -166,7 +318,8 @@ pub async fn seed_national(
     for province in &provinces {
         communes.push(current_under(&db.conn, AdminLevel::Commune, &province.path).await? as usize);
     }
-    let plans = national_plans(&provinces, &communes);
+    let codes: Vec<&str> = provinces.iter().map(|p| p.code.as_str()).collect();
+    let plans = national_plans(&codes, &communes);
     let mut total = SeedReport {
         units,
         ..SeedReport::default()
@@ -176,7 +329,12 @@ pub async fn seed_national(
             continue;
         }
         let txn = db.conn.begin().await?;
-        let report = generate_province(&txn, province, plan).await?;
+        let mut report = generate_province(&txn, province, plan).await?;
+        if !report.already_present {
+            let changes = history::generate(&txn, &province.path, plan).await?;
+            report.teams_renewed = changes.teams_renewed;
+            report.members_replaced = changes.members_replaced;
+        }
         txn.commit().await?;
         progress(i + 1, provinces.len(), &province.name, &report);
         total.add(&report);
@@ -184,13 +342,17 @@ pub async fn seed_national(
     let txn = db.conn.begin().await?;
     total.users = accounts::create(&txn, demo_password).await?;
     txn.commit().await?;
+    if only.is_none() {
+        refresh_statistics(db).await?;
+        total.reorganisation = Some(reorganise_2025(db, steps).await?);
+    }
     refresh_statistics(db).await?;
     Ok(total)
 }
 
 /// Splits the national figures: Đắk Lắk keeps its own, the rest goes by communes (largest
 /// remainders, so the sums are exact).
-fn national_plans(provinces: &[Commune], communes: &[usize]) -> Vec<Plan> {
+fn national_plans(provinces: &[&str], communes: &[usize]) -> Vec<Plan> {
     let share = |total: usize, weights: &[usize]| -> Vec<usize> {
         let sum: usize = weights.iter().sum::<usize>().max(1);
         let mut parts: Vec<(usize, usize, usize)> = weights
@@ -213,7 +375,7 @@ fn national_plans(provinces: &[Commune], communes: &[usize]) -> Vec<Plan> {
     let weights: Vec<usize> = provinces
         .iter()
         .zip(communes)
-        .map(|(p, c)| if p.code == DAKLAK_CODE { 0 } else { *c })
+        .map(|(p, c)| if *p == DAKLAK_CODE { 0 } else { *c })
         .collect();
     let teams = share(NATIONAL_TEAMS - DEMO_TEAMS, &weights);
     let members = share(NATIONAL_MEMBERS - DEMO_MEMBERS, &teams);
@@ -221,7 +383,7 @@ fn national_plans(provinces: &[Commune], communes: &[usize]) -> Vec<Plan> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            if p.code == DAKLAK_CODE {
+            if *p == DAKLAK_CODE {
                 Plan {
                     teams: DEMO_TEAMS,
                     members: DEMO_MEMBERS,
@@ -231,7 +393,7 @@ fn national_plans(provinces: &[Commune], communes: &[usize]) -> Vec<Plan> {
                 Plan {
                     teams: teams[i],
                     members: members[i],
-                    seed: seed_of(&p.code),
+                    seed: seed_of(p),
                 }
             }
         })

@@ -76,7 +76,8 @@ pub(super) async fn generate(
     for (t, &v) in chosen.iter().enumerate() {
         let village = &villages[v];
         let commune = &communes[village.commune];
-        let founded = programme_start + Duration::days(rng.range(0, 120));
+        // By 1 December 2022, the day of the province's report.
+        let founded = programme_start + Duration::days(rng.range(0, 108));
         let name = format!("Tổ công nghệ số cộng đồng {}", village.name);
         team_rows.push(team::ActiveModel {
             id: Set(team_id),

@@ -14,11 +14,13 @@ use crate::common::{Backend, DEMO_PASSWORD, TestApp, contract, error_codes, test
 
 crate::tests!(
     the_authorization_matrix_holds,
+    the_authorization_matrix_holds_on_the_reorganised_demo,
     out_of_scope_ids_answer_exactly_as_missing_ones,
     personal_data_follows_the_policy,
     a_team_leader_sees_only_their_team,
     a_policy_edit_applies_on_reload_without_a_rebuild,
     lists_single_reads_and_the_policy_agree,
+    lists_single_reads_and_the_policy_agree_on_the_reorganised_demo,
 );
 
 /// What a caller should get.
@@ -43,25 +45,46 @@ const USERS: [&str; 6] = [
     "", // not signed in
 ];
 
-/// Counts rows of a table under a unit straight from the database.
+/// Counts rows of a table under a unit straight from the database. `code` is `*` (all), a
+/// unit's code (its subtree today), `held:CODE` (what an assignment at that closed unit
+/// reaches: its own subtree and the villages it held when it closed), or `A&B` (both).
 async fn rows_under(app: &TestApp, table: &str, code: &str) -> i64 {
-    let (join, path) = match table {
-        "team" => ("JOIN admin_unit u ON u.id = x.unit_id", "u.path"),
-        "steering_committee" => ("JOIN admin_unit u ON u.id = x.unit_id", "u.path"),
-        "training_session" => ("JOIN admin_unit u ON u.id = x.organizer_unit_id", "u.path"),
+    let (join, path, unit) = match table {
+        "team" => ("JOIN admin_unit u ON u.id = x.unit_id", "u.path", "u.id"),
+        "steering_committee" => ("JOIN admin_unit u ON u.id = x.unit_id", "u.path", "u.id"),
+        "training_session" => (
+            "JOIN admin_unit u ON u.id = x.organizer_unit_id",
+            "u.path",
+            "u.id",
+        ),
         other => panic!("no rule for {other}"),
     };
-    let filter = if code == "*" {
-        "1 = 1".to_owned()
-    } else {
-        let root =
-            format!("(SELECT path FROM admin_unit WHERE code = '{code}' AND valid_to IS NULL)");
-        format!("{path} >= {root} AND {path} < {root} || '~'")
-    };
+    let filter = code
+        .split('&')
+        .map(|spec| reach_sql(spec, path, unit))
+        .collect::<Vec<_>>()
+        .join(" AND ");
     app.scalar(&format!(
         "SELECT COUNT(*) FROM {table} x {join} WHERE {filter}"
     ))
     .await
+}
+
+fn reach_sql(spec: &str, path: &str, unit: &str) -> String {
+    if spec == "*" {
+        return "1 = 1".to_owned();
+    }
+    if let Some(code) = spec.strip_prefix("held:") {
+        let closed = format!("(SELECT c.path FROM admin_unit c WHERE c.code = '{code}')");
+        return format!(
+            "(({path} >= {closed} AND {path} < {closed} || '~') OR {unit} IN \
+             (SELECT s.unit_id FROM unit_shape s JOIN admin_unit c ON c.code = '{code}' \
+              JOIN admin_unit v ON v.id = s.unit_id AND v.level = 'VILLAGE' \
+              WHERE s.valid_to = c.valid_to AND s.path >= c.path AND s.path < c.path || '~'))"
+        );
+    }
+    let root = format!("(SELECT path FROM admin_unit WHERE code = '{spec}' AND valid_to IS NULL)");
+    format!("({path} >= {root} AND {path} < {root} || '~')")
 }
 
 async fn team_in(app: &TestApp, village: &str) -> String {
@@ -210,9 +233,18 @@ async fn the_authorization_matrix_holds(b: Arc<Backend>) {
             [Data, Data, Data, Data, Data, un],
         ),
     ];
+    check_matrix(app, &USERS, &matrix).await;
+}
+
+/// Asks every operation of `matrix` as every user and compares with what each should get.
+async fn check_matrix<const N: usize>(
+    app: &TestApp,
+    users: &[&str; N],
+    matrix: &[(&str, &str, Value, [Want; N])],
+) {
     let mut failures = Vec::new();
-    for (what, query, vars, wants) in &matrix {
-        for (user, want) in USERS.iter().zip(wants) {
+    for (what, query, vars, wants) in matrix {
+        for (user, want) in users.iter().zip(wants) {
             let answer = answer_for(app, user, query, vars.clone()).await;
             let codes = error_codes(&answer);
             let ok = match *want {
@@ -238,6 +270,142 @@ async fn the_authorization_matrix_holds(b: Arc<Backend>) {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+const TODAY_USERS: [&str; 7] = [
+    "admin",
+    "leader.66",
+    "officer.643",
+    "officer.24172",
+    "officer.24355",
+    "officer.24175",
+    "", // not signed in
+];
+
+/// The matrix on today's demo: after the reorganisation, assignments at closed units (643,
+/// 24172, 24355) reach exactly the villages they held; the one at 24175 follows the code.
+async fn the_authorization_matrix_holds_on_the_reorganised_demo(b: Arc<Backend>) {
+    let app = b.today().await;
+    let hoa_phu_team = team_in(app, "24172.03").await;
+    let phu_loc_team = team_in(app, "24355.01").await;
+    let hoa_khanh_team = app
+        .scalar(
+            "SELECT MIN(t.id) FROM team t JOIN admin_unit u ON u.id = t.unit_id \
+             WHERE u.code LIKE '24175.%' AND t.status = 'ACTIVE'",
+        )
+        .await
+        .to_string();
+    let un = Code("UNAUTHENTICATED");
+    let fb = Code("FORBIDDEN");
+    let nf = Code("NOT_FOUND");
+    let team = |id: &str| json!({ "id": id });
+    let matrix: Vec<(&str, &str, Value, [Want; 7])> = vec![
+        (
+            "teams, whole scope",
+            contract::TEAMS,
+            json!({}),
+            [
+                Rows("team", "*"),
+                Rows("team", "66"),
+                Rows("team", "held:643"),
+                Rows("team", "held:24172"),
+                Rows("team", "held:24355"),
+                Rows("team", "24175"),
+                un,
+            ],
+        ),
+        (
+            "teams of the new Xã Hòa Phú",
+            contract::TEAMS,
+            json!({ "unitCode": "24175" }),
+            [
+                Rows("team", "24175"),
+                Rows("team", "24175"),
+                Rows("team", "held:643&24175"),
+                Rows("team", "held:24172&24175"),
+                Rows("team", "none"),
+                Rows("team", "24175"),
+                un,
+            ],
+        ),
+        (
+            "committees, whole scope",
+            contract::COMMITTEES,
+            json!({}),
+            [
+                Rows("steering_committee", "*"),
+                Rows("steering_committee", "66"),
+                Rows("steering_committee", "held:643"),
+                Rows("steering_committee", "held:24172"),
+                Rows("steering_committee", "held:24355"),
+                Rows("steering_committee", "24175"),
+                un,
+            ],
+        ),
+        (
+            "training, whole scope",
+            contract::TRAINING,
+            json!({}),
+            [
+                Rows("training_session", "*"),
+                Rows("training_session", "66"),
+                Rows("training_session", "held:643"),
+                Rows("training_session", "held:24172"),
+                Rows("training_session", "held:24355"),
+                Rows("training_session", "24175"),
+                un,
+            ],
+        ),
+        (
+            "a team of old Hòa Phú, now in 24175",
+            contract::TEAM,
+            team(&hoa_phu_team),
+            [Data, Data, Data, Data, nf, Data, un],
+        ),
+        (
+            "a team of old Phú Lộc, now in 24343",
+            contract::TEAM,
+            team(&phu_loc_team),
+            [Data, Data, nf, nf, Data, nf, un],
+        ),
+        (
+            "a team of old Hòa Khánh, the commune that carried 24175",
+            contract::TEAM,
+            team(&hoa_khanh_team),
+            [Data, Data, Data, nf, nf, Data, un],
+        ),
+        (
+            "totals of the province",
+            contract::TOTALS,
+            json!({ "unitCode": "66" }),
+            [Data, Data, fb, fb, fb, fb, un],
+        ),
+        (
+            "totals of the new Xã Hòa Phú",
+            contract::TOTALS,
+            json!({ "unitCode": "24175" }),
+            [Data, Data, fb, fb, fb, Data, un],
+        ),
+        (
+            "totals of the old district, its last day",
+            contract::TOTALS,
+            json!({ "unitCode": "643" }),
+            [Data, Data, Data, fb, fb, fb, un],
+        ),
+        (
+            "a closed unit (reference data)",
+            contract::UNIT,
+            json!({ "code": "643" }),
+            [Data, Data, Data, Data, Data, Data, un],
+        ),
+        (
+            "who am I",
+            contract::ME,
+            json!({}),
+            [Data, Data, Data, Data, Data, Data, un],
+        ),
+    ];
+    check_matrix(app, &TODAY_USERS, &matrix).await;
 }
 
 async fn out_of_scope_ids_answer_exactly_as_missing_ones(b: Arc<Backend>) {
@@ -420,10 +588,25 @@ async fn a_policy_edit_applies_on_reload_without_a_rebuild(b: Arc<Backend>) {
 /// and only if an officer's assignment covers it (users who may read wider than they may write
 /// are drawn too: a leader's or team leader's assignment beside an officer's elsewhere).
 async fn lists_single_reads_and_the_policy_agree(b: Arc<Backend>) {
+    property(b, false).await;
+}
+
+/// The same on today's demo: assignments drawn at closed units reach the villages they held.
+async fn lists_single_reads_and_the_policy_agree_on_the_reorganised_demo(b: Arc<Backend>) {
+    property(b, true).await;
+}
+
+async fn property(b: Arc<Backend>, today: bool) {
     let handle = tokio::runtime::Handle::current();
     let backend = b.clone();
     tokio::task::spawn_blocking(move || {
-        let app = &handle.block_on(backend.fresh_demo());
+        let app = &handle.block_on(async {
+            if today {
+                backend.fresh_today().await
+            } else {
+                backend.fresh_demo().await
+            }
+        });
         let world = handle.block_on(World::load(app));
         let grant = (0..3usize, 0..world.units.len());
         let strategy = (
@@ -454,6 +637,8 @@ struct World {
     /// Teams: (id, unit id, village code).
     teams: Vec<(i64, i64, String)>,
     parents: HashMap<i64, Option<i64>>,
+    /// For each closed unit, the villages it held on its last day.
+    held: HashMap<i64, std::collections::HashSet<i64>>,
 }
 
 impl World {
@@ -500,14 +685,32 @@ impl World {
             )
         })
         .collect();
+        let mut held: HashMap<i64, std::collections::HashSet<i64>> = HashMap::new();
+        for r in rows(
+            "SELECT c.id AS closed, s.unit_id AS village FROM admin_unit c \
+             JOIN unit_shape s ON s.valid_to = c.valid_to AND s.path >= c.path \
+             AND s.path < c.path || '~' JOIN admin_unit v ON v.id = s.unit_id \
+             WHERE c.valid_to IS NOT NULL AND v.level = 'VILLAGE'",
+        )
+        .await
+        .iter()
+        {
+            held.entry(r.try_get("", "closed").unwrap())
+                .or_default()
+                .insert(r.try_get("", "village").unwrap());
+        }
         World {
             units,
             teams,
             parents,
+            held,
         }
     }
 
     fn is_within(&self, mut unit: i64, ancestor: i64) -> bool {
+        if self.held.get(&ancestor).is_some_and(|v| v.contains(&unit)) {
+            return true;
+        }
         loop {
             if unit == ancestor {
                 return true;

@@ -300,7 +300,8 @@ async fn the_embedded_default_serves_the_demo_and_keeps_its_key(_: Arc<Backend>)
             }
             let (mut server, addr) = start_embedded(&dir);
             let mut stream = std::net::TcpStream::connect(addr).unwrap();
-            let query = r#"{"query":"{ totals(unitCode: \"66\") { teams members } }"}"#;
+            // The demo as the province reported it, on the day of its report.
+            let query = r#"{"query":"{ totals(unitCode: \"66\", asOf: \"2022-12-01\") { teams members } }"}"#;
             write!(
                 stream,
                 "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\

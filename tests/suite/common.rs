@@ -56,6 +56,7 @@ pub struct Backend {
     counter: AtomicUsize,
     created: Mutex<Vec<String>>,
     demo: OnceCell<TestApp>,
+    today: OnceCell<TestApp>,
 }
 
 impl Backend {
@@ -137,6 +138,7 @@ impl Backend {
             counter: AtomicUsize::new(0),
             created: Mutex::new(Vec::new()),
             demo: OnceCell::new(),
+            today: OnceCell::new(),
         }
     }
 
@@ -203,12 +205,13 @@ impl Backend {
         TestApp::with_settings(db, of.state.settings.clone()).await
     }
 
-    /// The demo data set, made once per run and shared by tests that only read.
+    /// The demo as the province reported it (Đắk Lắk in the tree of 2023), made once per run
+    /// and shared by tests that only read.
     pub async fn demo(&self) -> &TestApp {
         self.demo
             .get_or_init(|| async {
                 let app = self.fresh().await;
-                steering_gateway::seed::seed_demo(app.state.db(), DEMO_PASSWORD)
+                steering_gateway::seed::seed_demo_as_reported(app.state.db(), DEMO_PASSWORD)
                     .await
                     .expect("seeding the demo");
                 app
@@ -216,12 +219,29 @@ impl Backend {
             .await
     }
 
-    /// A demo database of its own, for tests that change data.
+    /// A demo database as the province reported it, of its own, for tests that change data.
     pub async fn fresh_demo(&self) -> TestApp {
+        let app = self.fresh().await;
+        steering_gateway::seed::seed_demo_as_reported(app.state.db(), DEMO_PASSWORD)
+            .await
+            .expect("seeding the demo");
+        app
+    }
+
+    /// Today's demo (`seed --demo`: Đắk Lắk and Phú Yên, 2023–2025, the reorganisation of
+    /// 1 July 2025), made once per run and shared by tests that only read.
+    pub async fn today(&self) -> &TestApp {
+        self.today
+            .get_or_init(|| async { self.fresh_today().await })
+            .await
+    }
+
+    /// Today's demo, of its own, for tests that change data.
+    pub async fn fresh_today(&self) -> TestApp {
         let app = self.fresh().await;
         steering_gateway::seed::seed_demo(app.state.db(), DEMO_PASSWORD)
             .await
-            .expect("seeding the demo");
+            .expect("seeding today's demo");
         app
     }
 

@@ -21,12 +21,6 @@ crate::tests!(
     lists_answer_as_of_a_date_under_the_tree_of_that_day,
 );
 
-async fn reorganised(b: &Backend) -> TestApp {
-    let app = b.fresh_demo().await;
-    reorganise_2025(&app).await;
-    app
-}
-
 /// Applies the demo's reorganisation and, as the command does, tells the running gateway's
 /// cache: the tree and every reach changed.
 async fn reorganise_2025(app: &TestApp) -> Outcome {
@@ -165,18 +159,15 @@ fn codes(list: &Value) -> Vec<&str> {
 }
 
 async fn units_answer_as_they_are_and_as_they_were_with_their_lineage(b: Arc<Backend>) {
-    let app = reorganised(&b).await;
-    let unit = |code: &'static str, as_of: Option<&'static str>| {
-        let app = &app;
-        async move {
-            app.data_as(
-                "officer.24172",
-                UNIT,
-                json!({ "code": code, "asOf": as_of }),
-            )
-            .await["adminUnit"]
-                .clone()
-        }
+    let app = b.today().await;
+    let unit = |code: &'static str, as_of: Option<&'static str>| async move {
+        app.data_as(
+            "officer.24172",
+            UNIT,
+            json!({ "code": code, "asOf": as_of }),
+        )
+        .await["adminUnit"]
+            .clone()
     };
     // The new Xã Hòa Phú keeps 24175 and took 24172 and 24178.
     let hoa_phu = unit("24175", None).await;
@@ -215,12 +206,18 @@ async fn units_answer_as_they_are_and_as_they_were_with_their_lineage(b: Arc<Bac
         district["successors"][0]["level"], "COMMUNE",
         "a district's ground went to communes"
     );
+    // Phú Yên closed into Đắk Lắk.
+    let phu_yen = unit("54", None).await;
+    assert_eq!(phu_yen["validTo"], "2025-07-01");
+    assert_eq!(codes(&phu_yen["successors"]), ["66"]);
+    let now = unit("66", None).await;
+    assert_eq!(codes(&now["predecessors"]), ["54", "66"]);
     // Before a unit existed under its code it is not found.
     let never = app
         .graphql_as(
             "officer.24172",
             UNIT,
-            json!({ "code": "22015", "asOf": "2025-06-30" }),
+            json!({ "code": "24175", "asOf": "2019-12-31" }),
         )
         .await;
     assert_eq!(error_codes(&never), ["NOT_FOUND"]);
@@ -379,7 +376,7 @@ async fn an_assignment_at_a_closed_unit_reaches_exactly_the_villages_it_held(b: 
 }
 
 async fn writes_into_a_closed_unit_are_refused_naming_its_successors(b: Arc<Backend>) {
-    let app = reorganised(&b).await;
+    let app = b.fresh_today().await;
     let create = app
         .graphql_as(
             "admin",
@@ -421,18 +418,24 @@ async fn writes_into_a_closed_unit_are_refused_naming_its_successors(b: Arc<Back
         .await;
     assert_eq!(error_codes(&update), ["CONFLICT"], "{update}");
     // The open successor takes changes.
+    let open = app
+        .text(
+            "SELECT CAST(c.id AS TEXT) FROM steering_committee c JOIN admin_unit u ON u.id = c.unit_id \
+             WHERE u.code = '24175' AND c.dissolved_on IS NULL",
+        )
+        .await;
     let ok = app
         .graphql_as(
             "admin",
-            "mutation { createSteeringCommittee(input: { unitCode: \"22015\", name: \"Ban Chỉ đạo phường Tuy Hòa\" }) { id } }",
-            json!({}),
+            "mutation ($id: ID!) { updateSteeringCommittee(id: $id, input: { name: \"Ban Chỉ đạo xã Hòa Phú\" }) { name } }",
+            json!({ "id": open }),
         )
         .await;
     assert!(ok["errors"].is_null(), "{ok}");
 }
 
 async fn reorganisations_are_listed_for_administrators_and_leaders_only(b: Arc<Backend>) {
-    let app = reorganised(&b).await;
+    let app = b.today().await;
     let query = "{ reorganisations(first: 20) { totalCount nodes { id effectiveOn title unitsOpened unitsClosed villagesMoved assignmentsChanged report } } }";
     for user in ["admin", "leader.66"] {
         let data = app.data_as(user, query, json!({})).await;
@@ -441,10 +444,9 @@ async fn reorganisations_are_listed_for_administrators_and_leaders_only(b: Arc<B
         let node = &list["nodes"][0];
         assert_eq!(node["effectiveOn"], "2025-07-01");
         assert!(node["unitsClosed"].as_i64().unwrap() > 100);
-        assert_eq!(
-            node["assignmentsChanged"], 3,
-            "officer.643, .24172 and .24355"
-        );
+        // officer.643, .24172 and .24355 at closed units; leader.66 and officer.24175 at
+        // units whose ground grew.
+        assert_eq!(node["assignmentsChanged"], 5);
         assert!(
             node["report"]
                 .as_str()
@@ -464,20 +466,18 @@ const TOTALS: &str = r#"query ($unitCode: String, $asOf: Date) {
 }"#;
 
 async fn totals_answer_as_of_a_date_and_for_the_whole_area(b: Arc<Backend>) {
-    let app = reorganised(&b).await;
-    let totals = |user: &'static str, code: Option<&'static str>, as_of: Option<&'static str>| {
-        let app = &app;
-        async move {
-            app.data_as(user, TOTALS, json!({ "unitCode": code, "asOf": as_of }))
-                .await["totals"]
-                .clone()
-        }
+    let app = b.today().await;
+    let totals = |user: &'static str, code: Option<&'static str>, as_of: Option<&'static str>| async move {
+        app.data_as(user, TOTALS, json!({ "unitCode": code, "asOf": as_of }))
+            .await["totals"]
+            .clone()
     };
-    let count = |sql: &'static str| {
-        let app = &app;
-        async move { app.scalar(sql).await }
-    };
-    // The day before: the old province, its 15 districts, every team active then.
+    // The day of the province's report: exactly what it reported.
+    let report = totals("leader.66", Some("66"), Some("2022-12-01")).await;
+    assert_eq!(report["teams"], 1163);
+    assert_eq!(report["members"], 7228);
+    assert_eq!(report["unit"]["level"], "PROVINCE");
+    // The day before the reorganisation: the old province with its 15 districts.
     let eve = totals("leader.66", Some("66"), Some("2025-06-30")).await;
     assert_eq!(eve["asOf"], "2025-06-30");
     assert_eq!(eve["children"].as_array().unwrap().len(), 15);
@@ -488,12 +488,6 @@ async fn totals_answer_as_of_a_date_and_for_the_whole_area(b: Arc<Backend>) {
             .iter()
             .all(|c| c["unit"]["level"] == "DISTRICT")
     );
-    let active_then = count(
-        "SELECT COUNT(*) FROM team WHERE (founded_on IS NULL OR founded_on <= '2025-06-30') \
-         AND (dissolved_on IS NULL OR dissolved_on > '2025-06-30')",
-    )
-    .await;
-    assert_eq!(eve["teams"].as_i64().unwrap(), active_then);
     let children_teams: i64 = eve["children"]
         .as_array()
         .unwrap()
@@ -501,39 +495,44 @@ async fn totals_answer_as_of_a_date_and_for_the_whole_area(b: Arc<Backend>) {
         .map(|c| c["teams"].as_i64().unwrap())
         .sum();
     assert_eq!(
-        children_teams, active_then,
-        "the districts add up to the province"
+        children_teams,
+        eve["teams"].as_i64().unwrap(),
+        "the districts add up"
     );
-    // On the effective day the new province holds exactly what the old one held the day before.
+    // 2023–2025 renewed teams and replaced members: the eve's counts are the report's.
+    assert_eq!(eve["teams"], 1163);
+    assert_eq!(eve["members"], 7228);
+    let phu_yen = totals("leader.66", Some("54"), Some("2025-06-30")).await;
+    assert!(phu_yen["teams"].as_i64().unwrap() > 0);
+    // On the effective day the new province holds exactly what its two predecessors held.
     let day = totals("leader.66", Some("66"), Some("2025-07-01")).await;
     assert_eq!(day["children"].as_array().unwrap().len(), 102);
     for figure in ["teams", "members", "villages", "villagesWithTeam"] {
-        assert_eq!(day[figure], eve[figure], "{figure}");
+        assert_eq!(
+            day[figure].as_i64().unwrap(),
+            eve[figure].as_i64().unwrap() + phu_yen[figure].as_i64().unwrap(),
+            "{figure}"
+        );
     }
-    // The date of the province's report: the teams founded and members joined by then.
-    let report = totals("leader.66", Some("66"), Some("2022-12-01")).await;
-    let teams_then =
-        count("SELECT COUNT(*) FROM team WHERE founded_on IS NULL OR founded_on <= '2022-12-01'")
-            .await;
-    let members_then = count(
-        "SELECT COUNT(*) FROM team_member m JOIN team t ON t.id = m.team_id \
-         WHERE (t.founded_on IS NULL OR t.founded_on <= '2022-12-01') \
-         AND (m.joined_on IS NULL OR m.joined_on <= '2022-12-01') \
-         AND (m.left_on IS NULL OR m.left_on > '2022-12-01')",
-    )
-    .await;
-    assert_eq!(report["teams"].as_i64().unwrap(), teams_then);
-    assert_eq!(report["members"].as_i64().unwrap(), members_then);
     // Today, by default.
     let today = totals("leader.66", None, None).await;
     assert_eq!(today["unit"]["code"], "66");
     assert_eq!(today["children"].as_array().unwrap().len(), 102);
+    assert!(
+        today["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["unit"]["level"] == "COMMUNE")
+    );
     assert_eq!(today["teams"], day["teams"]);
     // The administrator's whole area is the country, by province.
     let country = totals("admin", None, None).await;
     assert_eq!(country["unit"], Value::Null);
     assert_eq!(codes_of_children(&country), ["66"]);
     assert_eq!(country["teams"], today["teams"]);
+    let then = totals("admin", None, Some("2025-06-30")).await;
+    assert_eq!(codes_of_children(&then), ["54", "66"]);
     // An assignment at a closed commune: its figures as of its last day, by default.
     let legacy = totals("officer.24172", None, None).await;
     assert_eq!(legacy["unit"]["code"], "24172");
@@ -551,6 +550,10 @@ async fn totals_answer_as_of_a_date_and_for_the_whole_area(b: Arc<Backend>) {
     let district = totals("officer.643", Some("643"), Some("2022-12-01")).await;
     assert_eq!(district["unit"]["level"], "DISTRICT");
     assert!(district["teams"].as_i64().unwrap() > 0);
+    // The new Xã Hòa Phú's officer sees its past: the villages it holds today.
+    let hoa_phu = totals("officer.24175", Some("24175"), None).await;
+    let hoa_phu_eve = totals("officer.24175", Some("24175"), Some("2025-06-30")).await;
+    assert!(hoa_phu["teams"].as_i64().unwrap() > hoa_phu_eve["teams"].as_i64().unwrap());
 }
 
 fn codes_of_children(totals: &Value) -> Vec<&str> {
@@ -563,7 +566,7 @@ fn codes_of_children(totals: &Value) -> Vec<&str> {
 }
 
 async fn the_contract_operations_answer_as_written(b: Arc<Backend>) {
-    let app = reorganised(&b).await;
+    let app = b.today().await;
     let doc = contract::REORGANISATION;
     let unit = app
         .operation_as("leader.66", doc, "UnitAsOf", json!({ "code": "24172" }))
@@ -602,7 +605,7 @@ async fn the_contract_operations_answer_as_written(b: Arc<Backend>) {
 }
 
 async fn lists_answer_as_of_a_date_under_the_tree_of_that_day(b: Arc<Backend>) {
-    let app = reorganised(&b).await;
+    let app = b.today().await;
     let teams = "query ($unit: String, $asOf: Date) { teams(unitCode: $unit, asOf: $asOf, first: 100) { totalCount nodes { unit { code } } } }";
     // Under the old district the day before: its teams, wherever they are today.
     let then = app
@@ -618,7 +621,8 @@ async fn lists_answer_as_of_a_date_under_the_tree_of_that_day(b: Arc<Backend>) {
              JOIN unit_shape s ON s.unit_id = v.id AND s.valid_to = '2025-07-01' \
              JOIN admin_unit d ON d.code = '643' \
              WHERE s.path LIKE d.path || '%' \
-             AND (t.founded_on IS NULL OR t.founded_on <= '2025-06-30')",
+             AND (t.founded_on IS NULL OR t.founded_on <= '2025-06-30') \
+             AND (t.dissolved_on IS NULL OR t.dissolved_on > '2025-06-30')",
         )
         .await;
     assert_eq!(then["teams"]["totalCount"].as_i64().unwrap(), expected);

@@ -29,26 +29,39 @@ async fn fingerprint(app: &crate::common::TestApp) -> Vec<String> {
 }
 
 async fn the_demo_is_the_same_on_every_run(b: Arc<Backend>) {
-    let first = b.demo().await;
+    let first = b.today().await;
     let second = b.fresh().await;
     steering_gateway::seed::seed_demo(second.db(), crate::common::DEMO_PASSWORD)
         .await
         .unwrap();
     let (a, c) = (fingerprint(first).await, fingerprint(&second).await);
-    assert_eq!(a.len(), 7228);
+    assert_eq!(
+        a.len() as i64,
+        first.scalar("SELECT COUNT(*) FROM team_member").await
+    );
+    assert!(a.len() > 10_000, "Đắk Lắk and Phú Yên");
     assert!(a == c, "two seeds differ");
-    // Every team has between 4 and 9 members and lives in its own village.
+    // Every active team has between 4 and 9 current members and lives in its own village.
     let out_of_range = first
         .scalar(
-            "SELECT COUNT(*) FROM (SELECT team_id, COUNT(*) AS n FROM team_member GROUP BY team_id) s \
-             WHERE n < 4 OR n > 9",
+            "SELECT COUNT(*) FROM (SELECT t.id, COUNT(m.id) AS n FROM team t \
+             LEFT JOIN team_member m ON m.team_id = t.id AND m.left_on IS NULL \
+             WHERE t.status = 'ACTIVE' GROUP BY t.id) s WHERE n < 4 OR n > 9",
         )
         .await;
     assert_eq!(out_of_range, 0);
     let shared_villages = first
-        .scalar("SELECT COUNT(*) - COUNT(DISTINCT unit_id) FROM team")
+        .scalar("SELECT COUNT(*) - COUNT(DISTINCT unit_id) FROM team WHERE status = 'ACTIVE'")
         .await;
     assert_eq!(shared_villages, 0);
+    // The changes of 2023–2025 are dated between the report and the reorganisation.
+    let out_of_time = first
+        .scalar(
+            "SELECT COUNT(*) FROM team_member WHERE (joined_on > '2022-12-01' \
+             AND joined_on < '2023-01-01') OR joined_on >= '2025-06-01' OR left_on >= '2025-06-01'",
+        )
+        .await;
+    assert_eq!(out_of_time, 0);
 }
 
 async fn seeding_twice_adds_nothing(b: Arc<Backend>) {
@@ -56,12 +69,21 @@ async fn seeding_twice_adds_nothing(b: Arc<Backend>) {
     steering_gateway::seed::seed_demo(app.db(), crate::common::DEMO_PASSWORD)
         .await
         .unwrap();
+    let counts = [
+        app.scalar("SELECT COUNT(*) FROM admin_unit").await,
+        app.scalar("SELECT COUNT(*) FROM team").await,
+        app.scalar("SELECT COUNT(*) FROM team_member").await,
+    ];
     let report = steering_gateway::seed::seed_demo(app.db(), crate::common::DEMO_PASSWORD)
         .await
         .unwrap();
     assert!(report.already_present);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM team").await, 1163);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM team_member").await, 7228);
+    let again = [
+        app.scalar("SELECT COUNT(*) FROM admin_unit").await,
+        app.scalar("SELECT COUNT(*) FROM team").await,
+        app.scalar("SELECT COUNT(*) FROM team_member").await,
+    ];
+    assert_eq!(again, counts);
 }
 
 /// The national generator on a slice of the country: the same rules, so Đắk Lắk comes out as
@@ -75,6 +97,7 @@ async fn the_national_generator_keeps_its_invariants(b: Arc<Backend>) {
         crate::common::DEMO_PASSWORD,
         Some(&["66", "02"]),
         |_, all, name, _| seen.push((all, name.to_owned())),
+        &mut |_| {},
     )
     .await
     .unwrap();
@@ -84,7 +107,7 @@ async fn the_national_generator_keeps_its_invariants(b: Arc<Backend>) {
     assert_eq!(
         fingerprint(demo).await,
         fingerprint_of(&app, "66").await,
-        "Đắk Lắk is the demo"
+        "Đắk Lắk as reported is the demo's"
     );
     let in_66 = app
         .data(
@@ -100,14 +123,14 @@ async fn the_national_generator_keeps_its_invariants(b: Arc<Backend>) {
     let checks = [
         // Every team sits in a village.
         "SELECT COUNT(*) FROM team t JOIN admin_unit u ON u.id = t.unit_id WHERE u.level <> 'VILLAGE'",
-        // One leader per team.
-        "SELECT COUNT(*) FROM team t WHERE (SELECT COUNT(*) FROM team_member m \
-         WHERE m.team_id = t.id AND m.role = 'LEADER') <> 1",
-        // Four to nine members.
-        "SELECT COUNT(*) FROM (SELECT team_id, COUNT(*) AS n FROM team_member GROUP BY team_id) s \
-         WHERE n < 4 OR n > 9",
-        // A village has at most one team.
-        "SELECT COUNT(*) - COUNT(DISTINCT unit_id) FROM team",
+        // One leader per active team.
+        "SELECT COUNT(*) FROM team t WHERE t.status = 'ACTIVE' AND (SELECT COUNT(*) \
+         FROM team_member m WHERE m.team_id = t.id AND m.role = 'LEADER' AND m.left_on IS NULL) <> 1",
+        // Four to nine current members.
+        "SELECT COUNT(*) FROM (SELECT team_id, COUNT(*) AS n FROM team_member \
+         WHERE left_on IS NULL GROUP BY team_id) s WHERE n < 4 OR n > 9",
+        // A village has at most one active team.
+        "SELECT COUNT(*) - COUNT(DISTINCT unit_id) FROM team WHERE status = 'ACTIVE'",
     ];
     for sql in checks {
         assert_eq!(app.scalar(sql).await, 0, "{sql}");
@@ -123,7 +146,8 @@ async fn fingerprint_of(app: &crate::common::TestApp, province: &str) -> Vec<Str
                 "SELECT u.code || '|' || t.name || '|' || m.full_name || '|' || m.role || '|' || \
                  COALESCE(m.phone, '-') AS f FROM team_member m JOIN team t ON t.id = m.team_id \
                  JOIN admin_unit u ON u.id = t.unit_id, admin_unit p WHERE p.code = '{province}' \
-                 AND u.path >= p.path AND u.path < p.path || '~' ORDER BY u.code, m.id"
+                 AND u.path >= p.path AND u.path < p.path || '~' \
+                 AND m.joined_on <= '2022-12-01' ORDER BY u.code, m.id"
             ),
         ),
     )
