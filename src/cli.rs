@@ -48,6 +48,10 @@ pub enum Command {
         /// The whole country by the same rules (the national benchmark data set).
         #[arg(long)]
         national: bool,
+        /// With --demo: stop before the reorganisation of 1 July 2025, to try `reorganise`
+        /// on it (the README shows how).
+        #[arg(long, requires = "demo")]
+        before_reform: bool,
     },
     /// Import administrative units from a CSV file (code,name,level,parent_code,division_type).
     ImportUnits {
@@ -139,7 +143,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Seed { national, .. } => {
+        Command::Seed {
+            national,
+            before_reform,
+            ..
+        } => {
             init_logging(&settings);
             let db = open(&settings).await?;
             db.migrate().await?;
@@ -162,7 +170,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .await?
             } else {
-                crate::seed::seed_demo(&db, &settings.demo_password).await?
+                crate::seed::seed_demo_until(&db, &settings.demo_password, !before_reform).await?
             };
             forget_cached(&settings).await?;
             println!("{report}");

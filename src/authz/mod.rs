@@ -134,12 +134,8 @@ impl Grant {
         match (self.role, self.team_id, &self.unit_path) {
             (Role::TeamLeader, Some(team), _) => Scope::team(team),
             (Role::TeamLeader, None, _) => Scope::nothing(),
-            (_, _, Some(path)) => self
-                .held
-                .iter()
-                .fold(Scope::subtree(path), |scope, village| {
-                    scope.union(Scope::subtree(village))
-                }),
+            (_, _, Some(path)) if self.held.is_empty() => Scope::subtree(path),
+            (_, _, Some(path)) => Scope::subtree(path).union(Scope::units(self.held.clone())),
             (_, _, None) => Scope::all(),
         }
     }

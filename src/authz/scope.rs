@@ -15,9 +15,11 @@ pub struct Scope(Reach);
 enum Reach {
     /// The whole country.
     All,
-    /// These subtrees and these teams; both empty: nothing at all.
+    /// These subtrees, these single units (by path: the villages an assignment at a closed
+    /// unit held) and these teams; all empty: nothing at all.
     Limited {
         subtrees: Vec<String>,
+        units: Vec<String>,
         teams: Vec<TeamId>,
     },
 }
@@ -30,6 +32,7 @@ impl Scope {
     pub(super) fn nothing() -> Scope {
         Scope(Reach::Limited {
             subtrees: Vec::new(),
+            units: Vec::new(),
             teams: Vec::new(),
         })
     }
@@ -37,6 +40,16 @@ impl Scope {
     pub(super) fn subtree(path: &str) -> Scope {
         Scope(Reach::Limited {
             subtrees: vec![path.to_owned()],
+            units: Vec::new(),
+            teams: Vec::new(),
+        })
+    }
+
+    /// These units alone, by path (leaves of the tree: what is attached to them, not below).
+    pub(super) fn units(paths: Vec<String>) -> Scope {
+        Scope(Reach::Limited {
+            subtrees: Vec::new(),
+            units: paths,
             teams: Vec::new(),
         })
     }
@@ -44,6 +57,7 @@ impl Scope {
     pub(super) fn team(team: TeamId) -> Scope {
         Scope(Reach::Limited {
             subtrees: Vec::new(),
+            units: Vec::new(),
             teams: vec![team],
         })
     }
@@ -55,14 +69,17 @@ impl Scope {
             (
                 Reach::Limited {
                     mut subtrees,
+                    mut units,
                     mut teams,
                 },
                 Reach::Limited {
                     subtrees: more_subtrees,
+                    units: more_units,
                     teams: more_teams,
                 },
             ) => {
                 subtrees.extend(more_subtrees);
+                units.extend(more_units);
                 teams.extend(more_teams);
                 // A subtree inside another adds nothing.
                 subtrees.sort();
@@ -78,8 +95,13 @@ impl Scope {
                     .collect();
                 teams.sort();
                 teams.dedup();
+                // A unit inside a subtree adds nothing either.
+                units.sort();
+                units.dedup();
+                units.retain(|u| !roots.iter().any(|root| u.starts_with(root.as_str())));
                 Scope(Reach::Limited {
                     subtrees: roots,
+                    units,
                     teams,
                 })
             }
@@ -87,7 +109,8 @@ impl Scope {
     }
 
     pub fn is_empty(&self) -> bool {
-        matches!(&self.0, Reach::Limited { subtrees, teams } if subtrees.is_empty() && teams.is_empty())
+        matches!(&self.0, Reach::Limited { subtrees, units, teams }
+            if subtrees.is_empty() && units.is_empty() && teams.is_empty())
     }
 
     /// Whether the scope is the whole country.
@@ -99,8 +122,11 @@ impl Scope {
     pub fn contains(&self, path: &str) -> bool {
         match &self.0 {
             Reach::All => true,
-            Reach::Limited { subtrees, .. } => {
+            Reach::Limited {
+                subtrees, units, ..
+            } => {
                 subtrees.iter().any(|root| path.starts_with(root.as_str()))
+                    || units.iter().any(|unit| unit == path)
             }
         }
     }
@@ -129,13 +155,21 @@ impl Scope {
     }
 
     fn condition(&self, path: impl IntoColumnRef + Clone, team: Option<Expr>) -> Condition {
-        let (subtrees, teams) = match &self.0 {
+        let (subtrees, units, teams) = match &self.0 {
             Reach::All => return Condition::all(),
-            Reach::Limited { subtrees, teams } => (subtrees, teams),
+            Reach::Limited {
+                subtrees,
+                units,
+                teams,
+            } => (subtrees, units, teams),
         };
         let mut any = Condition::any();
         for root in subtrees {
             any = any.add(subtree_range(path.clone(), root));
+        }
+        if !units.is_empty() {
+            // One lookup of the path index per unit.
+            any = any.add(Expr::col(path.clone()).is_in(units.iter().cloned()));
         }
         if let Some(team) = team
             && !teams.is_empty()
@@ -198,6 +232,7 @@ mod tests {
             scope,
             Scope(Reach::Limited {
                 subtrees: vec!["/1/".into()],
+                units: Vec::new(),
                 teams: vec![TeamId(3)]
             })
         );
@@ -227,6 +262,28 @@ mod tests {
         assert_eq!(
             render(Scope::all().over_units(path())),
             "SELECT 1 WHERE TRUE"
+        );
+        assert_eq!(
+            render(Scope::units(vec!["/1/5/".into(), "/1/6/".into()]).over_units(path())),
+            r#"SELECT 1 WHERE "u"."path" IN ('/1/5/', '/1/6/')"#
+        );
+    }
+
+    #[test]
+    fn single_units_are_exactly_themselves() {
+        let held = Scope::units(vec!["/1/5/".into()]);
+        assert!(held.contains("/1/5/"));
+        assert!(
+            !held.contains("/1/5/9/"),
+            "a unit alone, not what is below it"
+        );
+        assert!(!held.contains("/1/"));
+        assert!(!held.is_empty());
+        let merged = held.union(Scope::subtree("/1/"));
+        assert_eq!(
+            merged,
+            Scope::subtree("/1/"),
+            "inside a subtree it adds nothing"
         );
     }
 }

@@ -209,6 +209,7 @@ async fn apply(
     let mut inserts: Vec<admin_unit::ActiveModel> = Vec::new();
     let mut updates: Vec<(i64, &Row, Option<i64>, String, String)> = Vec::new();
 
+    let level_of: HashMap<i64, AdminLevel> = known.values().map(|u| (u.id, u.level)).collect();
     for row in &rows {
         let parent = match &row.parent_code {
             None => None,
@@ -240,6 +241,18 @@ async fn apply(
                     row.code,
                     existing.level.as_str().to_lowercase(),
                     row.level.as_str().to_lowercase()
+                ));
+            }
+            Some(existing)
+                if existing.parent_id.and_then(|p| level_of.get(&p))
+                    != parent.as_ref().map(|p| &p.level) =>
+            {
+                // A commune moved from a district to a province is a reform, not a correction:
+                // it needs history, lineage and decisions for its villages.
+                problems.push(format!(
+                    "line {}: {} would move under a unit of another level: that is a \
+                     reorganisation; apply it with `steering-gateway reorganise`",
+                    row.line, row.code
                 ));
             }
             Some(existing) => {

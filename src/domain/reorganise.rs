@@ -210,7 +210,18 @@ async fn load(conn: &impl ConnectionTrait) -> Result<State, DbErr> {
         .and_where(Expr::col((Assignments, A::UnitId)).is_not_null())
         .to_owned();
     let holders: Vec<Holder> = query::all(conn, &holders).await?;
+    let closed = Query::select()
+        .column(U::Code)
+        .from(Units)
+        .and_where(Expr::col(U::ValidTo).is_not_null())
+        .to_owned();
+    let closed_codes = query::rows(conn, &closed)
+        .await?
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0))
+        .collect::<Result<_, _>>()?;
     Ok(State {
+        closed_codes,
         units,
         load,
         committees,

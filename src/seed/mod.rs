@@ -28,7 +28,8 @@ use rng::Rng;
 
 pub use accounts::DEMO_USERS;
 pub use reorganisation::{
-    REORG_2025_CSV, UNITS_2025_CSV, apply_2025, demo_decisions, effective_2025,
+    DEMO_VILLAGES_2025_CSV, REORG_2025_CSV, UNITS_2025_CSV, apply_2025, demo_decisions,
+    effective_2025,
 };
 
 /// The Đắk Lắk subtree of the official 2023 unit list.
@@ -128,6 +129,16 @@ pub const PHU_YEN_CODE: &str = "54";
 /// The demo: Đắk Lắk as it reported on 1 December 2022 and Phú Yên by the national rules, what
 /// changed in 2023–2025, then the reorganisation of 1 July 2025 from the official files.
 pub async fn seed_demo(db: &Db, demo_password: &str) -> anyhow::Result<SeedReport> {
+    seed_demo_until(db, demo_password, true).await
+}
+
+/// The demo, with the reorganisation of 1 July 2025 applied or not (`seed --demo
+/// --before-reform`, to try `reorganise` on it).
+pub async fn seed_demo_until(
+    db: &Db,
+    demo_password: &str,
+    reorganised: bool,
+) -> anyhow::Result<SeedReport> {
     if demo_present(&db.conn).await? {
         return Ok(SeedReport {
             already_present: true,
@@ -150,7 +161,10 @@ pub async fn seed_demo(db: &Db, demo_password: &str) -> anyhow::Result<SeedRepor
     }
     report.users = accounts::create(&txn, demo_password).await?;
     txn.commit().await?;
-    report.reorganisation = Some(reorganise_2025(db, &mut |_| {}).await?);
+    if reorganised {
+        let decisions = Some(DEMO_VILLAGES_2025_CSV);
+        report.reorganisation = Some(reorganise_2025(db, decisions, &mut |_| {}).await?);
+    }
     refresh_statistics(db).await?;
     report.units = units;
     Ok(report)
@@ -191,11 +205,16 @@ async fn demo_present(conn: &impl ConnectionTrait) -> anyhow::Result<bool> {
     Ok(query::exists(conn, &villages).await?)
 }
 
-/// Applies the reorganisation of 1 July 2025 to the provinces in the database, with the demo's
-/// decisions for what the official table leaves open; a summary of what it did.
-async fn reorganise_2025(db: &Db, steps: &mut (dyn FnMut(&str) + Send)) -> anyhow::Result<String> {
+/// Applies the reorganisation of 1 July 2025 to the provinces in the database, with
+/// `decisions` (or the demo's rules) for what the official table leaves open; a summary of
+/// what it did.
+async fn reorganise_2025(
+    db: &Db,
+    decisions: Option<&str>,
+    steps: &mut (dyn FnMut(&str) + Send),
+) -> anyhow::Result<String> {
     use crate::domain::reorganise::Outcome;
-    match reorganisation::apply_2025(&db.conn, false, steps).await? {
+    match reorganisation::apply_2025(&db.conn, decisions, false, steps).await? {
         Outcome::Applied { report, .. } => Ok(format!(
             "reorganised on {}: {} units opened, {} closed, {} villages moved",
             reorganisation::effective_2025(),
@@ -344,7 +363,7 @@ pub async fn seed_national(
     txn.commit().await?;
     if only.is_none() {
         refresh_statistics(db).await?;
-        total.reorganisation = Some(reorganise_2025(db, steps).await?);
+        total.reorganisation = Some(reorganise_2025(db, None, steps).await?);
     }
     refresh_statistics(db).await?;
     Ok(total)

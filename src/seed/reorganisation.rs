@@ -5,7 +5,7 @@
 //! not say which village of a split commune went where, nor where the communes merged away
 //! before its date went):
 //! - a commune missing from the table sends all its villages where the nearest commune before
-//!   it (by code) in the same old district went;
+//!   it (by code) in the same old district went, or the nearest after it when it is the first;
 //! - a commune the table splits between several new communes sends the first half of its
 //!   villages (by code) to the first of them, the rest to the others in turn;
 //! - a commune flagged as partly merged with a single new commune sends its villages there.
@@ -107,13 +107,16 @@ pub async fn demo_decisions(conn: &impl ConnectionTrait) -> Result<String, DbErr
             None => {
                 let district = list[0].district.as_deref().unwrap_or_default();
                 let commune: &str = commune;
-                let nearest = communes_of
+                let mapped: Vec<&str> = communes_of
                     .get(district)
                     .into_iter()
                     .flatten()
                     .copied()
-                    .filter(|c| *c < commune && table.contains_key(c))
-                    .max();
+                    .filter(|c| table.contains_key(c))
+                    .collect();
+                let before = mapped.iter().copied().filter(|c| *c < commune).max();
+                let nearest =
+                    before.or_else(|| mapped.iter().copied().filter(|c| *c > commune).min());
                 if let Some(nearest) = nearest {
                     out.push_str(&format!("{commune},{}\n", table[nearest][0].0));
                 }
@@ -123,17 +126,27 @@ pub async fn demo_decisions(conn: &impl ConnectionTrait) -> Result<String, DbErr
     Ok(out)
 }
 
-/// Applies the 1 July 2025 reorganisation to the database's provinces with the demo's
-/// decisions.
+/// The demo's decisions for its villages, as [`demo_decisions`] makes them from the demo
+/// before the reorganisation (a test keeps the two equal): what `seed --demo` applies, and
+/// what `reorganise --villages` reads in the README's example.
+pub const DEMO_VILLAGES_2025_CSV: &str = include_str!("data/demo_villages_2025.csv");
+
+/// Applies the 1 July 2025 reorganisation to the database's provinces with `decisions`
+/// (`code,new_code`) for the villages the official table leaves open, or else the demo's rules.
 pub async fn apply_2025(
     conn: &sea_orm::DatabaseConnection,
+    decisions: Option<&str>,
     dry_run: bool,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Outcome, ReorganiseError> {
+    let villages = match decisions {
+        Some(text) => text.to_owned(),
+        None => demo_decisions(conn).await?,
+    };
     let files = Files {
         tree: UNITS_2025_CSV.to_owned(),
         mapping: REORG_2025_CSV.to_owned(),
-        villages: Some(demo_decisions(conn).await?),
+        villages: Some(villages),
     };
     let options = Options {
         effective_on: effective_2025(),

@@ -12,6 +12,7 @@ crate::tests!(
     a_broken_line_is_named_and_nothing_is_written,
     renames_and_moves_are_applied,
     the_whole_country_imports,
+    the_2025_list_is_refused_as_a_reorganisation,
 );
 
 const HEADER: &str = "code,name,level,parent_code,division_type\n";
@@ -150,4 +151,25 @@ async fn the_whole_country_imports(b: Arc<Backend>) {
         .scalar("SELECT COUNT(*) FROM admin_unit WHERE level = 'PROVINCE'")
         .await;
     assert_eq!(provinces, 63);
+}
+
+/// The new tree moves communes from districts to provinces: a reform, which `import-units` would
+/// apply as a correction, mixing two countries. It is refused whole, pointing at `reorganise`.
+async fn the_2025_list_is_refused_as_a_reorganisation(b: Arc<Backend>) {
+    let app = b.fresh_demo().await;
+    let before = app.scalar("SELECT COUNT(*) FROM admin_unit").await;
+    let refused = import_csv(
+        &app.db().conn,
+        steering_gateway::seed::UNITS_2025_CSV,
+        default_valid_from(),
+    )
+    .await;
+    let Err(ImportError::Invalid(problems)) = refused else {
+        panic!("the 2025 list must be refused: {refused:?}");
+    };
+    assert!(
+        problems[0].contains("steering-gateway reorganise"),
+        "{problems:?}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM admin_unit").await, before);
 }

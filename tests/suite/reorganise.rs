@@ -19,12 +19,14 @@ crate::tests!(
     totals_answer_as_of_a_date_and_for_the_whole_area,
     the_contract_operations_answer_as_written,
     lists_answer_as_of_a_date_under_the_tree_of_that_day,
+    the_demo_villages_file_is_what_the_demo_rules_decide,
+    the_command_dry_runs_refuses_applies_and_applies_once,
 );
 
 /// Applies the demo's reorganisation and, as the command does, tells the running gateway's
 /// cache: the tree and every reach changed.
 async fn reorganise_2025(app: &TestApp) -> Outcome {
-    let outcome = apply_2025(&app.db().conn, false, &mut |_| {})
+    let outcome = apply_2025(&app.db().conn, None, false, &mut |_| {})
         .await
         .expect("reorganising the demo");
     assert!(
@@ -129,7 +131,7 @@ async fn the_demo_is_reorganised_keeping_every_row_and_a_second_run_changes_noth
     assert_eq!(astray, 0);
 
     let shapes = app.scalar("SELECT COUNT(*) FROM unit_shape").await;
-    let again = apply_2025(&app.db().conn, false, &mut |_| {})
+    let again = apply_2025(&app.db().conn, None, false, &mut |_| {})
         .await
         .unwrap();
     assert!(
@@ -693,4 +695,85 @@ async fn lists_answer_as_of_a_date_under_the_tree_of_that_day(b: Arc<Backend>) {
             .iter()
             .all(|c| c["unit"]["code"] == "24175")
     );
+}
+
+/// The demo's decisions for its villages are a file in the repository, the one the README's
+/// example reads: it must be what the demo's rules make of the demo before the reform. Run with
+/// `UPDATE_DEMO_VILLAGES=1` to write it again after the generator changed.
+async fn the_demo_villages_file_is_what_the_demo_rules_decide(b: Arc<Backend>) {
+    let app = b.fresh().await;
+    steering_gateway::seed::seed_demo_until(app.db(), crate::common::DEMO_PASSWORD, false)
+        .await
+        .unwrap();
+    let decided = steering_gateway::seed::demo_decisions(&app.db().conn)
+        .await
+        .unwrap();
+    if std::env::var_os("UPDATE_DEMO_VILLAGES").is_some() {
+        std::fs::write("src/seed/data/demo_villages_2025.csv", &decided).unwrap();
+    }
+    assert_eq!(decided, steering_gateway::seed::DEMO_VILLAGES_2025_CSV);
+    assert!(decided.lines().count() > 10, "{decided}");
+}
+
+/// `steering-gateway reorganise` as an operator runs it beside a running gateway: a dry run
+/// writes nothing, a run with open questions is refused, the decided run applies and the
+/// gateway answers from the new tree, and a second run changes nothing.
+async fn the_command_dry_runs_refuses_applies_and_applies_once(b: Arc<Backend>) {
+    let app = b.fresh().await;
+    steering_gateway::seed::seed_demo_until(app.db(), crate::common::DEMO_PASSWORD, false)
+        .await
+        .unwrap();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/src/seed/data");
+    let units = format!("{data}/admin_units_2025.csv");
+    let mapping = format!("{data}/reorg_2025.csv");
+    let villages = format!("{data}/demo_villages_2025.csv");
+    let base = [
+        "reorganise",
+        "--effective",
+        "2025-07-01",
+        "--units",
+        &units,
+        "--mapping",
+        &mapping,
+    ];
+    let tree =
+        "{ adminUnit(code: \"66\") { children(first: 100) { totalCount nodes { level } } } }";
+    let before = app.data_as("leader.66", tree, json!({})).await;
+    assert_eq!(
+        before["adminUnit"]["children"]["nodes"][0]["level"],
+        "DISTRICT"
+    );
+
+    let mut dry = base.to_vec();
+    dry.extend(["--villages", &villages, "--dry-run"]);
+    app.cli(&dry).await.unwrap();
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM reorganisation").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM unit_shape").await, 0);
+
+    let refused = app.cli(&base).await.unwrap_err().to_string();
+    assert!(refused.contains("open questions"), "{refused}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM reorganisation").await, 0);
+
+    let mut apply = base.to_vec();
+    apply.extend(["--villages", &villages]);
+    app.cli(&apply).await.unwrap();
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM reorganisation").await, 1);
+    let after = app.data_as("leader.66", tree, json!({})).await;
+    assert_eq!(
+        after["adminUnit"]["children"]["nodes"][0]["level"],
+        "COMMUNE"
+    );
+    assert_eq!(after["adminUnit"]["children"]["totalCount"], 102);
+
+    app.cli(&apply).await.unwrap();
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM reorganisation").await,
+        1,
+        "a second run changes nothing"
+    );
+    // A date to come is refused: today's rows are today's tree.
+    let mut future = apply.clone();
+    future[2] = "2999-01-01";
+    let error = app.cli(&future).await.unwrap_err().to_string();
+    assert!(error.contains("after today"), "{error}");
 }

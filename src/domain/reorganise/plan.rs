@@ -56,6 +56,8 @@ pub(super) struct State {
     pub load: HashMap<i64, Load>,
     pub committees: Vec<OpenCommittee>,
     pub holders: Vec<Holder>,
+    /// Codes of closed units.
+    pub closed_codes: HashSet<String>,
     /// The first free unit id.
     pub next_id: i64,
 }
@@ -260,6 +262,13 @@ pub(super) fn decide(
         let known_commune = open
             .get(decision.code.as_str())
             .is_some_and(|c| c.level == AdminLevel::Commune && in_area(c));
+        let settled = village_by_code.contains_key(decision.code.as_str())
+            || state.closed_codes.contains(&decision.code);
+        if !known_village && !known_commune && settled {
+            // A village already in a new commune, or a commune already closed: a decision for
+            // a reorganisation already applied.
+            continue;
+        }
         if !known_village && !known_commune {
             problems.push(format!(
                 "villages file, line {}: no open village or commune of the area has code {}",
