@@ -49,7 +49,15 @@ impl Db {
                 }
             }
             _ => {
-                opts.max_connections(16).min_connections(1);
+                // Every statement is planned for its own parameters. A subtree is a path range
+                // whose size goes from one village to the whole country; a plan cached for one
+                // (PostgreSQL's generic plan, chosen after a few runs of a prepared statement)
+                // costs the other tens of milliseconds, far more than planning does.
+                opts.max_connections(16)
+                    .min_connections(1)
+                    .map_sqlx_postgres_opts(|o| {
+                        o.options([("plan_cache_mode", "force_custom_plan")])
+                    });
             }
         }
         let mut conn = Database::connect(opts)

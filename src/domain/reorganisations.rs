@@ -4,7 +4,7 @@ use async_graphql::SimpleObject;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::page::{Keyed, Order, fetch_page};
+use super::page::{Keyed, Order, Walk, fetch_page};
 use super::{Page, PageRequest, ReorganisationId};
 use crate::db::entities::reorganisation::{Column as R, Entity as Reorganisations};
 use crate::db::query;
@@ -49,6 +49,7 @@ pub async fn list(conn: &impl ConnectionTrait, page: PageRequest) -> Result<Page
         None,
         page,
         Order::Newest((Reorganisations, R::Id)),
+        Walk::ById,
     )
     .await
 }

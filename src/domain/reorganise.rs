@@ -145,7 +145,23 @@ pub async fn run(
     let id = apply::apply(&txn, &plan, progress).await?;
     txn.commit().await?;
     progress("committed");
+    tidy(conn).await?;
+    progress("tables vacuumed and analysed");
     Ok(Outcome::Applied { id, report })
+}
+
+/// After a reorganisation rewrote the place of every village, PostgreSQL holds a dead version of
+/// each row and plans with the statistics of the old tree until autovacuum catches up: the
+/// first reads after it would pay for both. Clean up and re-plan now (outside the transaction:
+/// `VACUUM` cannot run inside one).
+async fn tidy(conn: &DatabaseConnection) -> Result<(), DbErr> {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        conn.execute_unprepared(
+            "VACUUM (ANALYZE) admin_unit, unit_shape, unit_lineage, steering_committee",
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 async fn load(conn: &impl ConnectionTrait) -> Result<State, DbErr> {

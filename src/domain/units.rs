@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, IdenStatic, Iterabl
 
 pub mod history;
 
-use super::page::{Keyed, Order, fetch_page};
+use super::page::{Keyed, Order, Walk, fetch_page};
 use super::{Page, PageRequest, UnitId};
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::query;
@@ -203,7 +203,15 @@ pub async fn children(
     page: PageRequest,
 ) -> Result<Page<Unit>> {
     let select = current(Expr::col((Units, U::ParentId)).eq(parent.0));
-    fetch_page(conn, select, None, page, Order::Oldest((Units, U::Id))).await
+    fetch_page(
+        conn,
+        select,
+        None,
+        page,
+        Order::Oldest((Units, U::Id)),
+        Walk::Filtered,
+    )
+    .await
 }
 
 /// The current provinces.

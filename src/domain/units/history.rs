@@ -12,7 +12,7 @@ use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::unit_lineage::{Column as L, Entity as Lineage};
 use crate::db::entities::unit_shape::{Column as S, Entity as Shapes};
 use crate::db::query;
-use crate::domain::page::{Order, fetch_page};
+use crate::domain::page::{Order, Walk, fetch_page};
 use crate::domain::{Page, PageRequest, UnitId};
 use crate::error::Result;
 use crate::scalars::Date;
@@ -118,7 +118,15 @@ pub async fn children_on(
 ) -> Result<Page<Unit>> {
     let mut select = from_shapes_on(day);
     select.and_where(Expr::col((Units, U::ParentId)).eq(parent.0));
-    let mut page = fetch_page(conn, select, None, page, Order::Oldest((Units, U::Id))).await?;
+    let mut page = fetch_page(
+        conn,
+        select,
+        None,
+        page,
+        Order::Oldest((Units, U::Id)),
+        Walk::Filtered,
+    )
+    .await?;
     page.nodes = read_on(std::mem::take(&mut page.nodes), day);
     Ok(page)
 }
