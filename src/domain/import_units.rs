@@ -83,24 +83,35 @@ pub async fn import_csv(
 
 /// Reads an official list, refusing it whole with every bad line named.
 pub(crate) fn parse(csv_text: &str) -> Result<Vec<Row>, ImportError> {
+    let header = ["code", "name", "level", "parent_code", "division_type"];
+    read_csv(csv_text, &header, "the file has no units", parse_row).map_err(ImportError::Invalid)
+}
+
+/// Reads a CSV file with exactly `header`, one `T` per line: all of them, or every problem
+/// with its line number (the first [`MAX_REPORTED`], the rest counted).
+pub(crate) fn read_csv<T>(
+    text: &str,
+    header: &[&str],
+    empty: &str,
+    row: impl Fn(u64, &csv::StringRecord) -> Result<T, String>,
+) -> Result<Vec<T>, Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
-    let mut problems = Vec::new();
-    let expected = ["code", "name", "level", "parent_code", "division_type"];
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     match reader.headers() {
-        Ok(headers) if headers.iter().map(str::trim).eq(expected) => {}
-        Ok(headers) => {
-            return Err(ImportError::Invalid(vec![format!(
+        Ok(found) if found.iter().map(str::trim).eq(header.iter().copied()) => {}
+        Ok(found) => {
+            return Err(vec![format!(
                 "line 1: expected the header {:?}, found {:?}",
-                expected.join(","),
-                headers.iter().collect::<Vec<_>>().join(",")
-            )]));
+                header.join(","),
+                found.iter().collect::<Vec<_>>().join(",")
+            )]);
         }
-        Err(e) => return Err(ImportError::Invalid(vec![format!("line 1: {e}")])),
+        Err(e) => return Err(vec![format!("line 1: {e}")]),
     }
     let mut rows = Vec::new();
+    let mut problems = Vec::new();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -111,18 +122,26 @@ pub(crate) fn parse(csv_text: &str) -> Result<Vec<Row>, ImportError> {
             }
         };
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        match parse_row(line, &record) {
-            Ok(row) => rows.push(row),
+        if record.len() != header.len() {
+            problems.push(format!(
+                "line {line}: expected {} fields, found {}",
+                header.len(),
+                record.len()
+            ));
+            continue;
+        }
+        match row(line, &record) {
+            Ok(value) => rows.push(value),
             Err(message) => problems.push(format!("line {line}: {message}")),
         }
     }
     if rows.is_empty() && problems.is_empty() {
-        problems.push("the file has no units".to_owned());
+        problems.push(empty.to_owned());
     }
     if problems.is_empty() {
         Ok(rows)
     } else {
-        Err(ImportError::Invalid(summarise(problems)))
+        Err(summarise(problems))
     }
 }
 

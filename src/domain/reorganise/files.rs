@@ -2,7 +2,7 @@
 //! [`crate::domain::import_units::parse`]): the official table from old communes to new ones,
 //! and the decisions for villages the table leaves open.
 
-use crate::domain::import_units::summarise;
+use crate::domain::import_units::read_csv as read;
 
 /// One row of the official table: an old commune, one of the new communes it went to.
 #[derive(Clone, Debug)]
@@ -94,63 +94,6 @@ pub(crate) fn villages(text: &str) -> Result<Vec<Decision>, Vec<String>> {
             })
         },
     )
-}
-
-/// Reads a CSV file with exactly `header`, one `T` per line, every bad line named.
-fn read<T>(
-    text: &str,
-    header: &[&str],
-    empty: &str,
-    row: impl Fn(u64, &csv::StringRecord) -> Result<T, String>,
-) -> Result<Vec<T>, Vec<String>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    match reader.headers() {
-        Ok(found) if found.iter().map(str::trim).eq(header.iter().copied()) => {}
-        Ok(found) => {
-            return Err(vec![format!(
-                "line 1: expected the header {:?}, found {:?}",
-                header.join(","),
-                found.iter().collect::<Vec<_>>().join(",")
-            )]);
-        }
-        Err(e) => return Err(vec![format!("line 1: {e}")]),
-    }
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                problems.push(format!("line {line}: {e}"));
-                continue;
-            }
-        };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.len() != header.len() {
-            problems.push(format!(
-                "line {line}: expected {} fields, found {}",
-                header.len(),
-                record.len()
-            ));
-            continue;
-        }
-        match row(line, &record) {
-            Ok(value) => rows.push(value),
-            Err(message) => problems.push(format!("line {line}: {message}")),
-        }
-    }
-    if rows.is_empty() && problems.is_empty() {
-        problems.push(empty.to_owned());
-    }
-    if problems.is_empty() {
-        Ok(rows)
-    } else {
-        Err(summarise(problems))
-    }
 }
 
 fn field(record: &csv::StringRecord, i: usize) -> &str {
