@@ -32,8 +32,9 @@ fn parts<'a>(ctx: &Context<'a>) -> Result<(&'a Db, &'a Access)> {
     Ok((db, access))
 }
 
-/// The current unit holding `code`, or `NOT_FOUND`. Remembered between requests while the
-/// shared store's epoch holds (see [`crate::cache::Memo`]).
+/// The unit holding `code` (the open one, else the one closed last: a closed unit is still
+/// found by its code), or `NOT_FOUND`. Remembered between requests while the shared store's
+/// epoch holds (see [`crate::cache::Memo`]); a reorganisation moves the epoch on.
 pub(crate) async fn unit_by_code(ctx: &Context<'_>, code: &str) -> Result<Unit, AppError> {
     let db = ctx.service().db();
     let cache = ctx.service().cache();
@@ -41,7 +42,7 @@ pub(crate) async fn unit_by_code(ctx: &Context<'_>, code: &str) -> Result<Unit, 
     let code = code.trim();
     cache
         .units
-        .get_or_load(epoch, code.to_owned(), units::by_code(&db.conn, code))
+        .get_or_load(epoch, code.to_owned(), units::any_by_code(&db.conn, code))
         .await?
         .ok_or(AppError::NotFound("administrative unit"))
 }
@@ -58,13 +59,7 @@ async fn unit_filter(
         return Ok((None, day));
     };
     let db = ctx.service().db();
-    let unit = match unit_by_code(ctx, code).await {
-        Ok(unit) => unit,
-        Err(AppError::NotFound(_)) => units::any_by_code(&db.conn, code)
-            .await?
-            .ok_or(AppError::NotFound("administrative unit"))?,
-        Err(other) => return Err(other),
-    };
+    let unit = unit_by_code(ctx, code).await?;
     let day = day.or_else(|| unit.valid_to.and_then(|to| to.0.pred_opt()));
     match day {
         None => Ok((Some(unit.path), None)),
@@ -148,13 +143,7 @@ impl QueryRoot {
     ) -> Result<Option<AdminUnit>> {
         let (db, access) = parts(ctx)?;
         access.scope(Resource::Unit, Action::Read)?;
-        let unit = match unit_by_code(ctx, &code).await {
-            Ok(unit) => unit,
-            Err(AppError::NotFound(_)) => units::any_by_code(&db.conn, &code)
-                .await?
-                .ok_or(AppError::NotFound("administrative unit"))?,
-            Err(other) => return Err(other.into()),
-        };
+        let unit = unit_by_code(ctx, &code).await?;
         let Some(day) = as_of else {
             return Ok(Some(unit));
         };
@@ -323,13 +312,7 @@ impl QueryRoot {
         let (db, access) = parts(ctx)?;
         let scope = access.scope(Resource::Totals, Action::Read)?;
         let unit = match unit_code {
-            Some(code) => Some(match unit_by_code(ctx, &code).await {
-                Ok(unit) => unit,
-                Err(AppError::NotFound(_)) => units::any_by_code(&db.conn, &code)
-                    .await?
-                    .ok_or(AppError::NotFound("administrative unit"))?,
-                Err(other) => return Err(other.into()),
-            }),
+            Some(code) => Some(unit_by_code(ctx, &code).await?),
             None => match access.home(Resource::Totals) {
                 Some(None) => None,
                 Some(Some(id)) => Some(
