@@ -11,6 +11,7 @@ mod m20261129_000002_users;
 mod m20261129_000003_editing;
 mod m20261129_000004_sign_in_safety;
 mod m20261205_000005_unit_history;
+mod m20261205_000006_unit_totals;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_editing::Migration),
             Box::new(m20261129_000004_sign_in_safety::Migration),
             Box::new(m20261205_000005_unit_history::Migration),
+            Box::new(m20261205_000006_unit_totals::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 
 use crate::migrations::Migrator;
@@ -80,10 +80,21 @@ impl Db {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// Applies the migrations, then counts the units that have no counters yet (all of them,
+    /// the first time a database from before counters were kept is opened).
     pub async fn migrate(&self) -> anyhow::Result<()> {
         Migrator::up(&self.conn, None)
             .await
-            .context("applying migrations")
+            .context("applying migrations")?;
+        let txn = self.conn.begin().await?;
+        let counted = crate::domain::counters::fill_missing(&txn)
+            .await
+            .context("counting the units without counters")?;
+        txn.commit().await?;
+        if counted > 0 {
+            tracing::info!(units = counted, "counters computed from the rows");
+        }
+        Ok(())
     }
 
     /// Whether the schema has never been migrated: used to seed a brand-new embedded database.

@@ -77,6 +77,8 @@ pub async fn import_csv(
     let rows = parse(csv_text)?;
     let txn = conn.begin().await?;
     let report = apply(&txn, rows, valid_from).await?;
+    // New units get their counters (a village counts as one); moved units keep theirs.
+    super::counters::fill_missing(&txn).await?;
     txn.commit().await?;
     Ok(report)
 }

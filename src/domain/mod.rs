@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod committee_edits;
 pub mod committees;
+pub mod counters;
 pub mod import_units;
 pub mod member_edits;
 pub mod member_import;

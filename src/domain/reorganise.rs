@@ -143,6 +143,10 @@ pub async fn run(
         return Ok(Outcome::Refused(report));
     }
     let id = apply::apply(&txn, &plan, progress).await?;
+    // Committees of closed units were dissolved, villages counted afresh: every unit's
+    // counters are recounted with the rows, in the same transaction.
+    super::counters::recount_everything(&txn).await?;
+    progress("counters recounted");
     txn.commit().await?;
     progress("committed");
     tidy(conn).await?;
@@ -157,7 +161,7 @@ pub async fn run(
 async fn tidy(conn: &DatabaseConnection) -> Result<(), DbErr> {
     if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
         conn.execute_unprepared(
-            "VACUUM (ANALYZE) admin_unit, unit_shape, unit_lineage, steering_committee",
+            "VACUUM (ANALYZE) admin_unit, unit_shape, unit_lineage, steering_committee, unit_total",
         )
         .await?;
     }

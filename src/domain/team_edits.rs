@@ -160,7 +160,13 @@ async fn apply(
     } else {
         Expr::value(None::<NaiveDate>)
     };
-    tx.touch(before.unit_id);
+    if unit.id == before.unit_id {
+        tx.touch(before.unit_id);
+    } else {
+        // Its reports go with it.
+        tx.touch_results(before.unit_id);
+        tx.touch_results(unit.id);
+    }
     let scope = grant.scope().clone();
     RowUpdate::<Teams>::new(id.0)
         .set(T::Name, name.clone())

@@ -1,5 +1,6 @@
 //! The aggregate counts leadership asks for: teams, members, training and coverage for a unit's
-//! subtree and for each of its children. Every figure is one subtree range over the path index.
+//! subtree and for each of its children. Today's are sums of the counters every write keeps
+//! per unit (`counters.rs`); a past day's are counted from the rows active that day.
 
 use std::collections::HashMap;
 
@@ -7,6 +8,7 @@ use async_graphql::SimpleObject;
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 
 use super::teams::{Affiliation, TeamRole};
+use super::counters;
 use super::units::{self, AdminLevel, Unit, history};
 use crate::authz::Scope;
 use crate::db::sql::{Args, fetch_all, fetch_rows, subtree_sql};
@@ -112,30 +114,145 @@ impl Subject {
 
 /// Totals of `subject`, which must lie wholly inside `scope`: for a past day, every village
 /// of the subtree that day must lie in the scope today.
-///
-/// Three statements, run side by side on separate connections: the children, one row per unit
-/// of the subtree (a range of the path index) with its own counts, and the members of the
-/// subtree's active teams counted per unit, role and affiliation. Per-child figures are added
-/// up here from rows keyed by unit path, which is cheaper than asking the database for each
-/// child's range. Per-unit counts are correlated lookups on each table's unit index: the
-/// planner's alternatives (a hash join over a whole table, or a merge join that walks every
-/// unit of the country in id order) cost several times more at national scale.
 pub async fn compute(
     conn: &impl ConnectionTrait,
     scope: &Scope,
     subject: Subject,
 ) -> Result<Totals> {
+    match subject.day {
+        None => from_counters(conn, scope, subject).await,
+        Some(day) => from_rows(conn, scope, subject, day).await,
+    }
+}
+
+/// Today's totals: the counters every write keeps per unit (`counters.rs`), summed over the
+/// subtree and grouped by the child of the subject each unit lies under. A province reads a
+/// row per unit of its subtree, never its members; the country groups by province.
+async fn from_counters(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    subject: Subject,
+) -> Result<Totals> {
     let path = subject.path().to_owned();
-    let day = subject.day;
-    if day.is_none() && !scope.contains(&path) {
+    if !scope.contains(&path) {
         return Err(AppError::Forbidden);
     }
     let children = async {
-        match (&subject.unit, day) {
-            (Some(unit), None) => units::all_children(conn, unit.id).await,
-            (Some(unit), Some(day)) => history::all_children_on(conn, Some(unit.id), day).await,
-            (None, None) => units::provinces(conn).await,
-            (None, Some(day)) => history::all_children_on(conn, None, day).await,
+        match &subject.unit {
+            Some(unit) => units::all_children(conn, unit.id).await,
+            None => units::provinces(conn).await,
+        }
+    };
+    let (children, groups) = tokio::try_join!(children, counter_groups(conn, &path))?;
+    let columns = counters::columns();
+    let at = |name: &str| columns.iter().position(|c| c == name).unwrap_or(0);
+    let (teams, members, villages, with_team) =
+        (at("teams"), at("members"), at("villages"), at("villages_with_team"));
+    let mut per_child: HashMap<i64, ChildTotals> = children
+        .into_iter()
+        .map(|u| (u.id.0, ChildTotals::empty(u)))
+        .collect();
+    let mut sum = vec![0i64; columns.len()];
+    for (child, figures) in &groups {
+        for (total, value) in sum.iter_mut().zip(figures) {
+            *total += value;
+        }
+        if let Some(child) = child.parse().ok().and_then(|c: i64| per_child.get_mut(&c)) {
+            child.teams += figures[teams];
+            child.members += figures[members];
+            child.villages += figures[villages];
+            child.villages_with_team += figures[with_team];
+        }
+    }
+    let mut children: Vec<ChildTotals> = per_child.into_values().collect();
+    children.sort_by(|a, b| a.unit.code.cmp(&b.unit.code));
+    Ok(Totals {
+        unit: subject.unit,
+        as_of: None,
+        teams: sum[teams],
+        members: sum[members],
+        members_trained: sum[at("members_trained")],
+        training_sessions: sum[at("training_sessions")],
+        committees: sum[at("committees")],
+        villages: sum[villages],
+        villages_with_team: sum[with_team],
+        members_by_role: TeamRole::ALL
+            .iter()
+            .map(|r| (*r, sum[at(&counters::role_column(*r))]).into())
+            .collect(),
+        members_by_affiliation: Affiliation::ALL
+            .iter()
+            .map(|a| (*a, sum[at(&counters::affiliation_column(*a))]).into())
+            .collect(),
+        children,
+    })
+}
+
+/// The counters of the units under `path`, summed per child of `path` (the first path segment
+/// after it; empty for the unit itself): one range of the path index, one row per child.
+async fn counter_groups(
+    conn: &impl ConnectionTrait,
+    path: &str,
+) -> Result<Vec<(String, Vec<i64>)>> {
+    let mut args = Args::new();
+    let range = subtree_sql(&mut args, "u.path", path);
+    let start = path.len() + 1;
+    let child = match conn.get_database_backend() {
+        DbBackend::Postgres => format!("split_part(substr(u.path, {start}), '/', 1)"),
+        _ => format!("substr(u.path, {start}, instr(substr(u.path, {start}), '/') - 1)"),
+    };
+    let columns = counters::columns();
+    let sums: Vec<String> = columns
+        .iter()
+        .map(|c| format!("CAST(SUM(c.{c}) AS BIGINT)"))
+        .collect();
+    let sql = format!(
+        "SELECT {child} AS child, {} FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
+         WHERE {range} GROUP BY 1",
+        sums.join(", ")
+    );
+    let rows = fetch_rows(conn, sql, args).await?;
+    rows.iter()
+        .map(|row| {
+            let child: String = row.try_get_by_index(0)?;
+            let figures = (0..columns.len())
+                .map(|i| row.try_get_by_index::<i64>(i + 1))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            Ok((child, figures))
+        })
+        .collect()
+}
+
+impl ChildTotals {
+    fn empty(unit: Unit) -> ChildTotals {
+        ChildTotals {
+            unit,
+            teams: 0,
+            members: 0,
+            villages: 0,
+            villages_with_team: 0,
+        }
+    }
+}
+
+/// Totals as of a past day, counted from the rows: three statements, run side by side on
+/// separate connections: the children, one row per unit of that day's subtree (a range of the
+/// path index) with its own counts, and the members of the subtree's teams active then,
+/// counted per unit, role and affiliation. Per-child figures are added up here from rows keyed
+/// by unit path. Per-unit counts are correlated lookups on each table's unit index: the
+/// planner's alternatives (a hash join over a whole table, or a merge join that walks every
+/// unit of the country in id order) cost several times more at national scale.
+async fn from_rows(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    subject: Subject,
+    day: NaiveDate,
+) -> Result<Totals> {
+    let path = subject.path().to_owned();
+    let children = async {
+        match &subject.unit {
+            Some(unit) => history::all_children_on(conn, Some(unit.id), day).await,
+            None => history::all_children_on(conn, None, day).await,
         }
     };
     let (children, units, members) = tokio::try_join!(
@@ -143,42 +260,29 @@ pub async fn compute(
         unit_rows(conn, &path, day),
         member_rows(conn, &path, day),
     )?;
-    if day.is_some() {
-        // A past subtree is in reach when every village it then held is in reach today; one
-        // without villages, when its root is.
-        let mut villages = units
-            .iter()
-            .filter(|u| u.level == AdminLevel::Village)
-            .peekable();
-        let root_in_reach = units
-            .iter()
-            .find(|u| u.path == path)
-            .is_some_and(|root| scope.contains(&root.now_path))
-            || scope.is_everywhere();
-        let reached = if villages.peek().is_none() {
-            root_in_reach
-        } else {
-            villages.all(|u| scope.contains(&u.now_path))
-        };
-        if !reached {
-            return Err(AppError::Forbidden);
-        }
+    // A past subtree is in reach when every village it then held is in reach today; one
+    // without villages, when its root is.
+    let mut villages = units
+        .iter()
+        .filter(|u| u.level == AdminLevel::Village)
+        .peekable();
+    let root_in_reach = units
+        .iter()
+        .find(|u| u.path == path)
+        .is_some_and(|root| scope.contains(&root.now_path))
+        || scope.is_everywhere();
+    let reached = if villages.peek().is_none() {
+        root_in_reach
+    } else {
+        villages.all(|u| scope.contains(&u.now_path))
+    };
+    if !reached {
+        return Err(AppError::Forbidden);
     }
 
     let mut per_child: HashMap<i64, ChildTotals> = children
         .into_iter()
-        .map(|u| {
-            (
-                u.id.0,
-                ChildTotals {
-                    unit: u,
-                    teams: 0,
-                    members: 0,
-                    villages: 0,
-                    villages_with_team: 0,
-                },
-            )
-        })
+        .map(|u| (u.id.0, ChildTotals::empty(u)))
         .collect();
     let child_of = |row_path: &str| -> Option<i64> {
         row_path
@@ -190,7 +294,7 @@ pub async fn compute(
     };
     let (mut villages, mut with_team, mut teams, mut sessions, mut committees) = (0, 0, 0, 0, 0);
     for row in &units {
-        let village = row.current && row.level == AdminLevel::Village;
+        let village = row.level == AdminLevel::Village;
         let has_team = village && row.teams > 0;
         teams += row.teams;
         sessions += row.sessions;
@@ -224,7 +328,7 @@ pub async fn compute(
 
     Ok(Totals {
         unit: subject.unit,
-        as_of: day.map(Date),
+        as_of: Some(Date(day)),
         teams,
         members: by_role.values().sum(),
         members_trained: trained,
@@ -244,16 +348,15 @@ pub async fn compute(
     })
 }
 
-/// A unit of the subtree (current or not: what was recorded against a unit since replaced
-/// still counts) with what is attached to it directly.
+/// A unit of a past day's subtree with what was attached to it directly and active then.
 #[derive(FromQueryResult)]
 struct UnitRow {
     id: i64,
+    /// Its path on the day.
     path: String,
-    /// Its path today (for a past day, `path` is the one it had then).
+    /// Its path today.
     now_path: String,
     level: AdminLevel,
-    current: bool,
     /// Active teams serving the unit.
     teams: i64,
     /// Training sessions the unit organised.
@@ -315,40 +418,23 @@ fn day_after(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
         .and_utc()
 }
 
-async fn unit_rows(
-    conn: &impl ConnectionTrait,
-    path: &str,
-    day: Option<NaiveDate>,
-) -> Result<Vec<UnitRow>> {
+async fn unit_rows(conn: &impl ConnectionTrait, path: &str, day: NaiveDate) -> Result<Vec<UnitRow>> {
     let mut args = Args::new();
-    let sql = match day {
-        None => format!(
-            "SELECT u.id, u.path, u.path AS now_path, u.level, u.valid_to IS NULL AS current, \
-             (SELECT COUNT(*) FROM team t WHERE t.unit_id = u.id AND t.status = 'ACTIVE') AS teams, \
-             (SELECT COUNT(*) FROM training_session s WHERE s.organizer_unit_id = u.id) AS sessions, \
-             (SELECT COUNT(*) FROM steering_committee c \
-              WHERE c.unit_id = u.id AND c.dissolved_on IS NULL) AS committees \
-             FROM admin_unit u WHERE {}",
-            subtree_sql(&mut args, "u.path", path)
-        ),
-        Some(day) => {
-            let shapes = shapes_sql(&mut args, day);
-            let range = subtree_sql(&mut args, "u.path", path);
-            let d = args.bind(day);
-            let next = args.bind(day_after(day));
-            format!(
-                "SELECT u.id, u.path, u.now_path, u.level, TRUE AS current, \
-                 (SELECT COUNT(*) FROM team t WHERE t.unit_id = u.id AND {}) AS teams, \
-                 (SELECT COUNT(*) FROM training_session s \
-                  WHERE s.organizer_unit_id = u.id AND s.starts_at < {next}) AS sessions, \
-                 (SELECT COUNT(*) FROM steering_committee c WHERE c.unit_id = u.id \
-                  AND (c.founded_on IS NULL OR c.founded_on <= {d}) \
-                  AND (c.dissolved_on IS NULL OR c.dissolved_on > {d})) AS committees \
-                 FROM {shapes} u WHERE {range}",
-                team_active_on(&d)
-            )
-        }
-    };
+    let shapes = shapes_sql(&mut args, day);
+    let range = subtree_sql(&mut args, "u.path", path);
+    let d = args.bind(day);
+    let next = args.bind(day_after(day));
+    let sql = format!(
+        "SELECT u.id, u.path, u.now_path, u.level, \
+         (SELECT COUNT(*) FROM team t WHERE t.unit_id = u.id AND {}) AS teams, \
+         (SELECT COUNT(*) FROM training_session s \
+          WHERE s.organizer_unit_id = u.id AND s.starts_at < {next}) AS sessions, \
+         (SELECT COUNT(*) FROM steering_committee c WHERE c.unit_id = u.id \
+          AND (c.founded_on IS NULL OR c.founded_on <= {d}) \
+          AND (c.dissolved_on IS NULL OR c.dissolved_on > {d})) AS committees \
+         FROM {shapes} u WHERE {range}",
+        team_active_on(&d)
+    );
     Ok(fetch_all(conn, sql, args).await?)
 }
 
@@ -366,13 +452,10 @@ struct MemberRow {
 async fn member_rows(
     conn: &impl ConnectionTrait,
     path: &str,
-    day: Option<NaiveDate>,
+    day: NaiveDate,
 ) -> Result<Vec<MemberRow>> {
     let mut args = Args::new();
-    let units = match day {
-        None => "admin_unit".to_owned(),
-        Some(day) => shapes_sql(&mut args, day),
-    };
+    let units = shapes_sql(&mut args, day);
     let range = subtree_sql(&mut args, "u.path", path);
     // On PostgreSQL the subtree's unit ids, as an array, drive an index scan of the teams;
     // joined instead, the planner hashes every team of the country.
@@ -380,34 +463,20 @@ async fn member_rows(
         DbBackend::Postgres => format!("= ANY (ARRAY(SELECT u.id FROM {units} u WHERE {range}))"),
         _ => format!("IN (SELECT u.id FROM {units} u WHERE {range})"),
     };
-    let (active, completed_by) = match day {
-        None => (
-            "t.status = 'ACTIVE' AND m.left_on IS NULL".to_owned(),
-            String::new(),
-        ),
-        Some(day) => {
-            let d = args.bind(day);
-            let next = args.bind(day_after(day));
-            (
-                format!(
-                    "{} AND (m.joined_on IS NULL OR m.joined_on <= {d}) \
-                     AND (m.left_on IS NULL OR m.left_on > {d})",
-                    team_active_on(&d)
-                ),
-                format!(
-                    " AND EXISTS (SELECT 1 FROM training_session s \
-                     WHERE s.id = a.session_id AND s.starts_at < {next})"
-                ),
-            )
-        }
-    };
+    let d = args.bind(day);
+    let next = args.bind(day_after(day));
     let sql = format!(
         "SELECT t.unit_id, m.role, m.affiliation, COUNT(*) AS n, \
          COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM attendance a \
-                          WHERE a.member_id = m.id AND a.completed{completed_by})) AS trained \
+                          WHERE a.member_id = m.id AND a.completed \
+                          AND EXISTS (SELECT 1 FROM training_session s \
+                                      WHERE s.id = a.session_id AND s.starts_at < {next}))) AS trained \
          FROM team t JOIN team_member m ON m.team_id = t.id \
-         WHERE t.unit_id {in_subtree} AND {active} \
-         GROUP BY t.unit_id, m.role, m.affiliation"
+         WHERE t.unit_id {in_subtree} AND {} \
+         AND (m.joined_on IS NULL OR m.joined_on <= {d}) \
+         AND (m.left_on IS NULL OR m.left_on > {d}) \
+         GROUP BY t.unit_id, m.role, m.affiliation",
+        team_active_on(&d)
     );
     Ok(fetch_all(conn, sql, args).await?)
 }
@@ -442,28 +511,49 @@ pub async fn results(
 ) -> Result<ResultTotals> {
     let path = subject.path();
     let mut args = Args::new();
-    let units = match subject.day {
+    let sql = match subject.day {
         None if !scope.contains(path) => return Err(AppError::Forbidden),
-        None => "admin_unit".to_owned(),
+        // Today's: the kept sums of each unit and period.
+        None => {
+            let range = subtree_sql(&mut args, "u.path", path);
+            let (month, year) = (
+                args.bind(period.to_owned()),
+                args.bind(format!("{period}-%")),
+            );
+            format!(
+                "SELECT CAST(COALESCE(SUM(c.reports), 0) AS BIGINT) AS reports, \
+                 CAST(COALESCE(SUM(c.households_reached), 0) AS BIGINT) AS h, \
+                 CAST(COALESCE(SUM(c.vneid_activations), 0) AS BIGINT) AS v, \
+                 CAST(COALESCE(SUM(c.online_applications), 0) AS BIGINT) AS o, \
+                 CAST(COALESCE(SUM(c.cashless_accounts), 0) AS BIGINT) AS c, \
+                 CAST(COALESCE(SUM(c.ecommerce_accounts), 0) AS BIGINT) AS e \
+                 FROM unit_result c JOIN admin_unit u ON u.id = c.unit_id \
+                 WHERE {range} AND (c.period = {month} OR c.period LIKE {year})"
+            )
+        }
         Some(day) => {
             if !villages_in_scope_on(conn, scope, path, day).await? {
                 return Err(AppError::Forbidden);
             }
-            shapes_sql(&mut args, day)
+            let units = shapes_sql(&mut args, day);
+            let range = subtree_sql(&mut args, "u.path", path);
+            let (month, year) = (
+                args.bind(period.to_owned()),
+                args.bind(format!("{period}-%")),
+            );
+            format!(
+                "SELECT COUNT(*) AS reports, COALESCE(SUM(r.households_reached), 0) AS h, \
+                 COALESCE(SUM(r.vneid_activations), 0) AS v, \
+                 COALESCE(SUM(r.online_applications), 0) AS o, \
+                 COALESCE(SUM(r.cashless_accounts), 0) AS c, \
+                 COALESCE(SUM(r.ecommerce_accounts), 0) AS e \
+                 FROM result_report r JOIN team t ON t.id = r.team_id \
+                 JOIN {units} u ON u.id = t.unit_id \
+                 WHERE {range} AND r.state = 'APPROVED' \
+                 AND (r.period = {month} OR r.period LIKE {year})"
+            )
         }
     };
-    let range = subtree_sql(&mut args, "u.path", path);
-    let (month, year) = (
-        args.bind(period.to_owned()),
-        args.bind(format!("{period}-%")),
-    );
-    let sql = format!(
-        "SELECT COUNT(*) AS reports, COALESCE(SUM(r.households_reached), 0) AS h, \
-         COALESCE(SUM(r.vneid_activations), 0) AS v, COALESCE(SUM(r.online_applications), 0) AS o, \
-         COALESCE(SUM(r.cashless_accounts), 0) AS c, COALESCE(SUM(r.ecommerce_accounts), 0) AS e \
-         FROM result_report r JOIN team t ON t.id = r.team_id JOIN {units} u ON u.id = t.unit_id \
-         WHERE {range} AND r.state = 'APPROVED' AND (r.period = {month} OR r.period LIKE {year})"
-    );
     let rows = fetch_rows(conn, sql, args).await?;
     let Some(row) = rows.first() else {
         return Ok(ResultTotals {

@@ -1,5 +1,6 @@
 //! The frame of every change: one transaction, an audit entry for each change written inside
-//! it, and the list of units whose figures changed, handed to the after-commit hooks.
+//! it, the counters of the units it touched recounted before it commits, and the list of those
+//! units, handed to the after-commit hooks.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +12,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use super::counters::{self, Units};
 use super::{Rules, UnitId};
 use crate::authz::Actor;
 use crate::db::entities::{self, audit_entry};
@@ -24,6 +26,8 @@ pub struct Tx {
     /// The programme's rules in force for this change.
     pub(crate) rules: Rules,
     touched: BTreeSet<UnitId>,
+    /// Units whose approved results may have changed: recounted too.
+    results: BTreeSet<UnitId>,
 }
 
 /// What a committed change touched: the units whose subtree figures (and those of their
@@ -31,6 +35,8 @@ pub struct Tx {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Committed {
     pub units: Vec<UnitId>,
+    /// The change of each unit's counters, as the shared cache must hear of it.
+    pub owed: Vec<counters::Owed>,
 }
 
 impl Tx {
@@ -47,6 +53,7 @@ impl Tx {
             actor: actor.clone(),
             rules,
             touched: BTreeSet::new(),
+            results: BTreeSet::new(),
         })
     }
 
@@ -78,6 +85,9 @@ impl Tx {
         };
         audit_entry::Entity::insert(entry).exec(&self.txn).await?;
         self.touched.insert(unit);
+        if entity == "report" {
+            self.results.insert(unit);
+        }
         Ok(())
     }
 
@@ -100,10 +110,26 @@ impl Tx {
         self.touched.insert(unit);
     }
 
+    /// Notes a unit whose approved results may have changed (a team with reports moved).
+    pub fn touch_results(&mut self, unit: UnitId) {
+        self.touched.insert(unit);
+        self.results.insert(unit);
+    }
+
+    /// Recounts the touched units' counters, then commits. The counter rows are locked before
+    /// they are recounted (see [`counters`]), and stay locked until the commit.
     pub async fn commit(self) -> Result<Committed> {
+        let owed = counters::lock(&self.txn, &self.touched).await?;
+        let ids: Vec<i64> = self.touched.iter().map(|u| u.0).collect();
+        counters::recount_totals(&self.txn, Units::Only(&ids)).await?;
+        if !self.results.is_empty() {
+            let ids: Vec<i64> = self.results.iter().map(|u| u.0).collect();
+            counters::recount_results(&self.txn, Units::Only(&ids)).await?;
+        }
         self.txn.commit().await?;
         Ok(Committed {
             units: self.touched.into_iter().collect(),
+            owed,
         })
     }
 }

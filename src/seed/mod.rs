@@ -22,6 +22,7 @@ use crate::authz::subtree_range;
 use crate::db::Db;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::query;
+use crate::domain::counters;
 use crate::domain::import_units::{ImportReport, import_csv};
 use crate::domain::units::AdminLevel;
 use rng::Rng;
@@ -158,6 +159,7 @@ pub async fn seed_demo_until(
         let changes = history::generate(&txn, &province.path, plan).await?;
         report.teams_renewed += changes.teams_renewed;
         report.members_replaced += changes.members_replaced;
+        counters::recount(&txn, counters::Units::Under(&province.path)).await?;
     }
     report.users = accounts::create(&txn, demo_password).await?;
     txn.commit().await?;
@@ -179,6 +181,7 @@ pub async fn seed_demo_as_reported(db: &Db, demo_password: &str) -> anyhow::Resu
     let txn = db.conn.begin().await?;
     let province = province_row(&txn, DAKLAK_CODE).await?;
     let mut report = generate_province(&txn, &province, plan_of(DAKLAK_CODE)).await?;
+    counters::recount(&txn, counters::Units::Under(&province.path)).await?;
     report.users = accounts::create(&txn, demo_password).await?;
     txn.commit().await?;
     refresh_statistics(db).await?;
@@ -356,6 +359,7 @@ pub async fn seed_national(
             report.teams_renewed = changes.teams_renewed;
             report.members_replaced = changes.members_replaced;
         }
+        counters::recount(&txn, counters::Units::Under(&province.path)).await?;
         txn.commit().await?;
         progress(i + 1, provinces.len(), &province.name, &report);
         total.add(&report);

@@ -1,0 +1,490 @@
+//! Totals kept by every write. Each unit has one row of counters for what is attached to it
+//! directly (`unit_total`) and one per period of approved results (`unit_result`); the totals
+//! of a subtree are the sum of its units' rows (`totals.rs`).
+//!
+//! A change does not add or subtract: it recomputes the rows of the units it touched from the
+//! rows themselves, inside its own transaction, after locking those counter rows. The lock comes
+//! first so that the recount sees every change committed before it: two writers in one village
+//! take turns on that village's row, and the second recounts after the first committed. No row
+//! is shared by units, so writes in different villages never wait for each other (there is no
+//! national or provincial row to lock).
+//!
+//! The same statement recounts every unit for `check-totals` and for a repair, so the figures a
+//! write keeps and the ones a check expects cannot be defined twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, QueryResult};
+
+use super::UnitId;
+use super::teams::{Affiliation, TeamRole};
+use crate::db::sql::{Args, fetch_rows};
+
+type Result<T> = std::result::Result<T, DbErr>;
+
+/// The figures counted per unit, in the order of `unit_total`'s columns.
+pub const FIGURES: &[&str] = &[
+    "teams",
+    "members",
+    "members_trained",
+    "training_sessions",
+    "committees",
+    "villages",
+    "villages_with_team",
+];
+
+/// The column counting the members who hold `role`: `role_leader`.
+pub fn role_column(role: TeamRole) -> String {
+    format!("role_{}", role.as_str().to_ascii_lowercase())
+}
+
+/// The column counting the members who come from `affiliation`: `from_village_head`.
+pub fn affiliation_column(affiliation: Affiliation) -> String {
+    format!("from_{}", affiliation.as_str().to_ascii_lowercase())
+}
+
+/// Every counted column of `unit_total`: the figures, then one per role and per affiliation.
+pub fn columns() -> Vec<String> {
+    let mut all: Vec<String> = FIGURES.iter().map(|f| (*f).to_owned()).collect();
+    all.extend(TeamRole::ALL.iter().map(|r| role_column(*r)));
+    all.extend(Affiliation::ALL.iter().map(|a| affiliation_column(*a)));
+    all
+}
+
+/// The sums of approved results, in the order of `unit_result`'s columns.
+pub const RESULTS: &[&str] = &[
+    "reports",
+    "households_reached",
+    "vneid_activations",
+    "online_applications",
+    "cashless_accounts",
+    "ecommerce_accounts",
+];
+
+/// Which units to count.
+#[derive(Clone, Copy, Debug)]
+pub enum Units<'a> {
+    All,
+    Only(&'a [i64]),
+    /// The subtree under a path (`/66/`): a province the seed just filled.
+    Under(&'a str),
+}
+
+impl Units<'_> {
+    /// A condition on `column` (ids are integers, written in the statement).
+    fn condition(&self, column: &str) -> String {
+        match self {
+            Units::All => "TRUE".to_owned(),
+            Units::Only(ids) if ids.is_empty() => "FALSE".to_owned(),
+            Units::Only(ids) => {
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!("{column} IN ({})", list.join(", "))
+            }
+            // Paths are digits and slashes; anything else names no unit.
+            Units::Under(path) if !path.bytes().all(|b| b.is_ascii_digit() || b == b'/') => {
+                "FALSE".to_owned()
+            }
+            Units::Under(path) => format!(
+                "{column} IN (SELECT id FROM admin_unit WHERE path >= '{path}' AND path < '{path}~')"
+            ),
+        }
+    }
+}
+
+/// Counts, from the rows, every column of `unit_total` for `units`: the unit's active teams,
+/// the current members of those teams (by role and affiliation, and those who completed a
+/// training), the sessions it organised, its committees not dissolved, and whether it is a
+/// village in force (with an active team).
+fn recount_sql(units: Units) -> String {
+    let role_sums: String = TeamRole::ALL
+        .iter()
+        .map(|r| {
+            format!(
+                ", SUM(CASE WHEN m.role = '{}' THEN 1 ELSE 0 END) AS {}",
+                r.as_str(),
+                role_column(*r)
+            )
+        })
+        .collect();
+    let affiliation_sums: String = Affiliation::ALL
+        .iter()
+        .map(|a| {
+            format!(
+                ", SUM(CASE WHEN m.affiliation = '{}' THEN 1 ELSE 0 END) AS {}",
+                a.as_str(),
+                affiliation_column(*a)
+            )
+        })
+        .collect();
+    let member_columns: String = TeamRole::ALL
+        .iter()
+        .map(|r| role_column(*r))
+        .chain(Affiliation::ALL.iter().map(|a| affiliation_column(*a)))
+        .map(|c| format!(", COALESCE(m.{c}, 0)"))
+        .collect();
+    let village = "u.level = 'VILLAGE' AND u.valid_to IS NULL";
+    format!(
+        "SELECT u.id AS unit_id, COALESCE(t.n, 0), COALESCE(m.n, 0), COALESCE(m.trained, 0), \
+         COALESCE(s.n, 0), COALESCE(c.n, 0), \
+         CAST(CASE WHEN {village} THEN 1 ELSE 0 END AS BIGINT), \
+         CAST(CASE WHEN {village} AND t.n > 0 THEN 1 ELSE 0 END AS BIGINT){member_columns} \
+         FROM admin_unit u \
+         LEFT JOIN (SELECT unit_id, COUNT(*) AS n FROM team \
+                    WHERE status = 'ACTIVE' AND {teams} GROUP BY unit_id) t ON t.unit_id = u.id \
+         LEFT JOIN (SELECT t.unit_id, COUNT(*) AS n, \
+                    SUM(CASE WHEN EXISTS (SELECT 1 FROM attendance a \
+                        WHERE a.member_id = m.id AND a.completed) THEN 1 ELSE 0 END) AS trained\
+                    {role_sums}{affiliation_sums} \
+                    FROM team t JOIN team_member m ON m.team_id = t.id \
+                    WHERE t.status = 'ACTIVE' AND m.left_on IS NULL AND {members} \
+                    GROUP BY t.unit_id) m ON m.unit_id = u.id \
+         LEFT JOIN (SELECT organizer_unit_id AS unit_id, COUNT(*) AS n FROM training_session \
+                    WHERE {sessions} GROUP BY organizer_unit_id) s ON s.unit_id = u.id \
+         LEFT JOIN (SELECT unit_id, COUNT(*) AS n FROM steering_committee \
+                    WHERE dissolved_on IS NULL AND {committees} GROUP BY unit_id) c \
+                    ON c.unit_id = u.id \
+         WHERE {all}",
+        teams = units.condition("unit_id"),
+        members = units.condition("t.unit_id"),
+        sessions = units.condition("organizer_unit_id"),
+        committees = units.condition("unit_id"),
+        all = units.condition("u.id"),
+    )
+}
+
+/// Sums, from the rows, the approved results of `units` per period.
+fn results_sql(units: Units) -> String {
+    let sums: String = RESULTS[1..]
+        .iter()
+        .map(|c| format!(", SUM(r.{c})"))
+        .collect();
+    format!(
+        "SELECT t.unit_id, r.period, COUNT(*){sums} \
+         FROM result_report r JOIN team t ON t.id = r.team_id \
+         WHERE r.state = 'APPROVED' AND {} GROUP BY t.unit_id, r.period",
+        units.condition("t.unit_id")
+    )
+}
+
+async fn execute(conn: &impl ConnectionTrait, sql: String) -> Result<u64> {
+    let stmt = Args::new().statement(conn.get_database_backend(), sql);
+    Ok(conn.execute_raw(stmt).await?.rows_affected())
+}
+
+/// Locks the counter rows of `units` (creating missing ones) until the transaction ends, and
+/// notes a change of each: raises its `change_seq`. Answers each unit's new `change_seq`.
+/// The rows are taken in the order of their ids, so that writers never wait for each other in
+/// a circle.
+pub async fn lock(conn: &impl ConnectionTrait, units: &BTreeSet<UnitId>) -> Result<Vec<Owed>> {
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values: Vec<String> = units.iter().map(|u| format!("({}, 1)", u.0)).collect();
+    let sql = format!(
+        "INSERT INTO unit_total (unit_id, change_seq) VALUES {} \
+         ON CONFLICT (unit_id) DO UPDATE SET change_seq = unit_total.change_seq + 1 \
+         RETURNING unit_id, change_seq",
+        values.join(", ")
+    );
+    let rows = fetch_rows(conn, sql, Args::new()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Owed {
+                unit: UnitId(r.try_get_by_index(0)?),
+                seq: r.try_get_by_index(1)?,
+            })
+        })
+        .collect()
+}
+
+/// A change of a unit's figures that the shared cache must hear of: `unit_total.change_seq`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owed {
+    pub unit: UnitId,
+    pub seq: i64,
+}
+
+/// Recounts the counters and results of `units` from the rows, inside the caller's
+/// transaction. Callers that may race with writers [`lock`] the rows first.
+pub async fn recount(conn: &impl ConnectionTrait, units: Units<'_>) -> Result<()> {
+    recount_totals(conn, units).await?;
+    recount_results(conn, units).await
+}
+
+/// Recounts `unit_total` of `units` from the rows.
+pub async fn recount_totals(conn: &impl ConnectionTrait, units: Units<'_>) -> Result<()> {
+    let columns = columns();
+    let updates: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    execute(
+        conn,
+        format!(
+            "INSERT INTO unit_total (unit_id, {}) {} ON CONFLICT (unit_id) DO UPDATE SET {}",
+            columns.join(", "),
+            recount_sql(units),
+            updates.join(", ")
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Recounts every unit, with every counter row locked first (PostgreSQL): after a
+/// reorganisation, or to repair drift while writers may be at work.
+pub async fn recount_everything(conn: &impl ConnectionTrait) -> Result<()> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        execute(
+            conn,
+            "SELECT unit_id FROM unit_total ORDER BY unit_id FOR UPDATE".to_owned(),
+        )
+        .await?;
+    }
+    recount(conn, Units::All).await
+}
+
+/// Recounts the approved results of `units`, period by period.
+pub async fn recount_results(conn: &impl ConnectionTrait, units: Units<'_>) -> Result<()> {
+    execute(
+        conn,
+        format!(
+            "DELETE FROM unit_result WHERE {}",
+            units.condition("unit_id")
+        ),
+    )
+    .await?;
+    execute(
+        conn,
+        format!(
+            "INSERT INTO unit_result (unit_id, period, {}) {}",
+            RESULTS.join(", "),
+            results_sql(units)
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Counts the units that have no counters yet (a database from before counters were kept, or
+/// units added by a path that does not count) and counts them from their rows. Answers how many.
+pub async fn fill_missing(conn: &impl ConnectionTrait) -> Result<usize> {
+    let rows = fetch_rows(
+        conn,
+        "SELECT u.id FROM admin_unit u WHERE NOT EXISTS \
+         (SELECT 1 FROM unit_total c WHERE c.unit_id = u.id)",
+        Args::new(),
+    )
+    .await?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get_by_index(0))
+        .collect::<std::result::Result<_, _>>()?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let kept = count_where(conn, "TRUE").await?;
+    if kept == 0 {
+        recount(conn, Units::All).await?;
+        return Ok(ids.len());
+    }
+    for chunk in ids.chunks(5_000) {
+        recount(conn, Units::Only(chunk)).await?;
+    }
+    Ok(ids.len())
+}
+
+/// A unit whose kept counters differ from its rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Drift {
+    pub unit_id: i64,
+    pub code: String,
+    pub name: String,
+    /// `(what, kept, counted)`: a column, or `period/column` for results.
+    pub figures: Vec<(String, i64, i64)>,
+}
+
+impl std::fmt::Display for Drift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}:", self.code, self.name)?;
+        for (what, kept, counted) in &self.figures {
+            write!(f, " {what} kept {kept}, counted {counted};")?;
+        }
+        Ok(())
+    }
+}
+
+/// One unit's figures, keyed by column (or `period/column`).
+type Figures = BTreeMap<i64, BTreeMap<String, i64>>;
+
+fn read_figures(rows: &[QueryResult], names: &[String], keyed_by_period: bool) -> Result<Figures> {
+    let mut out: Figures = BTreeMap::new();
+    for row in rows {
+        let unit: i64 = row.try_get_by_index(0)?;
+        let (prefix, first) = if keyed_by_period {
+            (format!("{}/", row.try_get_by_index::<String>(1)?), 2)
+        } else {
+            (String::new(), 1)
+        };
+        let figures = out.entry(unit).or_default();
+        for (i, name) in names.iter().enumerate() {
+            let value: i64 = row.try_get_by_index(first + i)?;
+            if value != 0 {
+                figures.insert(format!("{prefix}{name}"), value);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every unit whose counters differ from a recount of its rows (counted in one read of the
+/// whole database, inside the caller's transaction).
+pub async fn check(conn: &impl ConnectionTrait) -> Result<Vec<Drift>> {
+    let columns = columns();
+    let results: Vec<String> = RESULTS.iter().map(|c| (*c).to_owned()).collect();
+    let kept_totals = fetch_rows(
+        conn,
+        format!("SELECT unit_id, {} FROM unit_total", columns.join(", ")),
+        Args::new(),
+    );
+    let counted_totals = fetch_rows(conn, recount_sql(Units::All), Args::new());
+    let kept_results = fetch_rows(
+        conn,
+        format!("SELECT unit_id, period, {} FROM unit_result", RESULTS.join(", ")),
+        Args::new(),
+    );
+    let counted_results = fetch_rows(conn, results_sql(Units::All), Args::new());
+    let mut kept = read_figures(&kept_totals.await?, &columns, false)?;
+    let mut counted = read_figures(&counted_totals.await?, &columns, false)?;
+    for (unit, figures) in read_figures(&kept_results.await?, &results, true)? {
+        kept.entry(unit).or_default().extend(figures);
+    }
+    for (unit, figures) in read_figures(&counted_results.await?, &results, true)? {
+        counted.entry(unit).or_default().extend(figures);
+    }
+    let missing: BTreeSet<i64> = counted
+        .keys()
+        .filter(|u| !kept.contains_key(u))
+        .copied()
+        .collect();
+    let empty = BTreeMap::new();
+    let mut drifted: Vec<(i64, Vec<(String, i64, i64)>)> = Vec::new();
+    let units: BTreeSet<i64> = kept.keys().chain(counted.keys()).copied().collect();
+    for unit in units {
+        let k = kept.get(&unit).unwrap_or(&empty);
+        let c = counted.get(&unit).unwrap_or(&empty);
+        let names: BTreeSet<&String> = k.keys().chain(c.keys()).collect();
+        let mut figures: Vec<(String, i64, i64)> = names
+            .into_iter()
+            .filter_map(|n| {
+                let (a, b) = (
+                    k.get(n).copied().unwrap_or(0),
+                    c.get(n).copied().unwrap_or(0),
+                );
+                (a != b).then(|| (n.clone(), a, b))
+            })
+            .collect();
+        if figures.is_empty() && missing.contains(&unit) {
+            figures.push(("row".to_owned(), 0, 1));
+        }
+        if !figures.is_empty() {
+            drifted.push((unit, figures));
+        }
+    }
+    if drifted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = drifted.iter().map(|(u, _)| *u).collect();
+    let names = fetch_rows(
+        conn,
+        format!(
+            "SELECT id, code, name FROM admin_unit WHERE {}",
+            Units::Only(&ids).condition("id")
+        ),
+        Args::new(),
+    )
+    .await?;
+    let mut named: BTreeMap<i64, (String, String)> = BTreeMap::new();
+    for row in names {
+        named.insert(
+            row.try_get_by_index(0)?,
+            (row.try_get_by_index(1)?, row.try_get_by_index(2)?),
+        );
+    }
+    Ok(drifted
+        .into_iter()
+        .map(|(unit_id, figures)| {
+            let (code, name) = named.remove(&unit_id).unwrap_or_default();
+            Drift {
+                unit_id,
+                code,
+                name,
+                figures,
+            }
+        })
+        .collect())
+}
+
+/// Units whose changes the shared cache has not heard of yet, with the latest change of each.
+pub async fn owed(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<Owed>> {
+    let rows = fetch_rows(
+        conn,
+        format!(
+            "SELECT unit_id, change_seq FROM unit_total WHERE change_seq > delivered_seq \
+             ORDER BY unit_id LIMIT {limit}"
+        ),
+        Args::new(),
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Owed {
+                unit: UnitId(r.try_get_by_index(0)?),
+                seq: r.try_get_by_index(1)?,
+            })
+        })
+        .collect()
+}
+
+/// Records that the shared cache heard of these changes (a later change of the same unit
+/// stays owed).
+pub async fn delivered(conn: &impl ConnectionTrait, owed: &[Owed]) -> Result<()> {
+    if owed.is_empty() {
+        return Ok(());
+    }
+    let cases: String = owed
+        .iter()
+        .map(|o| format!(" WHEN {} THEN {}", o.unit.0, o.seq))
+        .collect();
+    let ids: Vec<i64> = owed.iter().map(|o| o.unit.0).collect();
+    execute(
+        conn,
+        format!(
+            "UPDATE unit_total SET delivered_seq = CASE unit_id{cases} END \
+             WHERE {} AND delivered_seq < CASE unit_id{cases} END",
+            Units::Only(&ids).condition("unit_id")
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct Count {
+    n: i64,
+}
+
+/// How many units' changes are owed to the shared cache.
+pub async fn owed_count(conn: &impl ConnectionTrait) -> Result<i64> {
+    count_where(conn, "change_seq > delivered_seq").await
+}
+
+async fn count_where(conn: &impl ConnectionTrait, condition: &str) -> Result<i64> {
+    let rows: Vec<Count> = crate::db::sql::fetch_all(
+        conn,
+        format!("SELECT COUNT(*) AS n FROM unit_total WHERE {condition}"),
+        Args::new(),
+    )
+    .await?;
+    Ok(rows.first().map_or(0, |c| c.n))
+}
