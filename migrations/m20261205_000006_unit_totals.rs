@@ -8,6 +8,9 @@
 //!   change of the unit's rows, in the change's own transaction; `delivered_seq` says up to
 //!   which change the shared cache was told. A row with `change_seq > delivered_seq` is a change
 //!   whose invalidation is still owed, and the partial index finds those.
+//! - `commune_total` has one row per commune: the sum of the `unit_total` rows of its subtree
+//!   (the commune and its villages), so that a province or the country adds up a few thousand
+//!   communes rather than every village. A change adds its difference to its commune's row.
 //! - `unit_result` has one row per unit and period with approved reports.
 //!
 //! The rows of an existing database are computed when the gateway next starts (see
@@ -46,6 +49,29 @@ const UP: &[&str] = &[
         delivered_seq BIGINT NOT NULL DEFAULT 0
     )"#,
     "CREATE INDEX unit_total_owed ON unit_total (unit_id) WHERE change_seq > delivered_seq",
+    r#"CREATE TABLE commune_total (
+        unit_id BIGINT PRIMARY KEY REFERENCES admin_unit (id),
+        teams BIGINT NOT NULL DEFAULT 0,
+        members BIGINT NOT NULL DEFAULT 0,
+        members_trained BIGINT NOT NULL DEFAULT 0,
+        training_sessions BIGINT NOT NULL DEFAULT 0,
+        committees BIGINT NOT NULL DEFAULT 0,
+        villages BIGINT NOT NULL DEFAULT 0,
+        villages_with_team BIGINT NOT NULL DEFAULT 0,
+        role_leader BIGINT NOT NULL DEFAULT 0,
+        role_deputy BIGINT NOT NULL DEFAULT 0,
+        role_member BIGINT NOT NULL DEFAULT 0,
+        from_village_head BIGINT NOT NULL DEFAULT 0,
+        from_police BIGINT NOT NULL DEFAULT 0,
+        from_youth_union BIGINT NOT NULL DEFAULT 0,
+        from_women_union BIGINT NOT NULL DEFAULT 0,
+        from_farmers_union BIGINT NOT NULL DEFAULT 0,
+        from_veterans BIGINT NOT NULL DEFAULT 0,
+        from_telecom BIGINT NOT NULL DEFAULT 0,
+        from_teacher BIGINT NOT NULL DEFAULT 0,
+        from_other BIGINT NOT NULL DEFAULT 0
+    )"#,
+    "CREATE INDEX admin_unit_level_path ON admin_unit (level, path)",
     r#"CREATE TABLE unit_result (
         unit_id BIGINT NOT NULL REFERENCES admin_unit (id),
         period TEXT NOT NULL,
@@ -60,7 +86,12 @@ const UP: &[&str] = &[
     "CREATE INDEX unit_result_period ON unit_result (period, unit_id)",
 ];
 
-const DOWN: &[&str] = &["DROP TABLE unit_result", "DROP TABLE unit_total"];
+const DOWN: &[&str] = &[
+    "DROP INDEX admin_unit_level_path",
+    "DROP TABLE unit_result",
+    "DROP TABLE commune_total",
+    "DROP TABLE unit_total",
+];
 
 #[sea_orm_migration::async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -90,6 +90,10 @@ impl AppState {
             db: db.clone(),
             cache: cache.clone(),
         }));
+        // Changes owed to the shared cache (by a replica that died, or while Redis was away)
+        // are delivered before Redis is trusted, then checked for in the background.
+        crate::db::uncounted(crate::cache::outbox::settle(&db, &cache)).await;
+        crate::cache::outbox::spawn(db.clone(), &cache);
         tracing::info!(backend = cache.backend(), "aggregate cache ready");
         let traced = settings.otel_endpoint.is_some();
         let service = Service::new(

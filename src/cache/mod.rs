@@ -14,6 +14,7 @@
 
 mod local;
 mod memo;
+pub mod outbox;
 mod redis_store;
 
 use std::any::Any;
@@ -104,6 +105,8 @@ pub struct Cache {
     pub principals: Memo<UserId, Principal>,
     /// Current units by code.
     pub units: Memo<String, Unit>,
+    /// Whether Redis may be trusted now (see `outbox.rs`).
+    pub(crate) lease: outbox::Lease,
 }
 
 /// How long a remembered account or unit may be used at most, whatever the epoch says: the
@@ -129,6 +132,7 @@ impl Cache {
             before_store: std::sync::RwLock::new(None),
             principals: Memo::new(50_000, MEMO_TTL),
             units: Memo::new(20_000, MEMO_TTL),
+            lease: outbox::Lease::default(),
         })
     }
 
@@ -165,7 +169,9 @@ impl Cache {
     {
         let versions = match &self.store {
             Store::Local(local) => Some(local.versions(key.unit())),
-            Store::Redis(redis) => redis.versions(key.unit()).await,
+            Store::Redis(redis) if self.lease.trusted() => redis.versions(key.unit()).await,
+            // A change may be owed to Redis: the database answers until it is delivered.
+            Store::Redis(_) => None,
             Store::Disabled => return compute.await.map(Arc::new),
         };
         let Some((global, unit)) = versions else {
@@ -217,11 +223,11 @@ impl Cache {
     /// line would go unseen), or Redis does not answer now.
     pub async fn epoch(&self) -> Option<Epoch> {
         match &self.store {
-            Store::Redis(redis) => redis
+            Store::Redis(redis) if self.lease.trusted() => redis
                 .epoch()
                 .await
                 .map(|(global, accounts)| Epoch { global, accounts }),
-            Store::Local(_) | Store::Disabled => None,
+            Store::Redis(_) | Store::Local(_) | Store::Disabled => None,
         }
     }
 
@@ -235,8 +241,9 @@ impl Cache {
     }
 
     /// Makes every cached value of these units' subtrees unreachable: bumps the counter of
-    /// each unit on the paths (the unit and all its ancestors).
-    pub async fn invalidate(&self, paths: &[String]) {
+    /// each unit on the paths (the unit and all its ancestors). Answers whether the store took
+    /// it; when Redis did not, this replica stops trusting it until what is owed is delivered.
+    pub async fn invalidate(&self, paths: &[String]) -> bool {
         let mut units: Vec<UnitId> = paths
             .iter()
             .flat_map(|p| p.split('/').filter_map(|s| s.parse().ok()).map(UnitId))
@@ -244,13 +251,19 @@ impl Cache {
         units.sort();
         units.dedup();
         if units.is_empty() {
-            return;
+            return true;
         }
         match &self.store {
             Store::Local(local) => local.bump(&units),
-            Store::Redis(redis) => redis.bump(&units).await,
+            Store::Redis(redis) => {
+                if !redis.bump(&units).await {
+                    self.lease.revoke();
+                    return false;
+                }
+            }
             Store::Disabled => {}
         }
+        true
     }
 
     /// Makes every cached value unreachable (after the unit tree itself changed). Answers
@@ -316,7 +329,22 @@ impl crate::hooks::AfterCommit for Invalidator {
                 return;
             }
             match crate::domain::units::paths_of(&self.db.conn, &change.units).await {
-                Ok(paths) => self.cache.invalidate(&paths).await,
+                Ok(paths) if self.cache.invalidate(&paths).await => {
+                    // Off the answer's path: a mark lost here is delivered again by a check.
+                    let (db, owed) = (self.db.clone(), change.owed.clone());
+                    tokio::spawn(crate::db::uncounted(async move {
+                        if let Err(err) = crate::domain::counters::delivered(&db.conn, &owed).await
+                        {
+                            tracing::warn!(error = %err, "cannot mark changes delivered");
+                        }
+                    }));
+                }
+                Ok(_) => {
+                    // Redis did not take it: the change stays owed in the database, and is
+                    // delivered by the next replica that can. Answering only after one lease
+                    // means no replica still trusts Redis from before this change.
+                    tokio::time::sleep(outbox::LEASE + Duration::from_millis(50)).await;
+                }
                 Err(err) => {
                     // Without the paths, drop everything rather than risk a stale answer.
                     tracing::error!(error = ?err, "cannot read unit paths: invalidating all");

@@ -215,12 +215,14 @@ impl RedisStore {
         done
     }
 
-    pub async fn bump(&self, units: &[UnitId]) {
+    /// Whether Redis took the change.
+    pub async fn bump(&self, units: &[UnitId]) -> bool {
         let keys: Vec<String> = units.iter().map(|u| self.unit_key(*u)).collect();
         let done: Option<Vec<i64>> = self.call("invalidate", Incr(keys)).await;
         if done.is_none() {
             self.dirty.store(true, Ordering::SeqCst);
         }
+        done.is_some()
     }
 
     /// Reserves one attempt for each subject (a key and its threshold), unless one of them

@@ -66,7 +66,9 @@ impl Db {
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         conn.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::Relaxed);
+            if UNCOUNTED.try_with(|_| ()).is_err() {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
         });
         Ok(Db { conn, statements })
     }
@@ -108,6 +110,17 @@ impl Db {
     pub async fn ping(&self) -> bool {
         self.conn.ping().await.is_ok()
     }
+}
+
+tokio::task_local! {
+    /// Set for background work, whose statements are not counted with the requests'.
+    static UNCOUNTED: ();
+}
+
+/// Runs `work` without counting its statements in [`Db::statement_count`] (the checks a
+/// replica makes in the background, which would otherwise show up in the per-request counts).
+pub fn uncounted<F: std::future::Future>(work: F) -> impl std::future::Future<Output = F::Output> {
+    UNCOUNTED.scope((), work)
 }
 
 /// Turns a unique-constraint violation into a `CONFLICT` on `field`: the check before the write

@@ -171,30 +171,172 @@ async fn execute(conn: &impl ConnectionTrait, sql: String) -> Result<u64> {
     Ok(conn.execute_raw(stmt).await?.rows_affected())
 }
 
+/// A counter row locked by a change: the unit, where it lies, and its figures before.
+pub struct Locked {
+    pub owed: Owed,
+    pub path: String,
+    pub level: String,
+    pub before: Vec<i64>,
+}
+
+impl Locked {
+    /// The commune whose subtree row holds this unit's figures: the unit itself, or a
+    /// village's parent; none above communes.
+    fn commune(&self) -> Option<i64> {
+        let segments: Vec<&str> = self.path.split('/').filter(|s| !s.is_empty()).collect();
+        let at = match self.level.as_str() {
+            "COMMUNE" => segments.len().checked_sub(1)?,
+            "VILLAGE" => segments.len().checked_sub(2)?,
+            _ => return None,
+        };
+        segments.get(at)?.parse().ok()
+    }
+}
+
 /// Locks the counter rows of `units` (creating missing ones) until the transaction ends, and
-/// notes a change of each: raises its `change_seq`. Answers each unit's new `change_seq`.
-/// The rows are taken in the order of their ids, so that writers never wait for each other in
-/// a circle.
-pub async fn lock(conn: &impl ConnectionTrait, units: &BTreeSet<UnitId>) -> Result<Vec<Owed>> {
+/// notes a change of each: raises its `change_seq`. Answers each row as it was, with the
+/// unit's path. The rows are taken in the order of their ids, so that writers never wait for
+/// each other in a circle.
+pub async fn lock(conn: &impl ConnectionTrait, units: &BTreeSet<UnitId>) -> Result<Vec<Locked>> {
     if units.is_empty() {
         return Ok(Vec::new());
     }
+    let columns = columns();
     let values: Vec<String> = units.iter().map(|u| format!("({}, 1)", u.0)).collect();
-    let sql = format!(
+    let upsert = format!(
         "INSERT INTO unit_total (unit_id, change_seq) VALUES {} \
          ON CONFLICT (unit_id) DO UPDATE SET change_seq = unit_total.change_seq + 1 \
-         RETURNING unit_id, change_seq",
-        values.join(", ")
+         RETURNING unit_id, change_seq, {}",
+        values.join(", "),
+        columns.join(", ")
     );
-    let rows = fetch_rows(conn, sql, Args::new()).await?;
+    let read = |row: &QueryResult, first: usize| -> Result<(Owed, Vec<i64>)> {
+        let owed = Owed {
+            unit: UnitId(row.try_get_by_index(0)?),
+            seq: row.try_get_by_index(1)?,
+        };
+        let before = (0..columns.len())
+            .map(|i| row.try_get_by_index::<i64>(first + i))
+            .collect::<std::result::Result<_, _>>()?;
+        Ok((owed, before))
+    };
+    if conn.get_database_backend() == DbBackend::Postgres {
+        // One round trip: the rows locked, joined to where their units lie.
+        let sql = format!(
+            "WITH l AS ({upsert}) SELECT l.unit_id, l.change_seq, u.path, u.level, {} \
+             FROM l JOIN admin_unit u ON u.id = l.unit_id",
+            columns
+                .iter()
+                .map(|c| format!("l.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let rows = fetch_rows(conn, sql, Args::new()).await?;
+        return rows
+            .iter()
+            .map(|row| {
+                let (owed, before) = read(row, 4)?;
+                Ok(Locked {
+                    owed,
+                    path: row.try_get_by_index(2)?,
+                    level: row.try_get_by_index(3)?,
+                    before,
+                })
+            })
+            .collect();
+    }
+    let rows = fetch_rows(conn, upsert, Args::new()).await?;
+    let ids: Vec<i64> = units.iter().map(|u| u.0).collect();
+    let places = fetch_rows(
+        conn,
+        format!(
+            "SELECT id, path, level FROM admin_unit WHERE {}",
+            Units::Only(&ids).condition("id")
+        ),
+        Args::new(),
+    )
+    .await?;
+    let mut place: BTreeMap<i64, (String, String)> = BTreeMap::new();
+    for row in places {
+        place.insert(
+            row.try_get_by_index(0)?,
+            (row.try_get_by_index(1)?, row.try_get_by_index(2)?),
+        );
+    }
     rows.iter()
-        .map(|r| {
-            Ok(Owed {
-                unit: UnitId(r.try_get_by_index(0)?),
-                seq: r.try_get_by_index(1)?,
+        .map(|row| {
+            let (owed, before) = read(row, 2)?;
+            let (path, level) = place.remove(&owed.unit.0).unwrap_or_default();
+            Ok(Locked {
+                owed,
+                path,
+                level,
+                before,
             })
         })
         .collect()
+}
+
+/// Recounts the locked rows from the rows of their units, and adds the difference of each to
+/// its commune's subtree row (an increment: writers in other villages of the commune are not
+/// waited for longer than their own statement).
+pub async fn recount_locked(conn: &impl ConnectionTrait, locked: &[Locked]) -> Result<()> {
+    if locked.is_empty() {
+        return Ok(());
+    }
+    let columns = columns();
+    let ids: Vec<i64> = locked.iter().map(|l| l.owed.unit.0).collect();
+    let rows = fetch_rows(
+        conn,
+        format!("{} RETURNING unit_id, {}", upsert_sql(Units::Only(&ids)), columns.join(", ")),
+        Args::new(),
+    )
+    .await?;
+    let mut after: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for row in rows {
+        let figures = (0..columns.len())
+            .map(|i| row.try_get_by_index::<i64>(i + 1))
+            .collect::<std::result::Result<_, _>>()?;
+        after.insert(row.try_get_by_index(0)?, figures);
+    }
+    let mut by_commune: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for unit in locked {
+        let (Some(commune), Some(now)) = (unit.commune(), after.get(&unit.owed.unit.0)) else {
+            continue;
+        };
+        let sum = by_commune
+            .entry(commune)
+            .or_insert_with(|| vec![0; columns.len()]);
+        for ((total, new), old) in sum.iter_mut().zip(now).zip(&unit.before) {
+            *total += new - old;
+        }
+    }
+    by_commune.retain(|_, d| d.iter().any(|v| *v != 0));
+    if by_commune.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = by_commune
+        .iter()
+        .map(|(commune, d)| {
+            let d: Vec<String> = d.iter().map(i64::to_string).collect();
+            format!("({commune}, {})", d.join(", "))
+        })
+        .collect();
+    let add: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{c} = commune_total.{c} + excluded.{c}"))
+        .collect();
+    execute(
+        conn,
+        format!(
+            "INSERT INTO commune_total (unit_id, {}) VALUES {} ON CONFLICT (unit_id) DO UPDATE SET {}",
+            columns.join(", "),
+            values.join(", "),
+            add.join(", ")
+        ),
+    )
+    .await?;
+    Ok(())
 }
 
 /// A change of a unit's figures that the shared cache must hear of: `unit_total.change_seq`.
@@ -208,11 +350,60 @@ pub struct Owed {
 /// transaction. Callers that may race with writers [`lock`] the rows first.
 pub async fn recount(conn: &impl ConnectionTrait, units: Units<'_>) -> Result<()> {
     recount_totals(conn, units).await?;
+    recount_communes(conn, units).await?;
     recount_results(conn, units).await
+}
+
+/// The statement that recounts `unit_total` of `units` from the rows.
+fn upsert_sql(units: Units) -> String {
+    let columns = columns();
+    let updates: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO unit_total (unit_id, {}) {} ON CONFLICT (unit_id) DO UPDATE SET {}",
+        columns.join(", "),
+        recount_sql(units),
+        updates.join(", ")
+    )
 }
 
 /// Recounts `unit_total` of `units` from the rows.
 pub async fn recount_totals(conn: &impl ConnectionTrait, units: Units<'_>) -> Result<()> {
+    execute(conn, upsert_sql(units)).await?;
+    Ok(())
+}
+
+/// Sums the `unit_total` rows of each commune's subtree, for the communes among `units`.
+fn communes_sql(units: Units) -> String {
+    let sums: Vec<String> = columns()
+        .iter()
+        .map(|c| format!("CAST(SUM(c.{c}) AS BIGINT)"))
+        .collect();
+    format!(
+        "SELECT cm.id, {} FROM admin_unit cm \
+         JOIN admin_unit u ON u.path >= cm.path AND u.path < cm.path || '~' \
+         JOIN unit_total c ON c.unit_id = u.id \
+         WHERE cm.level = 'COMMUNE' AND {} GROUP BY cm.id",
+        sums.join(", "),
+        units.condition("cm.id")
+    )
+}
+
+/// Recounts the subtree rows of the communes among `units` from their units' rows, after
+/// locking the existing ones (PostgreSQL): a change adding to one meanwhile waits.
+pub async fn recount_communes(conn: &impl ConnectionTrait, units: Units<'_>) -> Result<()> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        execute(
+            conn,
+            format!(
+                "SELECT unit_id FROM commune_total WHERE {} ORDER BY unit_id FOR UPDATE",
+                units.condition("unit_id")
+            ),
+        )
+        .await?;
+    }
     let columns = columns();
     let updates: Vec<String> = columns
         .iter()
@@ -221,9 +412,9 @@ pub async fn recount_totals(conn: &impl ConnectionTrait, units: Units<'_>) -> Re
     execute(
         conn,
         format!(
-            "INSERT INTO unit_total (unit_id, {}) {} ON CONFLICT (unit_id) DO UPDATE SET {}",
+            "INSERT INTO commune_total (unit_id, {}) {} ON CONFLICT (unit_id) DO UPDATE SET {}",
             columns.join(", "),
-            recount_sql(units),
+            communes_sql(units),
             updates.join(", ")
         ),
     )
@@ -289,8 +480,11 @@ pub async fn fill_missing(conn: &impl ConnectionTrait) -> Result<usize> {
         return Ok(ids.len());
     }
     for chunk in ids.chunks(5_000) {
-        recount(conn, Units::Only(chunk)).await?;
+        recount_totals(conn, Units::Only(chunk)).await?;
+        recount_results(conn, Units::Only(chunk)).await?;
     }
+    // A new village counts in its commune's row.
+    recount_communes(conn, Units::All).await?;
     Ok(ids.len())
 }
 
@@ -354,8 +548,48 @@ pub async fn check(conn: &impl ConnectionTrait) -> Result<Vec<Drift>> {
         Args::new(),
     );
     let counted_results = fetch_rows(conn, results_sql(Units::All), Args::new());
+    let kept_communes = fetch_rows(
+        conn,
+        format!("SELECT unit_id, {} FROM commune_total", columns.join(", ")),
+        Args::new(),
+    );
+    let places = fetch_rows(conn, "SELECT id, path, level FROM admin_unit", Args::new());
     let mut kept = read_figures(&kept_totals.await?, &columns, false)?;
     let mut counted = read_figures(&counted_totals.await?, &columns, false)?;
+    // Each commune's subtree row: the sum of the counted rows under its path.
+    let subtree: Vec<String> = columns.iter().map(|c| format!("subtree/{c}")).collect();
+    for (unit, figures) in read_figures(&kept_communes.await?, &subtree, false)? {
+        kept.entry(unit).or_default().extend(figures);
+    }
+    let mut commune_at: BTreeMap<String, i64> = BTreeMap::new();
+    let mut path_of: BTreeMap<i64, String> = BTreeMap::new();
+    for row in places.await? {
+        let (id, path, level): (i64, String, String) = (
+            row.try_get_by_index(0)?,
+            row.try_get_by_index(1)?,
+            row.try_get_by_index(2)?,
+        );
+        if level == "COMMUNE" {
+            commune_at.insert(path.clone(), id);
+        }
+        path_of.insert(id, path);
+    }
+    let mut sums: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
+    for (unit, figures) in &counted {
+        let Some(path) = path_of.get(unit) else {
+            continue;
+        };
+        let prefixes = path.match_indices('/').map(|(i, _)| &path[..=i]);
+        for commune in prefixes.filter_map(|p| commune_at.get(p)) {
+            let sum = sums.entry(*commune).or_default();
+            for (name, value) in figures {
+                *sum.entry(format!("subtree/{name}")).or_default() += value;
+            }
+        }
+    }
+    for (commune, figures) in sums {
+        counted.entry(commune).or_default().extend(figures);
+    }
     for (unit, figures) in read_figures(&kept_results.await?, &results, true)? {
         kept.entry(unit).or_default().extend(figures);
     }

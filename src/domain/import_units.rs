@@ -77,8 +77,10 @@ pub async fn import_csv(
     let rows = parse(csv_text)?;
     let txn = conn.begin().await?;
     let report = apply(&txn, rows, valid_from).await?;
-    // New units get their counters (a village counts as one); moved units keep theirs.
+    // New units get their counters (a village counts as one); moved units keep theirs, and
+    // the communes' sums are counted again (a village may have moved between communes).
     super::counters::fill_missing(&txn).await?;
+    super::counters::recount_communes(&txn, super::counters::Units::All).await?;
     txn.commit().await?;
     Ok(report)
 }

@@ -143,7 +143,13 @@ async fn from_counters(
             None => units::provinces(conn).await,
         }
     };
-    let (children, groups) = tokio::try_join!(children, counter_groups(conn, &path))?;
+    // Above communes, each commune's subtree row stands for its villages.
+    let by_commune = subject
+        .unit
+        .as_ref()
+        .is_none_or(|u| matches!(u.level, AdminLevel::Province | AdminLevel::District));
+    let (children, groups) =
+        tokio::try_join!(children, counter_groups(conn, &path, by_commune))?;
     let columns = counters::columns();
     let at = |name: &str| columns.iter().position(|c| c == name).unwrap_or(0);
     let (teams, members, villages, with_team) =
@@ -189,26 +195,54 @@ async fn from_counters(
 }
 
 /// The counters of the units under `path`, summed per child of `path` (the first path segment
-/// after it; empty for the unit itself): one range of the path index, one row per child.
+/// after it; empty for the unit itself), one row per child. `by_commune`: the communes'
+/// subtree rows and the rows of the units above them (a few thousand for the country), two
+/// ranges of the `(level, path)` index; otherwise every unit's own row, one range of the path
+/// index.
 async fn counter_groups(
     conn: &impl ConnectionTrait,
     path: &str,
+    by_commune: bool,
 ) -> Result<Vec<(String, Vec<i64>)>> {
     let mut args = Args::new();
-    let range = subtree_sql(&mut args, "u.path", path);
+    let columns = counters::columns();
+    let listed = columns.join(", ");
+    let rows_of = |args: &mut Args, table: &str, levels: &str| {
+        format!(
+            "SELECT u.path, {} FROM admin_unit u JOIN {table} c ON c.unit_id = u.id \
+             WHERE u.level IN ({levels}) AND {}",
+            columns
+                .iter()
+                .map(|c| format!("c.{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            subtree_sql(args, "u.path", path)
+        )
+    };
+    let from = if by_commune {
+        format!(
+            "({} UNION ALL {}) u",
+            rows_of(&mut args, "commune_total", "'COMMUNE'"),
+            rows_of(&mut args, "unit_total", "'PROVINCE', 'DISTRICT'")
+        )
+    } else {
+        format!(
+            "(SELECT u.path, {listed} FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
+             WHERE {}) u",
+            subtree_sql(&mut args, "u.path", path)
+        )
+    };
     let start = path.len() + 1;
     let child = match conn.get_database_backend() {
         DbBackend::Postgres => format!("split_part(substr(u.path, {start}), '/', 1)"),
         _ => format!("substr(u.path, {start}, instr(substr(u.path, {start}), '/') - 1)"),
     };
-    let columns = counters::columns();
     let sums: Vec<String> = columns
         .iter()
-        .map(|c| format!("CAST(SUM(c.{c}) AS BIGINT)"))
+        .map(|c| format!("CAST(SUM(u.{c}) AS BIGINT)"))
         .collect();
     let sql = format!(
-        "SELECT {child} AS child, {} FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
-         WHERE {range} GROUP BY 1",
+        "SELECT {child} AS child, {} FROM {from} GROUP BY 1",
         sums.join(", ")
     );
     let rows = fetch_rows(conn, sql, args).await?;

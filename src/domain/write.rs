@@ -119,9 +119,8 @@ impl Tx {
     /// Recounts the touched units' counters, then commits. The counter rows are locked before
     /// they are recounted (see [`counters`]), and stay locked until the commit.
     pub async fn commit(self) -> Result<Committed> {
-        let owed = counters::lock(&self.txn, &self.touched).await?;
-        let ids: Vec<i64> = self.touched.iter().map(|u| u.0).collect();
-        counters::recount_totals(&self.txn, Units::Only(&ids)).await?;
+        let locked = counters::lock(&self.txn, &self.touched).await?;
+        counters::recount_locked(&self.txn, &locked).await?;
         if !self.results.is_empty() {
             let ids: Vec<i64> = self.results.iter().map(|u| u.0).collect();
             counters::recount_results(&self.txn, Units::Only(&ids)).await?;
@@ -129,7 +128,7 @@ impl Tx {
         self.txn.commit().await?;
         Ok(Committed {
             units: self.touched.into_iter().collect(),
-            owed,
+            owed: locked.into_iter().map(|l| l.owed).collect(),
         })
     }
 }
