@@ -277,7 +277,10 @@ async fn check_totals(settings: &Settings, db: &Db, repair: bool) -> anyhow::Res
     counters::recount_everything(&txn).await?;
     let left = counters::check(&txn).await?;
     if !left.is_empty() {
-        anyhow::bail!("{} units still differ after the recount; nothing was changed", left.len());
+        anyhow::bail!(
+            "{} units still differ after the recount; nothing was changed",
+            left.len()
+        );
     }
     txn.commit().await?;
     forget_cached(settings).await?;

@@ -288,7 +288,11 @@ pub async fn recount_locked(conn: &impl ConnectionTrait, locked: &[Locked]) -> R
     let ids: Vec<i64> = locked.iter().map(|l| l.owed.unit.0).collect();
     let rows = fetch_rows(
         conn,
-        format!("{} RETURNING unit_id, {}", upsert_sql(Units::Only(&ids)), columns.join(", ")),
+        format!(
+            "{} RETURNING unit_id, {}",
+            upsert_sql(Units::Only(&ids)),
+            columns.join(", ")
+        ),
         Args::new(),
     )
     .await?;
@@ -544,7 +548,10 @@ pub async fn check(conn: &impl ConnectionTrait) -> Result<Vec<Drift>> {
     let counted_totals = fetch_rows(conn, recount_sql(Units::All), Args::new());
     let kept_results = fetch_rows(
         conn,
-        format!("SELECT unit_id, period, {} FROM unit_result", RESULTS.join(", ")),
+        format!(
+            "SELECT unit_id, period, {} FROM unit_result",
+            RESULTS.join(", ")
+        ),
         Args::new(),
     );
     let counted_results = fetch_rows(conn, results_sql(Units::All), Args::new());

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use async_graphql::SimpleObject;
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 
-use super::teams::{Affiliation, TeamRole};
 use super::counters;
+use super::teams::{Affiliation, TeamRole};
 use super::units::{self, AdminLevel, Unit, history};
 use crate::authz::Scope;
 use crate::db::sql::{Args, fetch_all, fetch_rows, subtree_sql};
@@ -148,12 +148,15 @@ async fn from_counters(
         .unit
         .as_ref()
         .is_none_or(|u| matches!(u.level, AdminLevel::Province | AdminLevel::District));
-    let (children, groups) =
-        tokio::try_join!(children, counter_groups(conn, &path, by_commune))?;
+    let (children, groups) = tokio::try_join!(children, counter_groups(conn, &path, by_commune))?;
     let columns = counters::columns();
     let at = |name: &str| columns.iter().position(|c| c == name).unwrap_or(0);
-    let (teams, members, villages, with_team) =
-        (at("teams"), at("members"), at("villages"), at("villages_with_team"));
+    let (teams, members, villages, with_team) = (
+        at("teams"),
+        at("members"),
+        at("villages"),
+        at("villages_with_team"),
+    );
     let mut per_child: HashMap<i64, ChildTotals> = children
         .into_iter()
         .map(|u| (u.id.0, ChildTotals::empty(u)))
@@ -452,7 +455,11 @@ fn day_after(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
         .and_utc()
 }
 
-async fn unit_rows(conn: &impl ConnectionTrait, path: &str, day: NaiveDate) -> Result<Vec<UnitRow>> {
+async fn unit_rows(
+    conn: &impl ConnectionTrait,
+    path: &str,
+    day: NaiveDate,
+) -> Result<Vec<UnitRow>> {
     let mut args = Args::new();
     let shapes = shapes_sql(&mut args, day);
     let range = subtree_sql(&mut args, "u.path", path);

@@ -157,6 +157,24 @@ pub async fn update(
 /// Deletes a session and its attendance list.
 pub async fn delete(tx: &mut Tx, grant: &WriteGrant, id: SessionId) -> Result<Session> {
     let before = editable(tx, grant, id).await?;
+    // Its attendees may no longer count as trained: their villages' figures change too.
+    let attended_at = Query::select()
+        .distinct()
+        .column((Teams, T::UnitId))
+        .from(Attendances)
+        .inner_join(
+            Members,
+            Expr::col((Members, M::Id)).equals((Attendances, A::MemberId)),
+        )
+        .inner_join(
+            Teams,
+            Expr::col((Teams, T::Id)).equals((Members, M::TeamId)),
+        )
+        .and_where(Expr::col((Attendances, A::SessionId)).eq(id.0))
+        .to_owned();
+    for row in query::rows(&tx.txn, &attended_at).await? {
+        tx.touch(super::UnitId(row.try_get("", "unit_id")?));
+    }
     let attendance = Query::delete()
         .from_table(Attendances)
         .and_where(Expr::col(A::SessionId).eq(id.0))

@@ -19,6 +19,7 @@ crate::tests!(
     concurrent_misses_compute_once,
     cached_totals_are_refused_out_of_scope,
     queries_survive_redis_going_away_and_changes_made_meanwhile_show_after,
+    a_change_redis_missed_is_never_served_stale_by_another_replica,
     unreadable_cached_values_are_recomputed,
     results_and_progress_sum_approved_reports,
     repeated_totals_reads_run_no_sql_on_a_shared_cache,
@@ -233,6 +234,95 @@ async fn queries_survive_redis_going_away_and_changes_made_meanwhile_show_after(
     cut.send(false).unwrap();
     // The circuit retries after its pause; from then on the new figure, never the old one.
     eventually_cached(&app, before + 1).await;
+}
+
+/// A TCP proxy in front of Redis that can be frozen, as a stopped Redis is: connections stay
+/// open and nothing comes back. On thawing, whatever was sent meanwhile is lost (the
+/// connections of the freeze are dropped): the worst case, a change Redis never heard of.
+async fn freezable_proxy(upstream: String) -> (String, watch::Sender<bool>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (frozen, watcher) = watch::channel(false);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                return;
+            };
+            let upstream = upstream.clone();
+            let mut watcher = watcher.clone();
+            tokio::spawn(async move {
+                let now_frozen = *watcher.borrow();
+                if now_frozen {
+                    // Accepted, never answered; dropped on thawing.
+                    let _ = watcher.wait_for(|frozen| !*frozen).await.map(|_| ());
+                    return;
+                }
+                let Ok(mut outbound) = TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let froze = tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => false,
+                    _ = watcher.wait_for(|frozen| *frozen) => true,
+                };
+                if froze {
+                    // Hold both ends, forwarding nothing, until the thaw drops them.
+                    let _ = watcher.wait_for(|frozen| !*frozen).await.map(|_| ());
+                }
+            });
+        }
+    });
+    (format!("redis://{addr}"), frozen)
+}
+
+/// Two replicas on one Redis; Redis stops answering; a change is made through replica A,
+/// whose invalidation Redis never gets; A dies; Redis comes back. Replica B never serves the
+/// figure from before the change (it was cached in Redis), and serves from the cache again
+/// once the change owed to Redis was delivered.
+async fn a_change_redis_missed_is_never_served_stale_by_another_replica(b: Arc<Backend>) {
+    let redis = b
+        .redis_url
+        .clone()
+        .expect("registered for Redis backends only");
+    let upstream = redis
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let (proxied, frozen) = freezable_proxy(upstream).await;
+    let base = b.fresh_demo().await;
+    let mut settings = base.state.settings.clone();
+    settings.redis_url = Some(proxied);
+    let a = TestApp::with_settings(
+        steering_gateway::db::Db::connect(&base.url).await.unwrap(),
+        settings.clone(),
+    )
+    .await;
+    let replica = TestApp::with_settings(
+        steering_gateway::db::Db::connect(&base.url).await.unwrap(),
+        settings,
+    )
+    .await;
+    let team = hoa_phu_team(&a).await;
+    let before = members(&replica, "24172").await;
+    eventually_cached(&replica, before).await;
+
+    frozen.send(true).unwrap();
+    let answer = a
+        .mutate("officer.24172", "AddTeamMember", new_member(&team))
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer:#}");
+    drop(a);
+    frozen.send(false).unwrap();
+
+    // From the first read after the answer on: the new figure, never the cached old one.
+    assert_eq!(members(&replica, "24172").await, before + 1);
+    eventually_cached(&replica, before + 1).await;
+    assert_eq!(
+        steering_gateway::domain::counters::owed_count(&replica.db().conn)
+            .await
+            .unwrap(),
+        0,
+        "the change was delivered by the surviving replica"
+    );
 }
 
 /// Asks for the commune's members until an answer comes from the cache, checking every

@@ -12,6 +12,7 @@ mod cache;
 mod cli;
 mod clients;
 mod contract;
+mod counters;
 mod editing;
 mod errors;
 mod hostile;
@@ -45,6 +46,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(cli::tests());
     tests.extend(clients::tests());
     tests.extend(contract::tests());
+    tests.extend(counters::tests());
     tests.extend(editing::tests());
     tests.extend(errors::tests());
     tests.extend(hostile::tests());
@@ -81,6 +83,7 @@ fn applies(name: &str, backend: &Backend) -> Result<(), &'static str> {
             "replicas share registered documents through Redis; without it each keeps its own",
         )),
         "cache::queries_survive_redis_going_away_and_changes_made_meanwhile_show_after"
+        | "cache::a_change_redis_missed_is_never_served_stale_by_another_replica"
         | "cache::unreadable_cached_values_are_recomputed" => Some((redis, "needs Redis")),
         "cache::repeated_totals_reads_run_no_sql_on_a_shared_cache" => Some((
             redis,
