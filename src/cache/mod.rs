@@ -328,7 +328,12 @@ impl crate::hooks::AfterCommit for Invalidator {
             if change.units.is_empty() {
                 return;
             }
-            match crate::domain::units::paths_of(&self.db.conn, &change.units).await {
+            let paths = if change.paths.len() == change.units.len() {
+                Ok(change.paths.clone())
+            } else {
+                crate::domain::units::paths_of(&self.db.conn, &change.units).await
+            };
+            match paths {
                 Ok(paths) if self.cache.invalidate(&paths).await => {
                     // Off the answer's path: a mark lost here is delivered again by a check.
                     let (db, owed) = (self.db.clone(), change.owed.clone());

@@ -286,6 +286,48 @@ pub async fn recount_locked(conn: &impl ConnectionTrait, locked: &[Locked]) -> R
     }
     let columns = columns();
     let ids: Vec<i64> = locked.iter().map(|l| l.owed.unit.0).collect();
+    let add: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{c} = commune_total.{c} + excluded.{c}"))
+        .collect();
+    if conn.get_database_backend() == DbBackend::Postgres {
+        // One round trip: the recount, and each commune's difference added from the rows as
+        // they were (a VALUES list) and as recounted (RETURNING).
+        let before: Vec<String> = locked
+            .iter()
+            .filter_map(|l| {
+                let commune = l.commune()?;
+                let values: Vec<String> = l.before.iter().map(i64::to_string).collect();
+                Some(format!(
+                    "({}::bigint, {commune}::bigint, {})",
+                    l.owed.unit.0,
+                    values.join(", ")
+                ))
+            })
+            .collect();
+        if before.is_empty() {
+            return execute(conn, upsert_sql(Units::Only(&ids)))
+                .await
+                .map(|_| ());
+        }
+        let sums: Vec<String> = columns
+            .iter()
+            .map(|c| format!("SUM(r.{c} - b.{c})"))
+            .collect();
+        let sql = format!(
+            "WITH r AS ({} RETURNING unit_id, {listed}), \
+             b (unit_id, commune, {listed}) AS (VALUES {}) \
+             INSERT INTO commune_total (unit_id, {listed}) \
+             SELECT b.commune, {} FROM r JOIN b ON b.unit_id = r.unit_id GROUP BY b.commune \
+             ON CONFLICT (unit_id) DO UPDATE SET {}",
+            upsert_sql(Units::Only(&ids)),
+            before.join(", "),
+            sums.join(", "),
+            add.join(", "),
+            listed = columns.join(", "),
+        );
+        return execute(conn, sql).await.map(|_| ());
+    }
     let rows = fetch_rows(
         conn,
         format!(
@@ -326,10 +368,6 @@ pub async fn recount_locked(conn: &impl ConnectionTrait, locked: &[Locked]) -> R
             format!("({commune}, {})", d.join(", "))
         })
         .collect();
-    let add: Vec<String> = columns
-        .iter()
-        .map(|c| format!("{c} = commune_total.{c} + excluded.{c}"))
-        .collect();
     execute(
         conn,
         format!(
@@ -350,8 +388,8 @@ pub struct Owed {
     pub seq: i64,
 }
 
-/// Recounts the counters and results of `units` from the rows, inside the caller's
-/// transaction. Callers that may race with writers [`lock`] the rows first.
+/// Recounts the counters, communes' sums and results of `units` from the rows, inside the
+/// caller's transaction. Callers that may race with writers lock the rows first.
 pub async fn recount(conn: &impl ConnectionTrait, units: Units<'_>) -> Result<()> {
     recount_totals(conn, units).await?;
     recount_communes(conn, units).await?;

@@ -37,6 +37,8 @@ pub struct Committed {
     pub units: Vec<UnitId>,
     /// The change of each unit's counters, as the shared cache must hear of it.
     pub owed: Vec<counters::Owed>,
+    /// The paths of `units`, read when their counters were locked.
+    pub paths: Vec<String>,
 }
 
 impl Tx {
@@ -128,7 +130,8 @@ impl Tx {
         self.txn.commit().await?;
         Ok(Committed {
             units: self.touched.into_iter().collect(),
-            owed: locked.into_iter().map(|l| l.owed).collect(),
+            owed: locked.iter().map(|l| l.owed).collect(),
+            paths: locked.into_iter().map(|l| l.path).collect(),
         })
     }
 }
