@@ -337,12 +337,12 @@ impl crate::hooks::AfterCommit for Invalidator {
                 Ok(paths) if self.cache.invalidate(&paths).await => {
                     // Off the answer's path: a mark lost here is delivered again by a check.
                     let (db, owed) = (self.db.clone(), change.owed.clone());
-                    tokio::spawn(crate::db::uncounted(async move {
+                    tokio::spawn(async move {
                         if let Err(err) = crate::domain::counters::delivered(&db.conn, &owed).await
                         {
                             tracing::warn!(error = %err, "cannot mark changes delivered");
                         }
-                    }));
+                    });
                 }
                 Ok(_) => {
                     // Redis did not take it: the change stays owed in the database, and is

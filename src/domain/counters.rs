@@ -75,7 +75,7 @@ impl Units<'_> {
     fn condition(&self, column: &str) -> String {
         match self {
             Units::All => "TRUE".to_owned(),
-            Units::Only(ids) if ids.is_empty() => "FALSE".to_owned(),
+            Units::Only([]) => "FALSE".to_owned(),
             Units::Only(ids) => {
                 let list: Vec<String> = ids.iter().map(i64::to_string).collect();
                 format!("{column} IN ({})", list.join(", "))
@@ -530,14 +530,18 @@ pub async fn fill_missing(conn: &impl ConnectionTrait) -> Result<usize> {
     Ok(ids.len())
 }
 
+/// A figure kept and counted differently: `(what, kept, counted)`.
+pub type Differing = (String, i64, i64);
+
 /// A unit whose kept counters differ from its rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Drift {
     pub unit_id: i64,
     pub code: String,
     pub name: String,
-    /// `(what, kept, counted)`: a column, or `period/column` for results.
-    pub figures: Vec<(String, i64, i64)>,
+    /// `(what, kept, counted)`: a column, `subtree/column` for a commune's sums, or
+    /// `period/column` for results.
+    pub figures: Vec<Differing>,
 }
 
 impl std::fmt::Display for Drift {
@@ -647,13 +651,13 @@ pub async fn check(conn: &impl ConnectionTrait) -> Result<Vec<Drift>> {
         .copied()
         .collect();
     let empty = BTreeMap::new();
-    let mut drifted: Vec<(i64, Vec<(String, i64, i64)>)> = Vec::new();
+    let mut drifted: Vec<(i64, Vec<Differing>)> = Vec::new();
     let units: BTreeSet<i64> = kept.keys().chain(counted.keys()).copied().collect();
     for unit in units {
         let k = kept.get(&unit).unwrap_or(&empty);
         let c = counted.get(&unit).unwrap_or(&empty);
         let names: BTreeSet<&String> = k.keys().chain(c.keys()).collect();
-        let mut figures: Vec<(String, i64, i64)> = names
+        let mut figures: Vec<Differing> = names
             .into_iter()
             .filter_map(|n| {
                 let (a, b) = (
