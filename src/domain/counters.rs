@@ -296,7 +296,8 @@ pub async fn recount_locked(conn: &impl ConnectionTrait, locked: &[Locked]) -> R
         .collect();
     if conn.get_database_backend() == DbBackend::Postgres {
         // One round trip: the recount, and each commune's difference added from the rows as
-        // they were (a VALUES list) and as recounted (RETURNING).
+        // they were (a VALUES list) and as recounted (RETURNING). Communes are taken in order
+        // of id, as the units were, so that two writers never hold one each of two communes.
         let before: Vec<String> = locked
             .iter()
             .filter_map(|l| {
@@ -318,15 +319,26 @@ pub async fn recount_locked(conn: &impl ConnectionTrait, locked: &[Locked]) -> R
             .iter()
             .map(|c| format!("SUM(r.{c} - b.{c})"))
             .collect();
+        // A commune whose units' figures did not move is left alone (not even locked).
+        let qualified = |alias: &str| {
+            columns
+                .iter()
+                .map(|c| format!("{alias}.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let sql = format!(
             "WITH r AS ({} RETURNING unit_id, {listed}), \
              b (unit_id, commune, {listed}) AS (VALUES {}) \
              INSERT INTO commune_total (unit_id, {listed}) \
-             SELECT b.commune, {} FROM r JOIN b ON b.unit_id = r.unit_id GROUP BY b.commune \
-             ON CONFLICT (unit_id) DO UPDATE SET {}",
+             SELECT b.commune, {} FROM r JOIN b ON b.unit_id = r.unit_id \
+             WHERE ({}) IS DISTINCT FROM ({}) GROUP BY b.commune \
+             ORDER BY b.commune ON CONFLICT (unit_id) DO UPDATE SET {}",
             upsert_sql(Units::Only(&ids)),
             before.join(", "),
             sums.join(", "),
+            qualified("r"),
+            qualified("b"),
             add.join(", "),
             listed = columns.join(", "),
         );
