@@ -107,6 +107,8 @@ pub struct Cache {
     pub units: Memo<String, Unit>,
     /// Whether Redis may be trusted now (see `outbox.rs`).
     pub(crate) lease: outbox::Lease,
+    /// Changes this replica told the store of, to be marked delivered.
+    pub(crate) delivered: outbox::Delivered,
 }
 
 /// How long a remembered account or unit may be used at most, whatever the epoch says: the
@@ -133,6 +135,7 @@ impl Cache {
             principals: Memo::new(50_000, MEMO_TTL),
             units: Memo::new(20_000, MEMO_TTL),
             lease: outbox::Lease::default(),
+            delivered: outbox::Delivered::default(),
         })
     }
 
@@ -335,14 +338,8 @@ impl crate::hooks::AfterCommit for Invalidator {
             };
             match paths {
                 Ok(paths) if self.cache.invalidate(&paths).await => {
-                    // Off the answer's path: a mark lost here is delivered again by a check.
-                    let (db, owed) = (self.db.clone(), change.owed.clone());
-                    tokio::spawn(async move {
-                        if let Err(err) = crate::domain::counters::delivered(&db.conn, &owed).await
-                        {
-                            tracing::warn!(error = %err, "cannot mark changes delivered");
-                        }
-                    });
+                    // Marked delivered in the database by this replica's next check.
+                    self.cache.delivered.remember(&change.owed);
                 }
                 Ok(_) => {
                     // Redis did not take it: the change stays owed in the database, and is

@@ -3,9 +3,11 @@
 //!
 //! Every write raises `change_seq` of the counter rows it recounts, in its own transaction
 //! (`domain::counters`): a unit whose `change_seq` is above its `delivered_seq` has a change
-//! Redis may not have heard of. The replica that wrote bumps Redis after the commit and then
-//! marks the change delivered. When Redis did not take it, the change stays owed in the
-//! database, and whichever replica next can (each checks every [`CHECK_EVERY`]) delivers it.
+//! Redis may not have heard of. The replica that wrote bumps Redis after the commit, and its
+//! next check marks the change delivered. When Redis did not take it, the change stays owed,
+//! and whichever replica next can (each checks every [`CHECK_EVERY`]) delivers it. Another
+//! replica that finds a change owed before the writer marked it delivers it again: one more bump
+//! of the same generations, which costs a cached value, never a stale one.
 //!
 //! A replica reads cached values from Redis only under a lease: a check that began at most
 //! [`LEASE`] ago found nothing owed, or delivered all of it. A replica whose Redis did not answer
@@ -14,13 +16,14 @@
 //! every replica's lease dates from a check that saw the change owed (and delivered it before
 //! trusting Redis again), or has lapsed: no replica serves a value cached before the change.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use super::Cache;
 use crate::db::Db;
 use crate::domain::counters::{self, Owed};
-use crate::domain::units;
+use crate::domain::{UnitId, units};
 
 /// How often each replica looks for changes owed to the shared cache.
 pub const CHECK_EVERY: Duration = Duration::from_millis(250);
@@ -59,6 +62,43 @@ impl Lease {
     }
 }
 
+/// Changes this replica delivered itself, right after making them, and has yet to mark
+/// delivered in the database: the next check marks them all in one statement instead of each
+/// write spending a statement of its own (on a row other writers of its village wait for).
+#[derive(Default)]
+pub struct Delivered {
+    seqs: Mutex<BTreeMap<UnitId, i64>>,
+}
+
+impl Delivered {
+    pub fn remember(&self, owed: &[Owed]) {
+        if let Ok(mut seqs) = self.seqs.lock() {
+            for o in owed {
+                let seq = seqs.entry(o.unit).or_default();
+                *seq = (*seq).max(o.seq);
+            }
+        }
+    }
+
+    /// Whether this replica already delivered `owed` (or a later change of its unit).
+    fn has(&self, owed: &Owed) -> bool {
+        self.seqs
+            .lock()
+            .map(|s| s.get(&owed.unit).is_some_and(|seq| *seq >= owed.seq))
+            .unwrap_or(false)
+    }
+
+    fn forget(&self, marked: &[Owed]) {
+        if let Ok(mut seqs) = self.seqs.lock() {
+            for o in marked {
+                if seqs.get(&o.unit).is_some_and(|seq| *seq <= o.seq) {
+                    seqs.remove(&o.unit);
+                }
+            }
+        }
+    }
+}
+
 /// Delivers what is owed and renews the lease when nothing is left. Answers whether it did.
 pub async fn settle(db: &Db, cache: &Cache) -> bool {
     let checked = Instant::now();
@@ -75,9 +115,22 @@ pub async fn settle(db: &Db, cache: &Cache) -> bool {
             cache.lease.renew(checked);
             return true;
         }
-        if !deliver(db, cache, &owed).await {
+        // What this replica told Redis itself needs only marking.
+        let unheard: Vec<Owed> = owed
+            .iter()
+            .filter(|o| !cache.delivered.has(o))
+            .copied()
+            .collect();
+        if !unheard.is_empty() && !tell(db, cache, &unheard).await {
             return false;
         }
+        if let Err(err) = counters::delivered(&db.conn, &owed).await {
+            // Delivered all the same; the next check delivers it again, which is harmless.
+            tracing::warn!(error = %err, "cannot mark changes delivered to the cache");
+            cache.lease.revoke();
+            return false;
+        }
+        cache.delivered.forget(&owed);
         if (owed.len() as u64) < BATCH {
             cache.lease.renew(checked);
             return true;
@@ -85,8 +138,8 @@ pub async fn settle(db: &Db, cache: &Cache) -> bool {
     }
 }
 
-/// Tells the cache of these changes and, once it took them, marks them delivered.
-pub async fn deliver(db: &Db, cache: &Cache, owed: &[Owed]) -> bool {
+/// Tells the cache of these changes: bumps the generations of their units and ancestors.
+async fn tell(db: &Db, cache: &Cache, owed: &[Owed]) -> bool {
     let ids: Vec<_> = owed.iter().map(|o| o.unit).collect();
     let paths = match units::paths_of(&db.conn, &ids).await {
         Ok(paths) => paths,
@@ -96,14 +149,7 @@ pub async fn deliver(db: &Db, cache: &Cache, owed: &[Owed]) -> bool {
             return false;
         }
     };
-    if !cache.invalidate(&paths).await {
-        return false;
-    }
-    if let Err(err) = counters::delivered(&db.conn, owed).await {
-        // Delivered all the same; the next check delivers it again, which is harmless.
-        tracing::warn!(error = %err, "cannot mark changes delivered to the cache");
-    }
-    true
+    cache.invalidate(&paths).await
 }
 
 /// Checks every [`CHECK_EVERY`] for as long as the cache is in use. Its statements are not

@@ -160,10 +160,9 @@ async fn apply(
     } else {
         Expr::value(None::<NaiveDate>)
     };
-    if unit.id == before.unit_id {
-        tx.touch(before.unit_id);
-    } else {
-        // Its reports go with it.
+    if unit.id != before.unit_id {
+        // It leaves its village, and its reports go with it (the audit entry below notes the
+        // new village, and any change of status).
         tx.touch_results(before.unit_id);
         tx.touch_results(unit.id);
     }

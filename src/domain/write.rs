@@ -74,6 +74,7 @@ impl Tx {
         };
         let before = to_json(before.map(|b| b as &dyn erased::Json))?;
         let after = to_json(after.map(|a| a as &dyn erased::Json))?;
+        let moved = figures_may_move(before.as_deref(), after.as_deref());
         let entry = audit_entry::ActiveModel {
             user_id: Set(self.actor.user_id.map(|u| u.0)),
             actor: Set(self.actor.name.clone()),
@@ -86,9 +87,11 @@ impl Tx {
             ..Default::default()
         };
         audit_entry::Entity::insert(entry).exec(&self.txn).await?;
-        self.touched.insert(unit);
-        if entity == "report" {
-            self.results.insert(unit);
+        if moved {
+            self.touched.insert(unit);
+            if entity == "report" {
+                self.results.insert(unit);
+            }
         }
         Ok(())
     }
@@ -107,7 +110,7 @@ impl Tx {
             .await
     }
 
-    /// Notes a unit whose figures changed without an audit entry of its own.
+    /// Notes a unit whose figures may have changed without an audit entry of its own.
     pub fn touch(&mut self, unit: UnitId) {
         self.touched.insert(unit);
     }
@@ -134,6 +137,44 @@ impl Tx {
             paths: locked.into_iter().map(|l| l.path).collect(),
         })
     }
+}
+
+/// Fields of the audited records that no total reads: text, contact details, bookkeeping.
+const UNCOUNTED_FIELDS: &[&str] = &[
+    "name",
+    "decisionNo",
+    "fullName",
+    "phone",
+    "gender",
+    "birthYear",
+    "title",
+    "topic",
+    "format",
+    "endsAt",
+    "location",
+    "link",
+    "position",
+    "sortOrder",
+    "version",
+    "updatedAt",
+];
+
+/// Whether a change from `before` to `after` (audit snapshots) may move a figure: a creation
+/// or a removal may; an edit may unless only [`UNCOUNTED_FIELDS`] differ. Such an edit (a
+/// renamed team, a corrected phone number) leaves every total as it was, so its units' counters
+/// are neither locked nor recounted and no cached total is dropped. A field this list does not
+/// name counts, so a new field is counted until it is listed here.
+fn figures_may_move(before: Option<&str>, after: Option<&str>) -> bool {
+    let parse = |s: Option<&str>| s.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
+    let (Some(serde_json::Value::Object(before)), Some(serde_json::Value::Object(after))) =
+        (parse(before), parse(after))
+    else {
+        return true;
+    };
+    let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter(|k| !UNCOUNTED_FIELDS.contains(&k.as_str()))
+        .any(|k| before.get(k) != after.get(k))
 }
 
 mod erased {
@@ -348,6 +389,21 @@ pub fn common_unit<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<UnitI
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_edits_of_uncounted_fields_leave_the_figures() {
+        let team = r#"{"id":1,"unitId":5,"name":"Tổ 1","status":"ACTIVE","version":1}"#;
+        let renamed = r#"{"id":1,"unitId":5,"name":"Tổ 2","status":"ACTIVE","version":2}"#;
+        let moved = r#"{"id":1,"unitId":6,"name":"Tổ 1","status":"ACTIVE","version":2}"#;
+        let dissolved = r#"{"id":1,"unitId":5,"name":"Tổ 1","status":"DISSOLVED","version":2}"#;
+        let unknown = r#"{"id":1,"unitId":5,"name":"Tổ 1","status":"ACTIVE","newField":1}"#;
+        assert!(!figures_may_move(Some(team), Some(renamed)));
+        assert!(figures_may_move(Some(team), Some(moved)));
+        assert!(figures_may_move(Some(team), Some(dissolved)));
+        assert!(figures_may_move(Some(team), Some(unknown)));
+        assert!(figures_may_move(None, Some(team)));
+        assert!(figures_may_move(Some(team), None));
+    }
 
     #[test]
     fn the_common_unit_is_the_deepest_shared_ancestor() {
