@@ -72,6 +72,9 @@ pub enum Units<'a> {
     Only(&'a [i64]),
     /// The subtree under a path: a province the seed just filled.
     Under(&'a str),
+    /// The ids bound as the statement's first `n` parameters (`$1` to `$n`): the same text for
+    /// every change of as many units, so the prepared statement is reused.
+    Bound(usize),
 }
 
 impl Units<'_> {
@@ -87,6 +90,11 @@ impl Units<'_> {
             // Paths are digits and slashes; anything else names no unit.
             Units::Under(path) if !path.bytes().all(|b| b.is_ascii_digit() || b == b'/') => {
                 "FALSE".to_owned()
+            }
+            Units::Bound(0) => "FALSE".to_owned(),
+            Units::Bound(n) => {
+                let list: Vec<String> = (1..=*n).map(|i| format!("${i}")).collect();
+                format!("{column} IN ({})", list.join(", "))
             }
             Units::Under(path) => format!(
                 "{column} IN (SELECT id FROM admin_unit WHERE path >= '{path}' AND path < '{path}~')"
@@ -171,8 +179,21 @@ fn results_sql(units: Units) -> String {
 }
 
 async fn execute(conn: &impl ConnectionTrait, sql: String) -> Result<u64> {
-    let stmt = Args::new().statement(conn.get_database_backend(), sql);
+    execute_with(conn, sql, Args::new()).await
+}
+
+async fn execute_with(conn: &impl ConnectionTrait, sql: String, args: Args) -> Result<u64> {
+    let stmt = args.statement(conn.get_database_backend(), sql);
     Ok(conn.execute_raw(stmt).await?.rows_affected())
+}
+
+/// Arguments holding `ids` as `$1` to `$n`, for [`Units::Bound`].
+fn bound(ids: &[i64]) -> Args {
+    let mut args = Args::new();
+    for id in ids {
+        args.bind(*id);
+    }
+    args
 }
 
 /// A counter row locked by a change: the unit, where it lies, and its figures before.
@@ -206,7 +227,8 @@ pub async fn lock(conn: &impl ConnectionTrait, units: &BTreeSet<UnitId>) -> Resu
         return Ok(Vec::new());
     }
     let columns = columns();
-    let values: Vec<String> = units.iter().map(|u| format!("({}, 1)", u.0)).collect();
+    let ids: Vec<i64> = units.iter().map(|u| u.0).collect();
+    let values: Vec<String> = (1..=ids.len()).map(|i| format!("(${i}, 1)")).collect();
     let upsert = format!(
         "INSERT INTO unit_total (unit_id, change_seq) VALUES {} \
          ON CONFLICT (unit_id) DO UPDATE SET change_seq = unit_total.change_seq + 1 \
@@ -235,7 +257,7 @@ pub async fn lock(conn: &impl ConnectionTrait, units: &BTreeSet<UnitId>) -> Resu
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let rows = fetch_rows(conn, sql, Args::new()).await?;
+        let rows = fetch_rows(conn, sql, bound(&ids)).await?;
         return rows
             .iter()
             .map(|row| {
@@ -249,15 +271,14 @@ pub async fn lock(conn: &impl ConnectionTrait, units: &BTreeSet<UnitId>) -> Resu
             })
             .collect();
     }
-    let rows = fetch_rows(conn, upsert, Args::new()).await?;
-    let ids: Vec<i64> = units.iter().map(|u| u.0).collect();
+    let rows = fetch_rows(conn, upsert, bound(&ids)).await?;
     let places = fetch_rows(
         conn,
         format!(
             "SELECT id, path, level FROM admin_unit WHERE {}",
-            Units::Only(&ids).condition("id")
+            Units::Bound(ids.len()).condition("id")
         ),
-        Args::new(),
+        bound(&ids),
     )
     .await?;
     let mut place: BTreeMap<i64, (String, String)> = BTreeMap::new();
@@ -298,20 +319,21 @@ pub async fn recount_locked(conn: &impl ConnectionTrait, locked: &[Locked]) -> R
         // One round trip: the recount, and each commune's difference added from the rows as
         // they were (a VALUES list) and as recounted (RETURNING). Communes are taken in order
         // of id, as the units were, so that two writers never hold one each of two communes.
+        let mut args = bound(&ids);
         let before: Vec<String> = locked
             .iter()
             .filter_map(|l| {
                 let commune = l.commune()?;
-                let values: Vec<String> = l.before.iter().map(i64::to_string).collect();
-                Some(format!(
-                    "({}::bigint, {commune}::bigint, {})",
-                    l.owed.unit.0,
-                    values.join(", ")
-                ))
+                let values: Vec<String> = std::iter::once(l.owed.unit.0)
+                    .chain(std::iter::once(commune))
+                    .chain(l.before.iter().copied())
+                    .map(|v| format!("{}::bigint", args.bind(v)))
+                    .collect();
+                Some(format!("({})", values.join(", ")))
             })
             .collect();
         if before.is_empty() {
-            return execute(conn, upsert_sql(Units::Only(&ids)))
+            return execute_with(conn, upsert_sql(Units::Bound(ids.len())), args)
                 .await
                 .map(|_| ());
         }
@@ -334,7 +356,7 @@ pub async fn recount_locked(conn: &impl ConnectionTrait, locked: &[Locked]) -> R
              SELECT b.commune, {} FROM r JOIN b ON b.unit_id = r.unit_id \
              WHERE ({}) IS DISTINCT FROM ({}) GROUP BY b.commune \
              ORDER BY b.commune ON CONFLICT (unit_id) DO UPDATE SET {}",
-            upsert_sql(Units::Only(&ids)),
+            upsert_sql(Units::Bound(ids.len())),
             before.join(", "),
             sums.join(", "),
             qualified("r"),
@@ -342,16 +364,16 @@ pub async fn recount_locked(conn: &impl ConnectionTrait, locked: &[Locked]) -> R
             add.join(", "),
             listed = columns.join(", "),
         );
-        return execute(conn, sql).await.map(|_| ());
+        return execute_with(conn, sql, args).await.map(|_| ());
     }
     let rows = fetch_rows(
         conn,
         format!(
             "{} RETURNING unit_id, {}",
-            upsert_sql(Units::Only(&ids)),
+            upsert_sql(Units::Bound(ids.len())),
             columns.join(", ")
         ),
-        Args::new(),
+        bound(&ids),
     )
     .await?;
     let mut after: BTreeMap<i64, Vec<i64>> = BTreeMap::new();

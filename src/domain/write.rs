@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, UpdateStatement};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    PrimaryKeyTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend,
+    EntityTrait, IntoActiveModel, PrimaryKeyTrait, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -124,6 +125,14 @@ impl Tx {
     /// Recounts the touched units' counters, then commits. The counter rows are locked before
     /// they are recounted (see [`counters`]), and stay locked until the commit.
     pub async fn commit(self) -> Result<Committed> {
+        if !self.touched.is_empty() && self.txn.get_database_backend() == DbBackend::Postgres {
+            // The counters' statements are the same text for every change of as many units,
+            // and one plan serves them all: planning each (the pool's default, for the path
+            // ranges of reads) would cost more than the recount, with the village's row held.
+            self.txn
+                .execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
+                .await?;
+        }
         let locked = counters::lock(&self.txn, &self.touched).await?;
         counters::recount_locked(&self.txn, &locked).await?;
         if !self.results.is_empty() {
