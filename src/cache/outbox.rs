@@ -88,9 +88,11 @@ impl Delivered {
             .unwrap_or(false)
     }
 
-    fn forget(&self, marked: &[Owed]) {
+    /// Forgets what is marked now (of `owed`, the units in `marked`; a row a writer held was
+    /// skipped, and stays remembered until a later check marks it).
+    fn forget(&self, owed: &[Owed], marked: &[UnitId]) {
         if let Ok(mut seqs) = self.seqs.lock() {
-            for o in marked {
+            for o in owed.iter().filter(|o| marked.contains(&o.unit)) {
                 if seqs.get(&o.unit).is_some_and(|seq| *seq <= o.seq) {
                     seqs.remove(&o.unit);
                 }
@@ -124,13 +126,15 @@ pub async fn settle(db: &Db, cache: &Cache) -> bool {
         if !unheard.is_empty() && !tell(db, cache, &unheard).await {
             return false;
         }
-        if let Err(err) = counters::delivered(&db.conn, &owed).await {
-            // Delivered all the same; the next check delivers it again, which is harmless.
-            tracing::warn!(error = %err, "cannot mark changes delivered to the cache");
-            cache.lease.revoke();
-            return false;
+        match counters::delivered(&db.conn, &owed).await {
+            Ok(marked) => cache.delivered.forget(&owed, &marked),
+            Err(err) => {
+                // Delivered all the same; the next check delivers it again, which is harmless.
+                tracing::warn!(error = %err, "cannot mark changes delivered to the cache");
+                cache.lease.revoke();
+                return false;
+            }
         }
-        cache.delivered.forget(&owed);
         if (owed.len() as u64) < BATCH {
             cache.lease.renew(checked);
             return true;

@@ -590,26 +590,38 @@ pub async fn owed(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<Owed>> 
 }
 
 /// Records that the shared cache heard of these changes (a later change of the same unit
-/// stays owed).
-pub async fn delivered(conn: &impl ConnectionTrait, owed: &[Owed]) -> Result<()> {
+/// stays owed; a row locked by a writer now is left for the next check).
+pub async fn delivered(conn: &impl ConnectionTrait, owed: &[Owed]) -> Result<Vec<UnitId>> {
     if owed.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let cases: String = owed
         .iter()
         .map(|o| format!(" WHEN {} THEN {}", o.unit.0, o.seq))
         .collect();
     let ids: Vec<i64> = owed.iter().map(|o| o.unit.0).collect();
-    execute(
+    let among = Units::Only(&ids).condition("unit_id");
+    // On PostgreSQL, rows a writer holds are skipped rather than waited for (and writers do not
+    // queue behind this): the writer's own change is owed anyway, and the next check marks them.
+    let rows = match conn.get_database_backend() {
+        DbBackend::Postgres => format!(
+            "unit_id IN (SELECT unit_id FROM unit_total WHERE {among} FOR UPDATE SKIP LOCKED)"
+        ),
+        _ => among,
+    };
+    let marked = fetch_rows(
         conn,
         format!(
             "UPDATE unit_total SET delivered_seq = CASE unit_id{cases} END \
-             WHERE {} AND delivered_seq < CASE unit_id{cases} END",
-            Units::Only(&ids).condition("unit_id")
+             WHERE {rows} AND delivered_seq < CASE unit_id{cases} END RETURNING unit_id"
         ),
+        Args::new(),
     )
     .await?;
-    Ok(())
+    marked
+        .iter()
+        .map(|r| Ok(UnitId(r.try_get_by_index(0)?)))
+        .collect()
 }
 
 #[derive(FromQueryResult)]
