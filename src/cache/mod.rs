@@ -98,6 +98,10 @@ pub type StoreHook =
 pub struct Cache {
     store: Store,
     decoded: moka::future::Cache<String, Decoded>,
+    /// The versioned key each name was last stored under: a value superseded by a change is
+    /// dropped when its successor is stored, rather than kept until the TTL (under a stream of
+    /// changes, a province's totals would otherwise pile up one copy per change).
+    latest: std::sync::Mutex<std::collections::HashMap<String, String>>,
     ttl: Duration,
     pub stats: Arc<CacheStats>,
     before_store: std::sync::RwLock<Option<StoreHook>>,
@@ -129,6 +133,7 @@ impl Cache {
                 .max_capacity(20_000)
                 .time_to_live(settings.ttl)
                 .build(),
+            latest: std::sync::Mutex::new(std::collections::HashMap::new()),
             ttl: settings.ttl,
             stats,
             before_store: std::sync::RwLock::new(None),
@@ -210,6 +215,17 @@ impl Cache {
                 Ok(Arc::new(value))
             })
             .await;
+        if loaded.is_ok() {
+            let superseded = self
+                .latest
+                .lock()
+                .ok()
+                .and_then(|mut latest| latest.insert(key.name(), full.clone()))
+                .filter(|previous| *previous != full);
+            if let Some(previous) = superseded {
+                self.decoded.invalidate(&previous).await;
+            }
+        }
         match loaded {
             Ok(found) => found.downcast::<K::Value>().map_err(|_| {
                 AppError::Internal(anyhow::anyhow!("cache entry of another type at {full}"))
@@ -281,6 +297,9 @@ impl Cache {
             Store::Disabled => true,
         };
         self.decoded.invalidate_all();
+        if let Ok(mut latest) = self.latest.lock() {
+            latest.clear();
+        }
         done
     }
 }
@@ -354,5 +373,40 @@ impl crate::hooks::AfterCommit for Invalidator {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value is stored under its unit's generation; after a change, the value stored under
+    /// the new generation replaces it in memory instead of sitting beside it until the TTL.
+    #[tokio::test]
+    async fn a_superseded_value_is_dropped_when_its_successor_is_stored() {
+        let cache = Cache::new(&CacheSettings::in_process()).unwrap();
+        let key = ResultsKey(UnitId(7), "2026-10".to_owned());
+        let figures = |reports| crate::domain::totals::ResultTotals {
+            period: "2026-10".to_owned(),
+            reports,
+            ..Default::default()
+        };
+        for (round, reports) in [(0, 1), (1, 2), (2, 3)] {
+            if round > 0 {
+                assert!(cache.invalidate(&["/3/7/".to_owned()]).await);
+            }
+            let got = cache
+                .get_or_compute(&key, async { Ok(figures(reports)) })
+                .await
+                .unwrap();
+            assert_eq!(got.reports, reports, "the value of this generation");
+            let again = cache
+                .get_or_compute(&key, async { Ok(figures(-1)) })
+                .await
+                .unwrap();
+            assert_eq!(again.reports, reports, "served from memory");
+            cache.decoded.run_pending_tasks().await;
+            assert_eq!(cache.decoded.entry_count(), 1, "one value kept per name");
+        }
     }
 }
