@@ -23,10 +23,8 @@ use super::run_all;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const UP: &[&str] = &[
-    r#"CREATE TABLE unit_total (
-        unit_id BIGINT PRIMARY KEY REFERENCES admin_unit (id),
-        teams BIGINT NOT NULL DEFAULT 0,
+/// The counted columns, the same in `unit_total` and `commune_total` (`{counted}` below).
+const COUNTED: &str = "teams BIGINT NOT NULL DEFAULT 0,
         members BIGINT NOT NULL DEFAULT 0,
         members_trained BIGINT NOT NULL DEFAULT 0,
         training_sessions BIGINT NOT NULL DEFAULT 0,
@@ -44,32 +42,19 @@ const UP: &[&str] = &[
         from_veterans BIGINT NOT NULL DEFAULT 0,
         from_telecom BIGINT NOT NULL DEFAULT 0,
         from_teacher BIGINT NOT NULL DEFAULT 0,
-        from_other BIGINT NOT NULL DEFAULT 0,
+        from_other BIGINT NOT NULL DEFAULT 0";
+
+const UP: &[&str] = &[
+    r#"CREATE TABLE unit_total (
+        unit_id BIGINT PRIMARY KEY REFERENCES admin_unit (id),
+        {counted},
         change_seq BIGINT NOT NULL DEFAULT 0,
         delivered_seq BIGINT NOT NULL DEFAULT 0
     )"#,
     "CREATE INDEX unit_total_owed ON unit_total (unit_id) WHERE change_seq > delivered_seq",
     r#"CREATE TABLE commune_total (
         unit_id BIGINT PRIMARY KEY REFERENCES admin_unit (id),
-        teams BIGINT NOT NULL DEFAULT 0,
-        members BIGINT NOT NULL DEFAULT 0,
-        members_trained BIGINT NOT NULL DEFAULT 0,
-        training_sessions BIGINT NOT NULL DEFAULT 0,
-        committees BIGINT NOT NULL DEFAULT 0,
-        villages BIGINT NOT NULL DEFAULT 0,
-        villages_with_team BIGINT NOT NULL DEFAULT 0,
-        role_leader BIGINT NOT NULL DEFAULT 0,
-        role_deputy BIGINT NOT NULL DEFAULT 0,
-        role_member BIGINT NOT NULL DEFAULT 0,
-        from_village_head BIGINT NOT NULL DEFAULT 0,
-        from_police BIGINT NOT NULL DEFAULT 0,
-        from_youth_union BIGINT NOT NULL DEFAULT 0,
-        from_women_union BIGINT NOT NULL DEFAULT 0,
-        from_farmers_union BIGINT NOT NULL DEFAULT 0,
-        from_veterans BIGINT NOT NULL DEFAULT 0,
-        from_telecom BIGINT NOT NULL DEFAULT 0,
-        from_teacher BIGINT NOT NULL DEFAULT 0,
-        from_other BIGINT NOT NULL DEFAULT 0
+        {counted}
     )"#,
     "CREATE INDEX admin_unit_level_path ON admin_unit (level, path)",
     r#"CREATE TABLE unit_result (
@@ -96,7 +81,9 @@ const DOWN: &[&str] = &[
 #[sea_orm_migration::async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_all(manager, UP).await
+        let statements: Vec<String> = UP.iter().map(|s| s.replace("{counted}", COUNTED)).collect();
+        let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+        run_all(manager, &statements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

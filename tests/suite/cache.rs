@@ -158,35 +158,56 @@ async fn cached_totals_are_refused_out_of_scope(b: Arc<Backend>) {
     assert!(outsider["data"].is_null() || outsider["data"]["totals"].is_null());
 }
 
-/// A TCP proxy in front of Redis that can be cut (every connection dropped, new ones refused
-/// at once) and restored.
-async fn proxy(upstream: String) -> (String, watch::Sender<bool>) {
+/// What the proxy in front of Redis does with connections.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Redis {
+    Up,
+    /// Every connection dropped, new ones refused at once: Redis is gone.
+    Cut,
+    /// Connections stay open and nothing comes back, as from a stopped Redis. On leaving this
+    /// state whatever was sent meanwhile is lost (the connections are dropped): the worst case,
+    /// a change Redis never heard of.
+    Frozen,
+}
+
+/// A TCP proxy in front of Redis whose state a test sets.
+async fn proxy(upstream: String) -> (String, watch::Sender<Redis>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let (cut, watcher) = watch::channel(false);
+    let (state, watcher) = watch::channel(Redis::Up);
     tokio::spawn(async move {
         loop {
             let Ok((mut inbound, _)) = listener.accept().await else {
                 return;
             };
-            if *watcher.borrow() {
-                drop(inbound);
-                continue;
-            }
             let upstream = upstream.clone();
             let mut watcher = watcher.clone();
             tokio::spawn(async move {
+                let now = *watcher.borrow();
+                match now {
+                    Redis::Cut => return,
+                    Redis::Frozen => {
+                        // Accepted, never answered; dropped when the freeze ends.
+                        let _ = watcher.wait_for(|s| *s != Redis::Frozen).await.map(|_| ());
+                        return;
+                    }
+                    Redis::Up => {}
+                }
                 let Ok(mut outbound) = TcpStream::connect(&upstream).await else {
                     return;
                 };
-                tokio::select! {
-                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                    _ = watcher.wait_for(|cut| *cut) => {}
+                let left = tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => None,
+                    changed = watcher.wait_for(|s| *s != Redis::Up) => changed.ok().map(|s| *s),
+                };
+                if left == Some(Redis::Frozen) {
+                    // Hold both ends, forwarding nothing, until the freeze ends.
+                    let _ = watcher.wait_for(|s| *s != Redis::Frozen).await.map(|_| ());
                 }
             });
         }
     });
-    (format!("redis://{addr}"), cut)
+    (format!("redis://{addr}"), state)
 }
 
 async fn queries_survive_redis_going_away_and_changes_made_meanwhile_show_after(b: Arc<Backend>) {
@@ -198,7 +219,7 @@ async fn queries_survive_redis_going_away_and_changes_made_meanwhile_show_after(
         .trim_start_matches("redis://")
         .trim_end_matches('/')
         .to_owned();
-    let (proxied, cut) = proxy(upstream).await;
+    let (proxied, redis) = proxy(upstream).await;
     let base = b.fresh_demo().await;
     let mut settings = base.state.settings.clone();
     settings.redis_url = Some(proxied);
@@ -213,7 +234,7 @@ async fn queries_survive_redis_going_away_and_changes_made_meanwhile_show_after(
         "served from the cache"
     );
 
-    cut.send(true).unwrap();
+    redis.send(Redis::Cut).unwrap();
     for _ in 0..3 {
         assert_eq!(
             members(&app, "24172").await,
@@ -231,47 +252,9 @@ async fn queries_survive_redis_going_away_and_changes_made_meanwhile_show_after(
     assert_eq!(members(&app, "24172").await, before + 1);
     assert!(app.state.cache().stats.errors.load(Ordering::Relaxed) >= 1);
 
-    cut.send(false).unwrap();
+    redis.send(Redis::Up).unwrap();
     // The circuit retries after its pause; from then on the new figure, never the old one.
     eventually_cached(&app, before + 1).await;
-}
-
-/// A TCP proxy in front of Redis that can be frozen, as a stopped Redis is: connections stay
-/// open and nothing comes back. On thawing, whatever was sent meanwhile is lost (the
-/// connections of the freeze are dropped): the worst case, a change Redis never heard of.
-async fn freezable_proxy(upstream: String) -> (String, watch::Sender<bool>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (frozen, watcher) = watch::channel(false);
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut inbound, _)) = listener.accept().await else {
-                return;
-            };
-            let upstream = upstream.clone();
-            let mut watcher = watcher.clone();
-            tokio::spawn(async move {
-                let now_frozen = *watcher.borrow();
-                if now_frozen {
-                    // Accepted, never answered; dropped on thawing.
-                    let _ = watcher.wait_for(|frozen| !*frozen).await.map(|_| ());
-                    return;
-                }
-                let Ok(mut outbound) = TcpStream::connect(&upstream).await else {
-                    return;
-                };
-                let froze = tokio::select! {
-                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => false,
-                    _ = watcher.wait_for(|frozen| *frozen) => true,
-                };
-                if froze {
-                    // Hold both ends, forwarding nothing, until the thaw drops them.
-                    let _ = watcher.wait_for(|frozen| !*frozen).await.map(|_| ());
-                }
-            });
-        }
-    });
-    (format!("redis://{addr}"), frozen)
 }
 
 /// Two replicas on one Redis; Redis stops answering; a change is made through replica A,
@@ -287,7 +270,7 @@ async fn a_change_redis_missed_is_never_served_stale_by_another_replica(b: Arc<B
         .trim_start_matches("redis://")
         .trim_end_matches('/')
         .to_owned();
-    let (proxied, frozen) = freezable_proxy(upstream).await;
+    let (proxied, redis) = proxy(upstream).await;
     let base = b.fresh_demo().await;
     let mut settings = base.state.settings.clone();
     settings.redis_url = Some(proxied);
@@ -305,13 +288,13 @@ async fn a_change_redis_missed_is_never_served_stale_by_another_replica(b: Arc<B
     let before = members(&replica, "24172").await;
     eventually_cached(&replica, before).await;
 
-    frozen.send(true).unwrap();
+    redis.send(Redis::Frozen).unwrap();
     let answer = a
         .mutate("officer.24172", "AddTeamMember", new_member(&team))
         .await;
     assert!(answer.get("errors").is_none(), "{answer:#}");
     drop(a);
-    frozen.send(false).unwrap();
+    redis.send(Redis::Up).unwrap();
 
     // From the first read after the answer on: the new figure, never the cached old one.
     assert_eq!(members(&replica, "24172").await, before + 1);
