@@ -87,7 +87,6 @@ impl AppState {
         let metrics = Arc::new(crate::http::RequestMetrics::new(db.clone(), cache.clone()));
         let hooks = Arc::new(Hooks::default());
         hooks.register(Arc::new(Invalidator {
-            db: db.clone(),
             cache: cache.clone(),
         }));
         // Changes owed to the shared cache (by a replica that died, or while Redis was away)

@@ -335,9 +335,8 @@ impl CacheKey for ResultsKey {
 }
 
 /// The after-commit hook that invalidates the totals of every unit a change touched, and of
-/// all their ancestors.
+/// all their ancestors (the paths were read with the change's counter locks).
 pub struct Invalidator {
-    pub db: crate::db::Db,
     pub cache: Arc<Cache>,
 }
 
@@ -347,30 +346,17 @@ impl crate::hooks::AfterCommit for Invalidator {
         change: &'a crate::domain::write::Committed,
     ) -> crate::hooks::HookFuture<'a> {
         Box::pin(async move {
-            if change.units.is_empty() {
+            if change.paths.is_empty() {
                 return;
             }
-            let paths = if change.paths.len() == change.units.len() {
-                Ok(change.paths.clone())
+            if self.cache.invalidate(&change.paths).await {
+                // Marked delivered in the database by this replica's next check.
+                self.cache.delivered.remember(&change.owed);
             } else {
-                crate::domain::units::paths_of(&self.db.conn, &change.units).await
-            };
-            match paths {
-                Ok(paths) if self.cache.invalidate(&paths).await => {
-                    // Marked delivered in the database by this replica's next check.
-                    self.cache.delivered.remember(&change.owed);
-                }
-                Ok(_) => {
-                    // Redis did not take it: the change stays owed in the database, and is
-                    // delivered by the next replica that can. Answering only after one lease
-                    // means no replica still trusts Redis from before this change.
-                    tokio::time::sleep(outbox::LEASE + Duration::from_millis(50)).await;
-                }
-                Err(err) => {
-                    // Without the paths, drop everything rather than risk a stale answer.
-                    tracing::error!(error = ?err, "cannot read unit paths: invalidating all");
-                    let _ = self.cache.invalidate_all().await;
-                }
+                // Redis did not take it: the change stays owed in the database, and is
+                // delivered by the next replica that can. Answering only after one lease
+                // means no replica still trusts Redis from before this change.
+                tokio::time::sleep(outbox::LEASE + Duration::from_millis(50)).await;
             }
         })
     }
