@@ -273,7 +273,9 @@ pub fn manifest(documents: &[(String, String)]) -> anyhow::Result<serde_json::Va
     for (file, body) in documents {
         let parsed =
             async_graphql::parser::parse_query(body).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
-        let Some((_, first)) = parsed.operations.iter().next() else {
+        // The kind of the document's first operation by place (the parser keeps operations
+        // in a map, whose order is not the document's).
+        let Some((_, first)) = parsed.operations.iter().min_by_key(|(_, op)| op.pos) else {
             bail!("{file}: no operation");
         };
         let kind = first.node.ty.to_string();
