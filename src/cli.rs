@@ -93,8 +93,17 @@ pub enum Command {
         #[arg(long)]
         full: bool,
     },
-    /// Import team members from a CSV or XLSX file into the teams under a unit (all or nothing).
-    ImportMembers { unit_code: String, file: PathBuf },
+    /// Import team members from a CSV or XLSX file into the teams under a unit (all or nothing;
+    /// people already on their team are kept, not added again).
+    ImportMembers {
+        /// The official code of the unit whose villages' teams the members join.
+        unit_code: String,
+        /// The member list: CSV (comma, semicolon or tab separated) or XLSX.
+        file: PathBuf,
+        /// Only tell what would be added, kept and refused; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the GraphQL schema (SDL).
     ExportSchema,
     /// Print the trusted documents manifest (Apollo's format) of GraphQL documents, for
@@ -184,13 +193,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
-        Command::ImportMembers { unit_code, file } => {
+        Command::ImportMembers {
+            unit_code,
+            file,
+            dry_run,
+        } => {
             init_logging(&settings);
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let db = open(&settings).await?;
             db.migrate().await?;
-            import_members(&db, &settings.rules(), &unit_code, &file, &bytes).await?;
+            let mode = if dry_run {
+                crate::domain::member_import::Mode::Preview
+            } else {
+                crate::domain::member_import::Mode::Write
+            };
+            import_members(&db, &settings.rules(), &unit_code, &file, &bytes, mode).await?;
             deliver_owed(&settings, &db).await
         }
         Command::CheckTotals { repair } => {
@@ -344,8 +362,9 @@ async fn import_members(
     unit_code: &str,
     file: &std::path::Path,
     bytes: &[u8],
+    mode: crate::domain::member_import::Mode,
 ) -> anyhow::Result<()> {
-    use crate::domain::member_import::{self, Sheet};
+    use crate::domain::member_import::{self, Mode, Sheet};
     use crate::domain::write::Tx;
     let name = file.file_name().and_then(|n| n.to_str());
     let sheet = Sheet::read(name, bytes);
@@ -354,34 +373,58 @@ async fn import_members(
         .await
         .map_err(cli_error)?;
     let imported = match sheet {
-        Ok(sheet) => member_import::import(&mut tx, &grant, unit_code, &sheet).await,
+        Ok(sheet) => member_import::import(&mut tx, &grant, unit_code, &sheet, mode).await,
         Err(err) => Err(err),
+    };
+    let print_rows = |rows: &[crate::error::RowProblem]| {
+        for row in rows {
+            eprintln!(
+                "line {}{}: {}",
+                row.line,
+                row.column
+                    .as_deref()
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default(),
+                row.message
+            );
+        }
     };
     match imported {
         Ok(report) => {
-            tx.commit().await.map_err(cli_error)?;
             for team in &report.teams {
                 println!("{}\t+{}", team.village_code, team.added);
             }
+            for kept in &report.kept {
+                println!(
+                    "line {}: {} is already on the team of {} (member {}): kept",
+                    kept.line, kept.full_name, kept.village_code, kept.member_id.0
+                );
+            }
+            if mode == Mode::Preview {
+                // Nothing was written: the transaction is dropped.
+                drop(tx);
+                print_rows(&report.refused);
+                println!(
+                    "preview: {} members would be added to {} teams, {} kept, {} rows refused; \
+                     nothing was written",
+                    report.added,
+                    report.teams.len(),
+                    report.kept.len(),
+                    report.refused.len()
+                );
+                return Ok(());
+            }
+            tx.commit().await.map_err(cli_error)?;
             println!(
-                "{} members added to {} teams",
+                "{} members added to {} teams, {} kept",
                 report.added,
-                report.teams.len()
+                report.teams.len(),
+                report.kept.len()
             );
             Ok(())
         }
         Err(crate::error::AppError::InvalidRows(rows)) => {
-            for row in &rows {
-                eprintln!(
-                    "line {}{}: {}",
-                    row.line,
-                    row.column
-                        .as_deref()
-                        .map(|c| format!(" ({c})"))
-                        .unwrap_or_default(),
-                    row.message
-                );
-            }
+            print_rows(&rows);
             anyhow::bail!("{} bad rows: nothing was imported", rows.len())
         }
         Err(other) => Err(cli_error(other)),

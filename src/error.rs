@@ -18,6 +18,9 @@ pub enum AppError {
     /// A failed sign-in; the same answer whether the user exists or not.
     WrongCredentials,
     Forbidden,
+    /// Refused for a reason the caller can act on (`extensions.reason`): a rule of the
+    /// programme, not a place outside their area.
+    ForbiddenBecause(&'static str),
     /// Deliberately carries no detail beyond the kind of object: an id outside the caller's scope
     /// must answer exactly as a missing id does.
     NotFound(&'static str),
@@ -28,6 +31,9 @@ pub enum AppError {
     Conflict {
         field: String,
         message: String,
+        /// The id of the row the change clashes with, when there is one (the village's active
+        /// team, the team's leader, the month's report).
+        existing: Option<String>,
     },
     /// Too many attempts, or too many at once: try again after this many seconds.
     RateLimited {
@@ -61,6 +67,20 @@ impl AppError {
         AppError::Conflict {
             field: field.into(),
             message: message.into(),
+            existing: None,
+        }
+    }
+
+    /// A clash with a row the caller may look up: its id goes in `extensions.existingId`.
+    pub fn conflict_with(
+        field: impl Into<String>,
+        message: impl Into<String>,
+        existing: i64,
+    ) -> Self {
+        AppError::Conflict {
+            field: field.into(),
+            message: message.into(),
+            existing: Some(existing.to_string()),
         }
     }
 
@@ -70,10 +90,10 @@ impl AppError {
             AppError::Unauthenticated => "authentication required".to_owned(),
             AppError::WrongCredentials => "wrong username or password".to_owned(),
             AppError::Forbidden => "not allowed".to_owned(),
+            AppError::ForbiddenBecause(reason) => format!("not allowed: {reason}"),
             AppError::NotFound(what) => format!("{what} not found"),
-            AppError::BadUserInput { field, message } | AppError::Conflict { field, message } => {
-                format!("{field}: {message}")
-            }
+            AppError::BadUserInput { field, message }
+            | AppError::Conflict { field, message, .. } => format!("{field}: {message}"),
             AppError::InvalidRows(rows) => {
                 let lines: std::collections::BTreeSet<u64> = rows.iter().map(|r| r.line).collect();
                 let problems = if rows.len() == lines.len() {
@@ -109,7 +129,7 @@ impl AppError {
             // Not UNAUTHENTICATED: a client that signs out on that code would do so on a
             // mistyped password at its sign-in form.
             AppError::WrongCredentials => "BAD_CREDENTIALS",
-            AppError::Forbidden => "FORBIDDEN",
+            AppError::Forbidden | AppError::ForbiddenBecause(_) => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput { .. } | AppError::InvalidRows(_) => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
@@ -146,6 +166,15 @@ impl ErrorExtensions for AppError {
             ext.set("code", self.code());
             if let AppError::BadUserInput { field, .. } | AppError::Conflict { field, .. } = self {
                 ext.set("field", field.as_str());
+            }
+            if let AppError::Conflict {
+                existing: Some(id), ..
+            } = self
+            {
+                ext.set("existingId", id.as_str());
+            }
+            if let AppError::ForbiddenBecause(reason) = self {
+                ext.set("reason", *reason);
             }
             if let AppError::RateLimited {
                 retry_after_secs, ..

@@ -126,7 +126,8 @@ impl WriteGrant {
     }
 
     /// Whether one of the grants behind this right is held at a unit of one of `levels` (or
-    /// over the whole country) covering `path`.
+    /// over the whole country) whose area holds `path`: its subtree, or for a unit closed by
+    /// a reorganisation, the villages it held.
     pub fn held_at_level(&self, path: &str, levels: &[AdminLevel]) -> bool {
         if self.operator {
             return true;
@@ -135,7 +136,10 @@ impl WriteGrant {
             .iter()
             .any(|g| match (&g.unit_path, g.unit_level) {
                 (None, _) => true,
-                (Some(p), Some(level)) => path.starts_with(p.as_str()) && levels.contains(&level),
+                (Some(p), Some(level)) => {
+                    levels.contains(&level)
+                        && (path.starts_with(p.as_str()) || g.held.iter().any(|h| h == path))
+                }
                 _ => false,
             })
     }

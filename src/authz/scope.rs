@@ -139,6 +139,33 @@ impl Scope {
         }
     }
 
+    /// The paths of the units above the scope's own: the ancestors of each subtree root and
+    /// single unit (the province above a commune's officer). Empty for the whole country.
+    pub fn paths_above(&self) -> Vec<String> {
+        let Reach::Limited {
+            subtrees, units, ..
+        } = &self.0
+        else {
+            return Vec::new();
+        };
+        let mut above: Vec<String> = subtrees
+            .iter()
+            .chain(units)
+            .flat_map(|path| ancestors(path))
+            .collect();
+        above.sort();
+        above.dedup();
+        above
+    }
+
+    /// The teams granted one by one (to team leaders), beside the subtrees.
+    pub fn teams(&self) -> &[TeamId] {
+        match &self.0 {
+            Reach::All => &[],
+            Reach::Limited { teams, .. } => teams,
+        }
+    }
+
     /// The condition that holds for rows whose unit path (`path`) is in scope. Team grants
     /// are ignored here: use [`Scope::over_teams`] for rows that belong to a team.
     pub fn over_units(&self, path: impl IntoColumnRef + Clone) -> Condition {
@@ -184,6 +211,14 @@ impl Scope {
     }
 }
 
+/// The paths of the units strictly above the unit at `path` (`/1/5/9/`: `/1/` and `/1/5/`).
+pub fn ancestors(path: &str) -> impl Iterator<Item = String> + '_ {
+    path.match_indices('/')
+        .skip(1)
+        .map(|(i, _)| path[..=i].to_owned())
+        .filter(move |p| p.len() < path.len())
+}
+
 /// Rows whose unit path lies in the subtree rooted at `root`: the range `[root, root || '~')`.
 /// Paths hold digits and slashes only, all below `~`, so the range is exactly the subtree and
 /// the path index serves it. This is a filter (a list narrowed to a unit), not a permission.
@@ -198,6 +233,15 @@ mod tests {
     use sea_orm::sea_query::{Alias, PostgresQueryBuilder, Query};
 
     use super::*;
+
+    #[test]
+    fn the_units_above_a_scope_are_its_roots_ancestors() {
+        assert_eq!(ancestors("/1/5/9/").collect::<Vec<_>>(), ["/1/", "/1/5/"]);
+        assert_eq!(ancestors("/1/").count(), 0);
+        let scope = Scope::subtree("/1/5/").union(Scope::units(vec!["/1/7/8/".to_owned()]));
+        assert_eq!(scope.paths_above(), ["/1/", "/1/7/"]);
+        assert!(Scope::all().paths_above().is_empty());
+    }
 
     fn render(condition: Condition) -> String {
         Query::select()

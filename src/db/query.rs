@@ -89,6 +89,17 @@ pub async fn count(conn: &impl ConnectionTrait, select: &SelectStatement) -> Res
 }
 
 /// Whether `select` finds any row.
+/// The first column (an id) of the first row `select` finds, if any.
+pub async fn first_id(
+    conn: &impl ConnectionTrait,
+    select: &SelectStatement,
+) -> Result<Option<i64>, DbErr> {
+    match rows(conn, select).await?.first() {
+        Some(row) => Ok(Some(row.try_get_by_index(0)?)),
+        None => Ok(None),
+    }
+}
+
 pub async fn exists(conn: &impl ConnectionTrait, select: &SelectStatement) -> Result<bool, DbErr> {
     Ok(count(conn, select).await? > 0)
 }

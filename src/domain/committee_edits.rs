@@ -126,7 +126,7 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewCommittee) -> Res
         unit_id: Set(unit.id.0),
         name: Set(name),
         decision_no: Set(decision_no),
-        founded_on: Set(founded_on),
+        founded_on: Set(Some(tx.starts_on(founded_on))),
         ..Default::default()
     };
     let id = CommitteeId(insert(tx, row, None).await?);
@@ -167,6 +167,7 @@ pub async fn update(
     let decision_no = validate::changed_optional(change.decision_no, &before.decision_no, |d| {
         validate::optional_text("decisionNo", Some(&d))
     })?;
+    validate::start_kept("foundedOn", &change.founded_on)?;
     let founded_on = validate::changed_optional(change.founded_on, &before.founded_on, |d| {
         validate::not_in_future("foundedOn", d.0).map(|d| Some(Date(d)))
     })?;

@@ -88,19 +88,22 @@ pub async fn target_team(
     Ok(team)
 }
 
-pub async fn has_leader(
+/// The team's current leader, other than `except`, if it has one.
+pub async fn leader_of(
     conn: &impl ConnectionTrait,
     team: TeamId,
     except: Option<MemberId>,
-) -> Result<bool> {
+) -> Result<Option<i64>> {
     let select = Query::select()
+        .column(M::Id)
         .from(Members)
         .and_where(Expr::col(M::TeamId).eq(team.0))
         .and_where(Expr::col(M::Role).eq(TeamRole::Leader.as_str()))
         .and_where(Expr::col(M::LeftOn).is_null())
         .and_where(Expr::col(M::Id).ne(except.map_or(0, |m| m.0)))
+        .limit(1)
         .to_owned();
-    Ok(query::exists(conn, &select).await?)
+    Ok(query::first_id(conn, &select).await?)
 }
 
 /// Inserts a member whose fields are already clean into a team the grant was checked
@@ -121,7 +124,7 @@ pub async fn insert(
         phone: Set(clean.phone),
         gender: Set(input.gender.map(|g| g.as_str().to_owned())),
         birth_year: Set(clean.birth_year),
-        joined_on: Set(clean.joined_on),
+        joined_on: Set(Some(tx.starts_on(clean.joined_on))),
         ..Default::default()
     };
     let id = MemberId(write::insert(tx, row, Some(("role", ONE_LEADER))).await?);
@@ -164,8 +167,10 @@ pub async fn add(tx: &mut Tx, grant: &WriteGrant, input: NewMember) -> Result<(M
             team_full(rules.max_team_members),
         ));
     }
-    if input.role == TeamRole::Leader && has_leader(&tx.txn, team.id, None).await? {
-        return Err(AppError::conflict("role", ONE_LEADER));
+    if input.role == TeamRole::Leader
+        && let Some(leader) = leader_of(&tx.txn, team.id, None).await?
+    {
+        return Err(AppError::conflict_with("role", ONE_LEADER, leader));
     }
     let member = insert(tx, grant, &team, &input, clean).await?;
     tx.audit_creation(
@@ -200,9 +205,9 @@ pub async fn update(
     let role = change.role.unwrap_or(before.role);
     if role == TeamRole::Leader
         && before.role != TeamRole::Leader
-        && has_leader(&tx.txn, team.id, Some(id)).await?
+        && let Some(leader) = leader_of(&tx.txn, team.id, Some(id)).await?
     {
-        return Err(AppError::conflict("role", ONE_LEADER));
+        return Err(AppError::conflict_with("role", ONE_LEADER, leader));
     }
     let phone = validate::changed_optional(change.phone, &before.phone, |p| {
         let blank = p.trim().is_empty();
@@ -211,6 +216,7 @@ pub async fn update(
     let birth_year = validate::changed_optional(change.birth_year, &before.birth_year, |y| {
         validate::birth_year("birthYear", y).map(Some)
     })?;
+    validate::start_kept("joinedOn", &change.joined_on)?;
     let joined_on = validate::changed_optional(change.joined_on, &before.joined_on, |d| {
         validate::not_in_future("joinedOn", d.0).map(Some)
     })?;

@@ -16,7 +16,7 @@ use super::member_edits::{self, NewMember};
 use super::teams::{Team, TeamRole, TeamStatus};
 use super::units::AdminLevel;
 use super::write::Tx;
-use super::{TeamId, relations, units, validate};
+use super::{MemberId, TeamId, relations, units, validate};
 use crate::authz::{WriteGrant, subtree_range};
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::team::{Column as T, Entity as Teams};
@@ -26,7 +26,8 @@ use crate::text::fold;
 
 use cells::{affiliation, gender, phone_text, role};
 use sheet::{
-    AFFILIATION, BIRTH_YEAR, GENDER, NAME, PHONE, ROLE, VILLAGE, header_of, reason, refuse,
+    AFFILIATION, BIRTH_YEAR, GENDER, NAME, PHONE, ROLE, VILLAGE, VILLAGE_CODE, header_of, reason,
+    refuse,
 };
 pub use sheet::{
     FileSummary, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, MAX_SHEET_CHARS, Sheet, SheetFormat,
@@ -40,11 +41,48 @@ pub struct TeamImport {
     pub added: usize,
 }
 
+/// A row naming someone already on the team (the same name, and the same birth year or
+/// phone number): kept as they are, not added again.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeptRow {
+    pub line: u64,
+    pub village_code: String,
+    pub member_id: MemberId,
+    pub full_name: String,
+}
+
 #[derive(Clone, Debug, Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
+    /// Members added (for a preview: who would be).
     pub added: usize,
     pub teams: Vec<TeamImport>,
+    /// Rows of people already on their team.
+    pub kept: Vec<KeptRow>,
+    /// Bad rows: in a preview, listed here; otherwise the import is refused with them.
+    #[serde(skip)]
+    pub refused: Vec<crate::error::RowProblem>,
+}
+
+/// Whether an import writes, or only tells what it would do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    Preview,
+}
+
+/// Who a row or a member is, for finding the same person twice: the folded name with the
+/// birth year, and the folded name with the phone number.
+fn identities(
+    name: &str,
+    birth_year: Option<i32>,
+    phone: Option<&str>,
+) -> impl Iterator<Item = String> {
+    let name = fold(name);
+    let by_year = birth_year.map(|y| format!("{name}|y{y}"));
+    let by_phone = phone.map(|p| format!("{name}|p{p}"));
+    by_year.into_iter().chain(by_phone)
 }
 
 /// The villages under the import's unit, by code and by folded name, with their active team.
@@ -99,12 +137,15 @@ async fn villages_under(conn: &impl ConnectionTrait, path: &str) -> Result<Villa
     Ok(villages)
 }
 
-/// Adds the members of a sheet read by [`Sheet::read`].
+/// Adds the members of a sheet read by [`Sheet::read`]; people already on their team are
+/// kept, not added again. With [`Mode::Preview`] nothing is written, and bad rows are listed in
+/// the report instead of refusing the file.
 pub async fn import(
     tx: &mut Tx,
     grant: &WriteGrant,
     unit_code: &str,
     sheet: &Sheet,
+    mode: Mode,
 ) -> Result<ImportReport> {
     let rules = tx.rules;
     let unit = units::open_for_change(&tx.txn, unit_code, "unitCode")
@@ -123,7 +164,11 @@ pub async fn import(
         let mut bad = |key: Option<&'static str>, message: String| {
             problems.push(refuse(line, key.map(header_of), message));
         };
-        let village = cell(VILLAGE);
+        // A village code column, where the sheet has one, names the village whatever its name.
+        let village = match cell(VILLAGE_CODE) {
+            "" => cell(VILLAGE),
+            code => code,
+        };
         let code = match villages.by_code.get(village) {
             Some(_) => Some(village.to_owned()),
             None => match villages.by_name.get(&fold(village)).map(Vec::as_slice) {
@@ -254,21 +299,79 @@ pub async fn import(
             birth_year,
             joined_on: None,
         };
-        if role == TeamRole::Leader {
-            if let Some(first) = leaders.insert(team.id, line) {
-                bad(
-                    Some(ROLE),
-                    format!("the team already has a leader on line {first}"),
-                );
-                continue;
-            }
-            if member_edits::has_leader(&tx.txn, team.id, None).await? {
-                bad(Some(ROLE), "the team already has a leader".to_owned());
-                continue;
-            }
-        }
         accepted.push((line, team, input, clean));
     }
+    // The same person twice: already on the team (kept), or twice in the file (refused).
+    let team_ids: Vec<TeamId> = accepted.iter().map(|(_, t, ..)| t.id).collect();
+    let on_teams = relations::team_members(&tx.txn, &team_ids).await?;
+    let mut known: HashMap<(TeamId, String), (MemberId, String)> = HashMap::new();
+    for (team, members) in &on_teams {
+        for m in members {
+            for id in identities(&m.full_name, m.birth_year, m.phone.as_deref()) {
+                known.insert((*team, id), (m.id, m.full_name.clone()));
+            }
+        }
+    }
+    let codes: HashMap<TeamId, String> = villages
+        .by_code
+        .iter()
+        .filter_map(|(code, (_, team))| team.as_ref().map(|t| (t.id, code.clone())))
+        .collect();
+    let mut kept = Vec::new();
+    let mut in_file: HashMap<(TeamId, String), u64> = HashMap::new();
+    accepted.retain(|(line, team, _, clean)| {
+        let ids: Vec<String> =
+            identities(&clean.full_name, clean.birth_year, clean.phone.as_deref()).collect();
+        if let Some((member, name)) = ids.iter().find_map(|id| known.get(&(team.id, id.clone()))) {
+            kept.push(KeptRow {
+                line: *line,
+                village_code: codes.get(&team.id).cloned().unwrap_or_default(),
+                member_id: *member,
+                full_name: name.clone(),
+            });
+            return false;
+        }
+        if let Some(first) = ids
+            .iter()
+            .find_map(|id| in_file.get(&(team.id, id.clone())))
+        {
+            problems.push(refuse(
+                *line,
+                Some(header_of(NAME)),
+                format!("the same person as on line {first}"),
+            ));
+            return false;
+        }
+        for id in ids {
+            in_file.insert((team.id, id), *line);
+        }
+        true
+    });
+    // One leader per team: of the rows to add, a second in the file or beside the team's own.
+    let mut refused_leaders = Vec::new();
+    for (line, team, input, _) in &accepted {
+        if input.role != TeamRole::Leader {
+            continue;
+        }
+        if let Some(first) = leaders.insert(team.id, *line) {
+            refused_leaders.push(refuse(
+                *line,
+                Some(header_of(ROLE)),
+                format!("the team already has a leader on line {first}"),
+            ));
+        } else if member_edits::leader_of(&tx.txn, team.id, None)
+            .await?
+            .is_some()
+        {
+            refused_leaders.push(refuse(
+                *line,
+                Some(header_of(ROLE)),
+                "the team already has a leader",
+            ));
+        }
+    }
+    accepted.retain(|(line, ..)| !refused_leaders.iter().any(|p| p.line == *line));
+    problems.extend(refused_leaders);
     // No team may end up over the size cap: the first row past it is named.
     let mut arriving: BTreeMap<TeamId, Vec<u64>> = BTreeMap::new();
     for (line, team, ..) in &accepted {
@@ -290,8 +393,28 @@ pub async fn import(
             ));
         }
     }
+    problems.sort_by_key(|p| p.line);
+    kept.sort_by_key(|k| k.line);
+    if mode == Mode::Preview {
+        let mut per_team: BTreeMap<TeamId, TeamImport> = BTreeMap::new();
+        for (_, team, ..) in &accepted {
+            per_team
+                .entry(team.id)
+                .or_insert_with(|| TeamImport {
+                    team_id: team.id,
+                    village_code: codes.get(&team.id).cloned().unwrap_or_default(),
+                    added: 0,
+                })
+                .added += 1;
+        }
+        return Ok(ImportReport {
+            added: accepted.len(),
+            teams: per_team.into_values().collect(),
+            kept,
+            refused: problems,
+        });
+    }
     if !problems.is_empty() {
-        problems.sort_by_key(|p| p.line);
         return Err(AppError::InvalidRows(problems));
     }
 
@@ -310,11 +433,6 @@ pub async fn import(
         tx.touch(team.unit_id);
         added += 1;
     }
-    let codes: HashMap<TeamId, String> = villages
-        .by_code
-        .iter()
-        .filter_map(|(code, (_, team))| team.as_ref().map(|t| (t.id, code.clone())))
-        .collect();
     let report = ImportReport {
         added,
         teams: per_team
@@ -324,6 +442,8 @@ pub async fn import(
                 t
             })
             .collect(),
+        kept,
+        refused: Vec::new(),
     };
     // A summary, not the rows: an import of thousands of members would otherwise make one
     // audit entry of megabytes that every reader of the log downloads.
@@ -331,6 +451,7 @@ pub async fn import(
         "file": &sheet.file,
         "rows": rows.len(),
         "added": report.added,
+        "kept": report.kept.len(),
         "teams": &report.teams,
     });
     tx.audit_creation("importTeamMembers", "import", unit.id.0, unit.id, &detail)

@@ -24,6 +24,7 @@ pub mod training_edits;
 pub mod units;
 pub mod users;
 pub mod validate;
+pub mod villages;
 pub mod write;
 
 mod text_enum;

@@ -1,6 +1,6 @@
 //! Writing, submitting and approving result reports, and setting targets. A commune's officer
-//! writes and submits its teams' reports; an officer of the district or above approves them;
-//! an approved report no longer changes. Targets are set by a level for the units below it.
+//! writes and submits its teams' reports; another officer whose area holds the team, of the
+//! commune or above, approves them; an approved report no longer changes. Targets are set by a level for the units below it.
 
 use async_graphql::InputObject;
 use sea_orm::ActiveValue::Set;
@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use super::reports::{self, Indicator, Report, ReportState, Target};
 use super::units::{self, AdminLevel, Unit};
 use super::write::{Audited, RowUpdate, Tx, check_version, insert};
-use super::{ReportId, TeamId, UserId, validate};
+use super::{ReportId, TeamId, UnitId, UserId, validate};
 use crate::authz::{Scope, WriteGrant};
 use crate::db::entities::audit_entry::{Column as E, Entity as Entries};
 use crate::db::entities::result_report::{self, Column as R, Entity as Reports};
@@ -69,14 +69,17 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewReport) -> Result
     let team = super::teams::get(&tx.txn, grant.read_scope(), input.team_id).await?;
     grant.check_team(team.id, &team.unit_path)?;
     let period = validate::period("period", &input.period)?;
+    validate::not_after_this_month("period", &period)?;
     let [h, v, o, c, e] = input.results.checked()?;
     let filed = Query::select()
+        .column(R::Id)
         .from(Reports)
         .and_where(Expr::col(R::TeamId).eq(team.id.0))
         .and_where(Expr::col(R::Period).eq(period.as_str()))
+        .limit(1)
         .to_owned();
-    if query::exists(&tx.txn, &filed).await? {
-        return Err(AppError::conflict("period", ONE_PER_MONTH));
+    if let Some(existing) = query::first_id(&tx.txn, &filed).await? {
+        return Err(AppError::conflict_with("period", ONE_PER_MONTH, existing));
     }
     let row = result_report::ActiveModel {
         team_id: Set(team.id.0),
@@ -198,23 +201,32 @@ async fn worked_on(tx: &Tx, report: ReportId, user: UserId) -> Result<bool> {
     Ok(query::exists(&tx.txn, &select).await?)
 }
 
-/// Approval is for the district or a higher level, never for the commune that wrote it, and
-/// never by the person who wrote or submitted the report: a second pair of eyes.
+/// Why an approval is refused to an officer whose assignment holding the team is below the
+/// commune.
+pub const APPROVAL_LEVEL: &str = "a report is approved by an officer of the commune or a level above it whose area holds the team";
+/// Why an approval is refused to whoever wrote, corrected or submitted the report.
+pub const SECOND_PAIR_OF_EYES: &str =
+    "a report is approved by someone other than who wrote or submitted it";
+
+/// Approval is for an officer whose area holds the team, at the commune level or above (in
+/// the tree since July 2025 the commune is the level below the province), and never for the
+/// person who wrote, corrected or submitted the report: a second pair of eyes.
 pub async fn approve(tx: &mut Tx, grant: &WriteGrant, id: ReportId) -> Result<Report> {
     let before = editable(tx, grant, id).await?;
     if !grant.held_at_level(
         &before.unit_path,
-        &[AdminLevel::Province, AdminLevel::District],
+        &[
+            AdminLevel::Province,
+            AdminLevel::District,
+            AdminLevel::Commune,
+        ],
     ) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::ForbiddenBecause(APPROVAL_LEVEL));
     }
     if let Some(user) = grant.actor().user_id
         && worked_on(tx, before.id, user).await?
     {
-        return Err(AppError::conflict(
-            "id",
-            "a report is approved by someone other than who wrote or submitted it",
-        ));
+        return Err(AppError::ForbiddenBecause(SECOND_PAIR_OF_EYES));
     }
     if before.state != ReportState::Submitted {
         return Err(AppError::conflict(
@@ -231,6 +243,33 @@ pub async fn approve(tx: &mut Tx, grant: &WriteGrant, id: ReportId) -> Result<Re
         "approveResultReport",
     )
     .await
+}
+
+/// Removes a draft: its author's or any officer's whose area holds the team. A submitted or
+/// approved report stays (`CONFLICT`).
+pub async fn delete(tx: &mut Tx, grant: &WriteGrant, id: ReportId) -> Result<bool> {
+    let before = editable(tx, grant, id).await?;
+    if before.state != ReportState::Draft {
+        return Err(AppError::conflict(
+            "state",
+            "only a draft can be deleted; a submitted or approved report stays",
+        ));
+    }
+    let delete = Query::delete()
+        .from_table(Reports)
+        .and_where(Expr::col(R::Id).eq(id.0))
+        .to_owned();
+    query::execute(&tx.txn, &delete).await?;
+    tx.audit(
+        "deleteResultReport",
+        "report",
+        id.0,
+        before.unit_id,
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Sets (or replaces) a target for a unit below the caller's own.
@@ -259,6 +298,9 @@ pub async fn set_target(tx: &mut Tx, grant: &WriteGrant, input: NewTarget) -> Re
     };
     let set_by = grant.unit_above(&unit.path).map(|u| u.0);
     match target_of(&tx.txn, &scope, &unit, period, indicator).await {
+        Ok(existing) if set_higher(&unit.path, existing.set_by_unit_id, set_by) => {
+            Err(AppError::ForbiddenBecause(SET_ABOVE))
+        }
         Ok(existing) => {
             let period = period.to_owned();
             RowUpdate::<Targets>::new(existing.id.0)
@@ -285,6 +327,31 @@ pub async fn set_target(tx: &mut Tx, grant: &WriteGrant, input: NewTarget) -> Re
             Ok(after)
         }
         Err(other) => Err(other),
+    }
+}
+
+/// Why a target set by a higher level is not replaced by a lower one.
+pub const SET_ABOVE: &str =
+    "the target was set by a level above yours; only that level or one above it changes it";
+
+/// Whether a target of the unit at `path`, set at `existing` (none: over the whole country),
+/// was set higher in the tree than `caller` would set it: a commune does not overwrite the
+/// province's target for its village. Units are compared by their place on the unit's path;
+/// one no longer on it (moved by a reorganisation) does not bind.
+fn set_higher(path: &str, existing: Option<UnitId>, caller: Option<i64>) -> bool {
+    let depth = |unit: Option<i64>| -> Option<usize> {
+        match unit {
+            None => Some(0),
+            Some(id) => path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .position(|s| s == id.to_string())
+                .map(|i| i + 1),
+        }
+    };
+    match (depth(existing.map(|u| u.0)), depth(caller)) {
+        (Some(theirs), Some(mine)) => theirs < mine,
+        _ => false,
     }
 }
 

@@ -75,13 +75,17 @@ fn in_scope(scope: &Scope) -> SelectStatement {
     select
 }
 
-/// Reports of teams in scope (and under `under_path`, and of `period`, when given).
+/// Reports of teams in scope (and under `under_path`, of `period` and in `state`, when given).
 pub async fn list(
     conn: &impl ConnectionTrait,
     list: &Listing,
     period: Option<&str>,
+    state: Option<ReportState>,
 ) -> Result<Page<Report>> {
     let mut select = in_scope(&list.scope);
+    if let Some(state) = state {
+        select.and_where(Expr::col((Reports, R::State)).eq(state.as_str()));
+    }
     if let Some(period) = period {
         select.and_where(Expr::col((Reports, R::Period)).eq(period));
     }

@@ -59,18 +59,21 @@ async fn team_unit(conn: &impl ConnectionTrait, grant: &WriteGrant, code: &str) 
     Ok(unit)
 }
 
-async fn has_active_team(
+/// The unit's active team, other than `except`, if it has one.
+async fn active_team(
     conn: &impl ConnectionTrait,
     unit: &Unit,
     except: Option<TeamId>,
-) -> Result<bool> {
+) -> Result<Option<i64>> {
     let select = Query::select()
+        .column(T::Id)
         .from(Teams)
         .and_where(Expr::col(T::UnitId).eq(unit.id.0))
         .and_where(Expr::col(T::Status).eq(TeamStatus::Active.as_str()))
         .and_where(Expr::col(T::Id).ne(except.map_or(0, |t| t.0)))
+        .limit(1)
         .to_owned();
-    Ok(query::exists(conn, &select).await?)
+    Ok(query::first_id(conn, &select).await?)
 }
 
 pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewTeam) -> Result<Team> {
@@ -81,15 +84,15 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewTeam) -> Result<T
         .founded_on
         .map(|d| validate::not_in_future("foundedOn", d.0))
         .transpose()?;
-    if has_active_team(&tx.txn, &unit, None).await? {
-        return Err(AppError::conflict("unitCode", ONE_ACTIVE));
+    if let Some(existing) = active_team(&tx.txn, &unit, None).await? {
+        return Err(AppError::conflict_with("unitCode", ONE_ACTIVE, existing));
     }
     let row = team::ActiveModel {
         unit_id: Set(unit.id.0),
         name_folded: Set(fold(&name)),
         name: Set(name),
         decision_no: Set(decision_no),
-        founded_on: Set(founded_on),
+        founded_on: Set(Some(tx.starts_on(founded_on))),
         ..Default::default()
     };
     let id = TeamId(insert(tx, row, Some(("unitCode", ONE_ACTIVE))).await?);
@@ -129,6 +132,7 @@ async fn apply(
     let decision_no = validate::changed_optional(change.decision_no, &before.decision_no, |d| {
         validate::optional_text("decisionNo", Some(&d))
     })?;
+    validate::start_kept("foundedOn", &change.founded_on)?;
     let founded_on = validate::changed_optional(change.founded_on, &before.founded_on, |d| {
         validate::not_in_future("foundedOn", d.0).map(Some)
     })?;
@@ -141,15 +145,17 @@ async fn apply(
             .ok_or_else(|| anyhow::anyhow!("team {} has no unit", id.0))?,
     };
     let status = change.status.unwrap_or(before.status);
-    if status == TeamStatus::Active && has_active_team(&tx.txn, &unit, Some(id)).await? {
-        return Err(AppError::conflict(
-            if change.unit_code.is_some() {
-                "unitCode"
-            } else {
-                "status"
-            },
-            ONE_ACTIVE,
-        ));
+    let other = match status {
+        TeamStatus::Active => active_team(&tx.txn, &unit, Some(id)).await?,
+        TeamStatus::Dissolved => None,
+    };
+    if let Some(existing) = other {
+        let field = if change.unit_code.is_some() {
+            "unitCode"
+        } else {
+            "status"
+        };
+        return Err(AppError::conflict_with(field, ONE_ACTIVE, existing));
     }
     // The day of dissolution, when this change dissolves the team (the SQL keeps an earlier one).
     let dissolved_on = (before.status == TeamStatus::Active && status == TeamStatus::Dissolved)

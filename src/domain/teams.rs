@@ -151,12 +151,14 @@ fn filtered(scope: &Scope, search: Option<&str>) -> SelectStatement {
     select
 }
 
-/// Teams in the caller's list; `search` is free text matched, without case or accents, against
+/// Teams of `status` in the caller's list (on the listing's day: active then, or dissolved by
+/// then); `search` is free text matched, without case or accents, against
 /// the team's name, its village's name and its commune's name.
 pub async fn list(
     conn: &impl ConnectionTrait,
     list: &Listing,
     search: Option<&str>,
+    status: TeamStatus,
 ) -> Result<Page<TeamWithUnit>> {
     let search = search.map(fold).filter(|s| !s.is_empty());
     let mut select = filtered(&list.scope, search.as_deref());
@@ -164,8 +166,16 @@ pub async fn list(
     // The unit's other columns, named `unit_<field>` so that, with the `unit_id` and
     // `unit_path` the team's columns already hold, they read as a [`Unit`] under that prefix.
     unit_columns(&mut select, "unit_", &[U::Id, U::Path]);
-    if let Some(day) = list.day {
-        select.cond_where(active_on(day));
+    match (list.day, status) {
+        (None, status) => {
+            select.and_where(Expr::col((Teams, T::Status)).eq(status.as_str()));
+        }
+        (Some(day), TeamStatus::Active) => {
+            select.cond_where(active_on(day));
+        }
+        (Some(day), TeamStatus::Dissolved) => {
+            select.cond_where(dissolved_by(day));
+        }
     }
     list.fetch(conn, select, Order::Oldest((Teams, T::Id)))
         .await
@@ -186,6 +196,14 @@ pub(crate) fn active_on(day: chrono::NaiveDate) -> sea_orm::sea_query::Condition
                 .eq(TeamStatus::Active.as_str())
                 .or(col(T::DissolvedOn).is_not_null()),
         )
+}
+
+/// Teams dissolved by `day`: founded by then (or undated) and dissolved on or before it.
+fn dissolved_by(day: chrono::NaiveDate) -> sea_orm::sea_query::Condition {
+    let col = |c: T| Expr::col((Teams, c));
+    sea_orm::sea_query::Condition::all()
+        .add(col(T::FoundedOn).is_null().or(col(T::FoundedOn).lte(day)))
+        .add(col(T::DissolvedOn).lte(day))
 }
 
 /// One team, if it exists and is in scope; otherwise the same `NOT_FOUND` either way.

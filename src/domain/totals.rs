@@ -87,13 +87,25 @@ cached_as_pair!(AffiliationCount {
     affiliation: Affiliation
 });
 
+// The figures of one unit directly below a total's subject; its results for a month are read
+// for every child at once (`graphql::types::totals`).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, SimpleObject)]
+#[graphql(complex)]
 pub struct ChildTotals {
+    /// The unit, as it stood on the day of the figures.
     pub unit: Unit,
     pub teams: i64,
     pub members: i64,
+    /// Current members who completed at least one training session.
+    pub members_trained: i64,
+    /// Training sessions organised by units of the child's subtree.
+    pub training_sessions: i64,
+    pub committees: i64,
     pub villages: i64,
     pub villages_with_team: i64,
+    // The day of the figures; none: today.
+    #[graphql(skip)]
+    pub as_of: Option<Date>,
 }
 
 /// What a total is of: a unit's subtree or the whole country, today or as of a past day.
@@ -157,9 +169,14 @@ async fn from_counters(
         at("villages"),
         at("villages_with_team"),
     );
+    let (trained, sessions, committees) = (
+        at("members_trained"),
+        at("training_sessions"),
+        at("committees"),
+    );
     let mut per_child: HashMap<i64, ChildTotals> = children
         .into_iter()
-        .map(|u| (u.id.0, ChildTotals::empty(u)))
+        .map(|u| (u.id.0, ChildTotals::empty(u, None)))
         .collect();
     let mut sum = vec![0i64; columns.len()];
     for (child, figures) in &groups {
@@ -169,6 +186,9 @@ async fn from_counters(
         if let Some(child) = child.parse().ok().and_then(|c: i64| per_child.get_mut(&c)) {
             child.teams += figures[teams];
             child.members += figures[members];
+            child.members_trained += figures[trained];
+            child.training_sessions += figures[sessions];
+            child.committees += figures[committees];
             child.villages += figures[villages];
             child.villages_with_team += figures[with_team];
         }
@@ -180,9 +200,9 @@ async fn from_counters(
         as_of: None,
         teams: sum[teams],
         members: sum[members],
-        members_trained: sum[at("members_trained")],
-        training_sessions: sum[at("training_sessions")],
-        committees: sum[at("committees")],
+        members_trained: sum[trained],
+        training_sessions: sum[sessions],
+        committees: sum[committees],
         villages: sum[villages],
         villages_with_team: sum[with_team],
         members_by_role: TeamRole::ALL
@@ -235,11 +255,7 @@ async fn counter_groups(
             subtree_sql(&mut args, "u.path", path)
         )
     };
-    let start = path.len() + 1;
-    let child = match conn.get_database_backend() {
-        DbBackend::Postgres => format!("split_part(substr(u.path, {start}), '/', 1)"),
-        _ => format!("substr(u.path, {start}, instr(substr(u.path, {start}), '/') - 1)"),
-    };
+    let child = child_segment(conn.get_database_backend(), "u.path", path.len() + 1);
     let sums: Vec<String> = columns
         .iter()
         .map(|c| format!("CAST(SUM(u.{c}) AS BIGINT)"))
@@ -260,14 +276,27 @@ async fn counter_groups(
         .collect()
 }
 
+/// The path segment of `column` that starts at character `start` (1-based): the id of the
+/// child a row lies under, when `start` follows the parent's path.
+fn child_segment(backend: DbBackend, column: &str, start: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("split_part(substr({column}, {start}), '/', 1)"),
+        _ => format!("substr({column}, {start}, instr(substr({column}, {start}), '/') - 1)"),
+    }
+}
+
 impl ChildTotals {
-    fn empty(unit: Unit) -> ChildTotals {
+    fn empty(unit: Unit, as_of: Option<NaiveDate>) -> ChildTotals {
         ChildTotals {
             unit,
             teams: 0,
             members: 0,
+            members_trained: 0,
+            training_sessions: 0,
+            committees: 0,
             villages: 0,
             villages_with_team: 0,
+            as_of: as_of.map(Date),
         }
     }
 }
@@ -319,7 +348,7 @@ async fn from_rows(
 
     let mut per_child: HashMap<i64, ChildTotals> = children
         .into_iter()
-        .map(|u| (u.id.0, ChildTotals::empty(u)))
+        .map(|u| (u.id.0, ChildTotals::empty(u, Some(day))))
         .collect();
     let child_of = |row_path: &str| -> Option<i64> {
         row_path
@@ -340,6 +369,8 @@ async fn from_rows(
         with_team += i64::from(has_team);
         if let Some(child) = child_of(&row.path).and_then(|c| per_child.get_mut(&c)) {
             child.teams += row.teams;
+            child.training_sessions += row.sessions;
+            child.committees += row.committees;
             child.villages += i64::from(village);
             child.villages_with_team += i64::from(has_team);
         }
@@ -358,6 +389,7 @@ async fn from_rows(
             .and_then(|c| per_child.get_mut(&c));
         if let Some(child) = child {
             child.members += row.n;
+            child.members_trained += row.trained;
         }
     }
     let mut children: Vec<ChildTotals> = per_child.into_values().collect();
@@ -543,66 +575,53 @@ pub fn parse_period(raw: &str) -> Result<String> {
     super::validate::period_or_year("period", raw)
 }
 
-/// Sums approved reports of `subject`'s subtree (on its day) for `period`, which [`parse_period`] accepted.
-pub async fn results(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-    subject: &Subject,
-    period: &str,
-) -> Result<ResultTotals> {
-    let path = subject.path();
-    let mut args = Args::new();
-    let sql = match subject.day {
-        None if !scope.contains(path) => return Err(AppError::Forbidden),
-        // Today's: the kept sums of each unit and period.
+/// The approved results of the units under `path` (on `day`, or today's kept sums), as a
+/// derived table `x` of `(path, period, reports, h, v, o, c, e)`: one row per unit and month
+/// today, one per approved report on a past day. Callers filter and group it.
+fn result_rows_sql(args: &mut Args, path: &str, day: Option<NaiveDate>) -> String {
+    match day {
         None => {
-            let range = subtree_sql(&mut args, "u.path", path);
-            let (month, year) = (
-                args.bind(period.to_owned()),
-                args.bind(format!("{period}-%")),
-            );
+            let range = subtree_sql(args, "u.path", path);
             format!(
-                "SELECT CAST(COALESCE(SUM(c.reports), 0) AS BIGINT) AS reports, \
-                 CAST(COALESCE(SUM(c.households_reached), 0) AS BIGINT) AS h, \
-                 CAST(COALESCE(SUM(c.vneid_activations), 0) AS BIGINT) AS v, \
-                 CAST(COALESCE(SUM(c.online_applications), 0) AS BIGINT) AS o, \
-                 CAST(COALESCE(SUM(c.cashless_accounts), 0) AS BIGINT) AS c, \
-                 CAST(COALESCE(SUM(c.ecommerce_accounts), 0) AS BIGINT) AS e \
-                 FROM unit_result c JOIN admin_unit u ON u.id = c.unit_id \
-                 WHERE {range} AND (c.period = {month} OR c.period LIKE {year})"
+                "(SELECT u.path, c.period, c.reports, c.households_reached AS h, \
+                 c.vneid_activations AS v, c.online_applications AS o, \
+                 c.cashless_accounts AS c, c.ecommerce_accounts AS e \
+                 FROM unit_result c JOIN admin_unit u ON u.id = c.unit_id WHERE {range}) x"
             )
         }
         Some(day) => {
-            if !villages_in_scope_on(conn, scope, path, day).await? {
-                return Err(AppError::Forbidden);
-            }
-            let units = shapes_sql(&mut args, day);
-            let range = subtree_sql(&mut args, "u.path", path);
-            let (month, year) = (
-                args.bind(period.to_owned()),
-                args.bind(format!("{period}-%")),
-            );
+            let units = shapes_sql(args, day);
+            let range = subtree_sql(args, "u.path", path);
             format!(
-                "SELECT COUNT(*) AS reports, COALESCE(SUM(r.households_reached), 0) AS h, \
-                 COALESCE(SUM(r.vneid_activations), 0) AS v, \
-                 COALESCE(SUM(r.online_applications), 0) AS o, \
-                 COALESCE(SUM(r.cashless_accounts), 0) AS c, \
-                 COALESCE(SUM(r.ecommerce_accounts), 0) AS e \
+                "(SELECT u.path, r.period, 1 AS reports, r.households_reached AS h, \
+                 r.vneid_activations AS v, r.online_applications AS o, \
+                 r.cashless_accounts AS c, r.ecommerce_accounts AS e \
                  FROM result_report r JOIN team t ON t.id = r.team_id \
                  JOIN {units} u ON u.id = t.unit_id \
-                 WHERE {range} AND r.state = 'APPROVED' \
-                 AND (r.period = {month} OR r.period LIKE {year})"
+                 WHERE {range} AND r.state = 'APPROVED') x"
             )
         }
-    };
-    let rows = fetch_rows(conn, sql, args).await?;
-    let Some(row) = rows.first() else {
-        return Ok(ResultTotals {
-            period: period.to_owned(),
-            ..ResultTotals::default()
-        });
-    };
-    // The columns are 32-bit, so both databases sum them as 64-bit integers.
+    }
+}
+
+/// The sums a results statement selects after its grouping column(s), 64-bit on both
+/// databases (the columns are 32-bit).
+const RESULT_SUMS: &str = "CAST(COALESCE(SUM(x.reports), 0) AS BIGINT) AS reports, \
+     CAST(COALESCE(SUM(x.h), 0) AS BIGINT) AS h, CAST(COALESCE(SUM(x.v), 0) AS BIGINT) AS v, \
+     CAST(COALESCE(SUM(x.o), 0) AS BIGINT) AS o, CAST(COALESCE(SUM(x.c), 0) AS BIGINT) AS c, \
+     CAST(COALESCE(SUM(x.e), 0) AS BIGINT) AS e";
+
+/// The condition on `x.period` for a month, or every month of a year.
+fn period_sql(args: &mut Args, period: &str) -> String {
+    let (month, year) = (
+        args.bind(period.to_owned()),
+        args.bind(format!("{period}-%")),
+    );
+    format!("(x.period = {month} OR x.period LIKE {year})")
+}
+
+/// The sums of a row selected with [`RESULT_SUMS`], for `period`.
+fn result_totals(row: &sea_orm::QueryResult, period: &str) -> Result<ResultTotals> {
     let number = |name: &str| -> Result<i64> { Ok(row.try_get::<i64>("", name)?) };
     Ok(ResultTotals {
         period: period.to_owned(),
@@ -613,4 +632,136 @@ pub async fn results(
         cashless_accounts: number("c")?,
         ecommerce_accounts: number("e")?,
     })
+}
+
+/// Whether the caller may read the results of `subject`: today's by its place, a past day's
+/// by the villages it then held.
+async fn results_in_reach(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    subject: &Subject,
+) -> Result<()> {
+    let path = subject.path();
+    let reached = match subject.day {
+        None => scope.contains(path),
+        Some(day) => villages_in_scope_on(conn, scope, path, day).await?,
+    };
+    if reached {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Sums approved reports of `subject`'s subtree (on its day) for `period`, which [`parse_period`] accepted.
+pub async fn results(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    subject: &Subject,
+    period: &str,
+) -> Result<ResultTotals> {
+    results_in_reach(conn, scope, subject).await?;
+    let mut args = Args::new();
+    let rows = result_rows_sql(&mut args, subject.path(), subject.day);
+    let filter = period_sql(&mut args, period);
+    let sql = format!("SELECT {RESULT_SUMS} FROM {rows} WHERE {filter}");
+    match fetch_rows(conn, sql, args).await?.first() {
+        Some(row) => result_totals(row, period),
+        None => Ok(ResultTotals {
+            period: period.to_owned(),
+            ..ResultTotals::default()
+        }),
+    }
+}
+
+/// Approved results for `period` of every unit directly below the unit at `parent` (on `day`,
+/// or today), in one statement: by child id, children without results left out. For the
+/// children of a total already authorised: they lie inside its subject.
+pub async fn results_by_child(
+    conn: &impl ConnectionTrait,
+    parent: &str,
+    day: Option<NaiveDate>,
+    period: &str,
+) -> Result<HashMap<i64, ResultTotals>> {
+    let mut args = Args::new();
+    let rows = result_rows_sql(&mut args, parent, day);
+    let filter = period_sql(&mut args, period);
+    let child = child_segment(conn.get_database_backend(), "x.path", parent.len() + 1);
+    let sql =
+        format!("SELECT {child} AS child, {RESULT_SUMS} FROM {rows} WHERE {filter} GROUP BY 1");
+    let mut out = HashMap::new();
+    for row in fetch_rows(conn, sql, args).await? {
+        let child: String = row.try_get_by_index(0)?;
+        if let Ok(id) = child.parse::<i64>() {
+            out.insert(id, result_totals(&row, period)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The most months a series may span: ten years.
+pub const MAX_SERIES_MONTHS: usize = 120;
+
+/// The months from `from` to `to` (both `YYYY-MM`, inclusive), checked: in order and at most
+/// [`MAX_SERIES_MONTHS`].
+pub fn months(from: &str, to: &str) -> Result<Vec<String>> {
+    let first = super::validate::period("from", from)?;
+    let last = super::validate::period("to", to)?;
+    if last < first {
+        return Err(AppError::bad_input("to", "must not be before `from`"));
+    }
+    let parse = |p: &str| -> (i32, u32) {
+        let (y, m) = p.split_once('-').unwrap_or_default();
+        (y.parse().unwrap_or(0), m.parse().unwrap_or(1))
+    };
+    let ((y0, m0), (y1, m1)) = (parse(&first), parse(&last));
+    let count = ((y1 - y0) * 12 + m1 as i32 - m0 as i32 + 1) as usize;
+    if count > MAX_SERIES_MONTHS {
+        return Err(AppError::bad_input(
+            "to",
+            format!("a series spans at most {MAX_SERIES_MONTHS} months"),
+        ));
+    }
+    Ok((0..count)
+        .map(|i| {
+            let n = (m0 - 1) as usize + i;
+            format!("{:04}-{:02}", y0 + (n / 12) as i32, n % 12 + 1)
+        })
+        .collect())
+}
+
+/// Approved results of `subject`'s subtree month by month over `months` (from [`months`]),
+/// one entry per month, empty months as zeros: one statement grouped by month.
+pub async fn result_series(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    subject: &Subject,
+    months: &[String],
+) -> Result<Vec<ResultTotals>> {
+    results_in_reach(conn, scope, subject).await?;
+    let (Some(first), Some(last)) = (months.first(), months.last()) else {
+        return Ok(Vec::new());
+    };
+    let mut args = Args::new();
+    let rows = result_rows_sql(&mut args, subject.path(), subject.day);
+    let (lo, hi) = (args.bind(first.clone()), args.bind(last.clone()));
+    let sql = format!(
+        "SELECT x.period, {RESULT_SUMS} FROM {rows} \
+         WHERE x.period >= {lo} AND x.period <= {hi} GROUP BY x.period"
+    );
+    let mut found = HashMap::new();
+    for row in fetch_rows(conn, sql, args).await? {
+        let period: String = row.try_get_by_index(0)?;
+        let totals = result_totals(&row, &period)?;
+        found.insert(period, totals);
+    }
+    Ok(months
+        .iter()
+        .map(|m| {
+            found.remove(m).unwrap_or_else(|| ResultTotals {
+                period: m.clone(),
+                ..ResultTotals::default()
+            })
+        })
+        .collect())
 }

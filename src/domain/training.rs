@@ -3,11 +3,12 @@
 use async_graphql::SimpleObject;
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult};
 
-use super::page::{Keyed, Listing, Order};
-use super::{MemberId, Page, SessionId, UnitId};
+use super::page::{Keyed, Listing, Order, Walk, fetch_page};
+use super::teams::Member;
+use super::{MemberId, Page, PageRequest, SessionId, UnitId};
 use crate::authz::Scope;
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::attendance::{Column as A, Entity as Attendances};
@@ -71,14 +72,172 @@ pub async fn list(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<Se
     select.cond_where(list.scope.over_units((Units, U::Path)));
     if let Some(day) = list.day {
         // Sessions held by then.
-        let next = (day + chrono::Days::new(1))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc();
-        select.and_where(Expr::col((Sessions, S::StartsAt)).lt(next));
+        select.and_where(Expr::col((Sessions, S::StartsAt)).lt(day_after(day)));
     }
     list.fetch(conn, select, Order::Oldest((Sessions, S::Id)))
         .await
+}
+
+/// The paths at which a session is organised *for* the caller's area: every unit above the
+/// scope's own, and for teams granted one by one, their unit and the units above it (the
+/// province's conference is for every village).
+async fn paths_for(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<String>> {
+    let mut paths = scope.paths_above();
+    if !scope.teams().is_empty() {
+        let select = Query::select()
+            .column((Units, U::Path))
+            .from(Teams)
+            .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
+            .and_where(Expr::col((Teams, T::Id)).is_in(scope.teams().iter().map(|t| t.0)))
+            .to_owned();
+        for row in query::rows(conn, &select).await? {
+            let path: String = row.try_get("", "path")?;
+            paths.extend(crate::authz::ancestors(&path));
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// Sessions organised inside `scope` or for it (above it: [`paths_for`]).
+async fn inside_or_for(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Condition> {
+    let above = paths_for(conn, scope).await?;
+    let mut any = Condition::any().add(scope.over_units((Units, U::Path)));
+    if !above.is_empty() {
+        any = any.add(Expr::col((Units, U::Path)).is_in(above));
+    }
+    Ok(any)
+}
+
+/// The sessions whose attendance the caller may record (`scope`: their reach for writing
+/// attendance): organised in their area or above it. In id order.
+pub async fn for_attendance(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<Session>> {
+    let mut select = sessions_with_organizers();
+    select.cond_where(inside_or_for(conn, &list.scope).await?);
+    if let Some(day) = list.day {
+        select.and_where(Expr::col((Sessions, S::StartsAt)).lt(day_after(day)));
+    }
+    list.fetch(conn, select, Order::Oldest((Sessions, S::Id)))
+        .await
+}
+
+/// One session the caller may see: organised inside `read` (their reach over training), or
+/// for the area of `attendance` (their reach over attendance records): the province's
+/// conference their members attend. Otherwise `NOT_FOUND`, as for a missing one.
+pub async fn get_visible(
+    conn: &impl ConnectionTrait,
+    read: &Scope,
+    attendance: &Scope,
+    id: SessionId,
+) -> Result<Session> {
+    let mut visible = Condition::any().add(read.over_units((Units, U::Path)));
+    let above = paths_for(conn, attendance).await?;
+    if !above.is_empty() {
+        visible = visible.add(Expr::col((Units, U::Path)).is_in(above));
+    }
+    let select = sessions_with_organizers()
+        .and_where(Expr::col((Sessions, S::Id)).eq(id.0))
+        .cond_where(visible)
+        .to_owned();
+    super::found(conn, &select, "training session").await
+}
+
+/// The title shown for a session the caller may not see in full (see [`is_visible`]).
+pub const OUTSIDE_AREA: &str = "a session outside your area";
+
+/// Whether a session organised at `organizer_path` is one the caller may see in full: inside
+/// `read`, or above the units of `attendance` (the teams granted one by one are not looked
+/// up here: their sessions show when organised inside `read`).
+pub fn is_visible(read: &Scope, attendance: &Scope, organizer_path: &str) -> bool {
+    read.contains(organizer_path) || attendance.paths_above().iter().any(|p| p == organizer_path)
+}
+
+/// The first instant after `day`, as sessions' starts are stored.
+fn day_after(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    (day + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+}
+
+/// A member's record for a session, with the member: a row of a session's attendee list.
+#[derive(Clone, Debug)]
+pub struct Attendee {
+    pub id: i64,
+    pub member: Member,
+    /// The path of the member's team's unit.
+    pub unit_path: String,
+    pub attended: bool,
+    pub completed: bool,
+    pub certificate_no: Option<String>,
+}
+
+impl FromQueryResult for Attendee {
+    fn from_query_result(row: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
+        Ok(Attendee {
+            id: row.try_get(pre, "attendance_id")?,
+            member: Member::from_query_result(row, pre)?,
+            unit_path: row.try_get(pre, "unit_path")?,
+            attended: row.try_get(pre, "attendance_attended")?,
+            completed: row.try_get(pre, "attendance_completed")?,
+            certificate_no: row.try_get(pre, "attendance_certificate_no")?,
+        })
+    }
+}
+
+impl Keyed for Attendee {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+/// Who is recorded for a session, among the members of teams in `scope` (the caller's reach
+/// over attendance records), in the order they were recorded.
+pub async fn attendees(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    session: SessionId,
+    page: PageRequest,
+) -> Result<Page<Attendee>> {
+    if scope.is_empty() {
+        return Ok(Page::empty());
+    }
+    let mut select = Query::select();
+    crate::domain::teams::member_columns(&mut select)
+        .expr_as(Expr::col((Attendances, A::Id)), "attendance_id")
+        .expr_as(Expr::col((Attendances, A::Attended)), "attendance_attended")
+        .expr_as(
+            Expr::col((Attendances, A::Completed)),
+            "attendance_completed",
+        )
+        .expr_as(
+            Expr::col((Attendances, A::CertificateNo)),
+            "attendance_certificate_no",
+        )
+        .expr_as(Expr::col((Units, U::Path)), "unit_path")
+        .from(Attendances)
+        .inner_join(
+            Members,
+            Expr::col((Members, M::Id)).equals((Attendances, A::MemberId)),
+        )
+        .inner_join(
+            Teams,
+            Expr::col((Teams, T::Id)).equals((Members, M::TeamId)),
+        )
+        .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
+        .and_where(Expr::col((Attendances, A::SessionId)).eq(session.0))
+        .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
+    fetch_page(
+        conn,
+        select,
+        None,
+        page,
+        Order::Oldest((Attendances, A::Id)),
+        Walk::Filtered,
+    )
+    .await
 }
 
 /// One session, if its organiser is in scope.

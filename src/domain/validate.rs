@@ -197,6 +197,37 @@ pub fn period(field: &str, raw: &str) -> Result<String> {
     }
 }
 
+/// Refuses clearing a row's start date: a team, member or committee without one would count
+/// on every past day. A date may be corrected, not removed.
+pub fn start_kept<T: async_graphql::InputType>(
+    field: &str,
+    sent: &async_graphql::MaybeUndefined<T>,
+) -> Result<()> {
+    if sent.is_null() {
+        Err(AppError::bad_input(
+            field,
+            "cannot be removed: without it the row would count on every past day; send the \
+             correct date instead",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A month already begun: results are reported for a month under way or past, never ahead
+/// (`period` is a checked `YYYY-MM`).
+pub fn not_after_this_month(field: &str, period: &str) -> Result<()> {
+    let this_month = Utc::now().format("%Y-%m").to_string();
+    if period > this_month.as_str() {
+        Err(AppError::bad_input(
+            field,
+            format!("{period} has not begun: results are reported from {this_month} back"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A month (`YYYY-MM`) or a whole year (`YYYY`) of the programme.
 pub fn period_or_year(field: &str, raw: &str) -> Result<String> {
     let raw = raw.trim();

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, UpdateStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend,
@@ -29,6 +29,8 @@ pub struct Tx {
     touched: BTreeSet<UnitId>,
     /// Units whose approved results may have changed: recounted too.
     results: BTreeSet<UnitId>,
+    /// The day of the change.
+    today: NaiveDate,
 }
 
 /// What a committed change touched: the units whose subtree figures (and those of their
@@ -57,7 +59,16 @@ impl Tx {
             rules,
             touched: BTreeSet::new(),
             results: BTreeSet::new(),
+            today: Utc::now().date_naive(),
         })
+    }
+
+    /// The day a row created by this change starts (a team's founding, a member's joining, a
+    /// committee's founding): the day the caller gave, already checked not to be in the
+    /// future, or else the day of the change. So a row added today never counts on a past day;
+    /// an earlier day is the caller's explicit statement, kept in the change's audit entry.
+    pub fn starts_on(&self, given: Option<NaiveDate>) -> NaiveDate {
+        given.unwrap_or(self.today)
     }
 
     /// Records one change in the audit log, inside the transaction, and notes its unit.

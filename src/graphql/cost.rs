@@ -31,6 +31,9 @@ pub const UNIT_CHILDREN: usize = 100;
 /// A figure computed by its own statements and kept under its own cache key
 /// (`totals.results`, `totals.progress`).
 pub const COMPUTED: usize = 500;
+/// A figure of one element of a list that the list reads for all its elements in one
+/// statement (`totals.children.results`).
+pub const BATCHED: usize = 5;
 /// A free-form snapshot (an audit entry's `before` or `after`).
 pub const DOCUMENT: usize = 20;
 
@@ -46,6 +49,14 @@ pub fn list(count: usize, child: usize) -> usize {
 pub fn page(first: Option<i32>, child: usize) -> usize {
     let first = first.map_or(DEFAULT_PAGE_SIZE, |n| i64::from(n).clamp(0, MAX_PAGE_SIZE));
     list(first as usize, child)
+}
+
+/// A month-by-month series: one statement, and an entry per month, costed at the most a
+/// series may span. (Its bounds are not read here: the cost of every operation of a document
+/// is computed, with the variables of the one that runs, so another operation's arguments may
+/// be missing.)
+pub fn series(child: usize) -> usize {
+    COMPUTED.saturating_add(list(crate::domain::totals::MAX_SERIES_MONTHS, child))
 }
 
 /// Whether the engine refused an operation for going over [`BUDGET`] (in its own words,

@@ -10,11 +10,11 @@ use async_graphql::{Context, ErrorExtensions};
 use crate::authz::Scope;
 use crate::db::Db;
 use crate::domain::committees::CommitteeMember;
-use crate::domain::relations;
 use crate::domain::teams::{Member, Team};
 use crate::domain::training::{self, Attendance, Session};
 use crate::domain::units::{self, Unit};
 use crate::domain::{CommitteeId, MemberId, SessionId, TeamId, UnitId};
+use crate::domain::{relations, totals};
 use crate::error::AppError;
 
 pub type LoadError = Arc<AppError>;
@@ -80,6 +80,55 @@ loader!(
     relations::attendance
 );
 
+/// A child of a total whose results for a month are asked: every child of the same total
+/// (the same parent, day and period) is answered by one statement.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ChildResults {
+    /// The parent's path on `day` (the child's path less its last segment).
+    pub parent: String,
+    pub day: Option<chrono::NaiveDate>,
+    /// Checked by `totals::parse_period`.
+    pub period: String,
+    pub child: UnitId,
+}
+
+pub struct ChildResultsLoader(Db);
+
+impl Loader<ChildResults> for ChildResultsLoader {
+    type Value = totals::ResultTotals;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ChildResults],
+    ) -> Result<HashMap<ChildResults, totals::ResultTotals>, LoadError> {
+        let mut groups: HashMap<(&str, Option<chrono::NaiveDate>, &str), Vec<&ChildResults>> =
+            HashMap::new();
+        for key in keys {
+            groups
+                .entry((&key.parent, key.day, &key.period))
+                .or_default()
+                .push(key);
+        }
+        let mut out = HashMap::new();
+        for ((parent, day, period), keys) in groups {
+            let mut found = totals::results_by_child(&self.0.conn, parent, day, period)
+                .await
+                .map_err(Arc::new)?;
+            for key in keys {
+                let value = found
+                    .remove(&key.child.0)
+                    .unwrap_or_else(|| totals::ResultTotals {
+                        period: key.period.clone(),
+                        ..Default::default()
+                    });
+                out.insert(key.clone(), value);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     pub units: DataLoader<UnitById, HashMapCache>,
@@ -90,6 +139,7 @@ pub struct Loaders {
     pub sessions: DataLoader<SessionById, HashMapCache>,
     pub attendee_counts: DataLoader<AttendeeCount, HashMapCache>,
     pub attendance: DataLoader<AttendanceByMember, HashMapCache>,
+    pub child_results: DataLoader<ChildResultsLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -107,6 +157,7 @@ impl Loaders {
             sessions: make(SessionById(db.clone())),
             attendee_counts: make(AttendeeCount(db.clone(), attendance)),
             attendance: make(AttendanceByMember(db.clone())),
+            child_results: make(ChildResultsLoader(db.clone())),
         }
     }
 

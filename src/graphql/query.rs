@@ -8,9 +8,9 @@ use async_graphql::{Context, Lookahead, Object, Result};
 
 use super::loaders::{Loaders, prime};
 use super::types::{
-    AdminUnit, AuditEntry, AuditEntryConnection, CommitteeConnection, ReorganisationConnection,
-    ResultReport, ResultReportConnection, Target, Team, TeamConnection, Totals,
-    TrainingSessionConnection, User,
+    AdminUnit, AdminUnitConnection, AuditEntry, AuditEntryConnection, CommitteeConnection,
+    ReorganisationConnection, ReportState, ResultReport, ResultReportConnection, Target, Team,
+    TeamConnection, TeamStatus, Totals, TrainingSession, TrainingSessionConnection, User,
 };
 
 use crate::authz::{Access, Action, Resource};
@@ -18,8 +18,8 @@ use crate::cache::{Epoch, TotalsKey};
 use crate::db::Db;
 use crate::domain::units::Unit;
 use crate::domain::{
-    Listing, PageRequest, TeamId, audit, committees, reorganisations, reports, teams, totals,
-    training, units, validate,
+    Listing, PageRequest, SessionId, TeamId, audit, committees, reorganisations, reports, teams,
+    totals, training, units, validate, villages,
 };
 use crate::error::AppError;
 use crate::scalars::Date;
@@ -169,22 +169,30 @@ impl QueryRoot {
         Ok(ReorganisationConnection::from_page(page, |r| r))
     }
 
-    /// Teams in the caller's scope; `unitCode` narrows to a subtree, `search` matches the team's,
-    /// village's or commune's name without regard to case or accents. With `asOf`, the teams
-    /// active that day, under the unit as it stood then.
+    /// Teams in the caller's scope, the active ones unless `status` says otherwise; `unitCode`
+    /// narrows to a subtree, `search` matches the team's, village's or commune's name without
+    /// regard to case or accents. With `asOf`, the teams active that day, under the unit as it
+    /// stood then.
     #[graphql(complexity = "cost::page(first, child_complexity)")]
+    // The contract's arguments, one per filter.
+    #[allow(clippy::too_many_arguments)]
     async fn teams(
         &self,
         ctx: &Context<'_>,
         unit_code: Option<String>,
         search: Option<String>,
+        #[graphql(
+            desc = "`ACTIVE` (the default: the teams `totals` counts) or `DISSOLVED`; with `asOf`, active that day or dissolved by then."
+        )]
+        status: Option<TeamStatus>,
         as_of: Option<Date>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<TeamConnection> {
         let (db, list) = listing(ctx, Resource::Team, unit_code, as_of, first, after).await?;
         let search = search.map(|s| validate::search("search", &s)).transpose()?;
-        let page = teams::list(&db.conn, &list, search.as_deref()).await?;
+        let status = status.unwrap_or(TeamStatus::Active);
+        let page = teams::list(&db.conn, &list, search.as_deref(), status).await?;
         // The page brought each team's unit along: the loader need not ask again.
         Loaders::of(ctx)
             .units
@@ -231,12 +239,29 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         unit_code: Option<String>,
+        #[graphql(
+            desc = "The sessions whose attendance the caller may record instead: organised in their area or above it (the province's conference)."
+        )]
+        for_attendance: Option<bool>,
         as_of: Option<Date>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<TrainingSessionConnection> {
-        let (db, list) = listing(ctx, Resource::Training, unit_code, as_of, first, after).await?;
-        let page = training::list(&db.conn, &list).await?;
+        let page = if for_attendance == Some(true) {
+            let (db, access) = parts(ctx)?;
+            let (under, day) = unit_filter(ctx, unit_code.as_deref(), as_of).await?;
+            let list = Listing {
+                scope: access.reach(Resource::Attendance, Action::Write),
+                under,
+                day,
+                page: PageRequest::parse(first, after.as_deref())?,
+            };
+            training::for_attendance(&db.conn, &list).await?
+        } else {
+            let (db, list) =
+                listing(ctx, Resource::Training, unit_code, as_of, first, after).await?;
+            training::list(&db.conn, &list).await?
+        };
         let (nodes, loaders) = (ctx.look_ahead().field("nodes"), Loaders::of(ctx));
         let units = page.nodes.iter().map(|s| s.organizer_unit_id);
         prime(&nodes, "organizer", &loaders.units, units).await?;
@@ -245,14 +270,35 @@ impl QueryRoot {
         Ok(TrainingSessionConnection::from_page(page, |s| s))
     }
 
-    /// Teams' monthly result reports in the caller's area; `period` is `YYYY-MM`. With `asOf`,
-    /// the reports of months up to that day's, of teams under the unit as it stood then.
+    /// One training session the caller may see: organised in their area, or above it for
+    /// their members to attend (the province's conference).
+    async fn training_session(
+        &self,
+        ctx: &Context<'_>,
+        id: SessionId,
+    ) -> Result<Option<TrainingSession>> {
+        let (db, access) = parts(ctx)?;
+        let read = access.reach(Resource::Training, Action::Read);
+        let attendance = access.reach(Resource::Attendance, Action::Read);
+        if read.is_empty() && attendance.is_empty() {
+            access.scope(Resource::Training, Action::Read)?;
+        }
+        let session = training::get_visible(&db.conn, &read, &attendance, id).await?;
+        Ok(Some(session))
+    }
+
+    /// Teams' monthly result reports in the caller's area; `period` is `YYYY-MM`, `state` one
+    /// of `DRAFT`, `SUBMITTED` (waiting for approval) or `APPROVED`. With `asOf`, the reports
+    /// of months up to that day's, of teams under the unit as it stood then.
     #[graphql(complexity = "cost::page(first, child_complexity)")]
+    // The contract's arguments, one per filter.
+    #[allow(clippy::too_many_arguments)]
     async fn result_reports(
         &self,
         ctx: &Context<'_>,
         unit_code: Option<String>,
         period: Option<String>,
+        state: Option<ReportState>,
         as_of: Option<Date>,
         first: Option<i32>,
         after: Option<String>,
@@ -262,8 +308,27 @@ impl QueryRoot {
             .as_deref()
             .map(|p| validate::period("period", p))
             .transpose()?;
-        let page = reports::list(&db.conn, &list, period.as_deref()).await?;
+        let page = reports::list(&db.conn, &list, period.as_deref(), state).await?;
         Ok(ResultReportConnection::from_page(page, ResultReport))
+    }
+
+    /// Villages (thôn, buôn, tổ dân phố) in the caller's area; `unitCode` narrows to a
+    /// subtree, `hasTeam: false` keeps those without an active team (where the next team is
+    /// needed), `hasTeam: true` those with one. With `asOf`, the villages of that day, as they
+    /// stood then, and the teams active then.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
+    async fn villages(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: Option<String>,
+        has_team: Option<bool>,
+        as_of: Option<Date>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<AdminUnitConnection> {
+        let (db, list) = listing(ctx, Resource::Totals, unit_code, as_of, first, after).await?;
+        let page = villages::list(&db.conn, &list, has_team).await?;
+        Ok(AdminUnitConnection::from_page(page, |unit| unit))
     }
 
     /// The targets set for a unit in the caller's area.

@@ -59,11 +59,15 @@ async fn rows_under(app: &TestApp, table: &str, code: &str) -> i64 {
         ),
         other => panic!("no rule for {other}"),
     };
-    let filter = code
+    let mut filter = code
         .split('&')
         .map(|spec| reach_sql(spec, path, unit))
         .collect::<Vec<_>>()
         .join(" AND ");
+    if table == "team" {
+        // A list of teams holds the active ones unless asked otherwise.
+        filter.push_str(" AND x.status = 'ACTIVE'");
+    }
     app.scalar(&format!(
         "SELECT COUNT(*) FROM {table} x {join} WHERE {filter}"
     ))
@@ -672,8 +676,11 @@ impl World {
         .map(|r| (r.try_get("", "id").unwrap(), r.try_get("", "code").unwrap()))
         .collect();
         let teams = rows(
+            // Active teams: the contract's list holds those (dissolved ones are listed with
+            // `status: DISSOLVED`, which `reporting` checks).
             "SELECT t.id, t.unit_id, u.code FROM team t JOIN admin_unit u ON u.id = t.unit_id \
-             WHERE u.code LIKE '2417%' OR u.code LIKE '2435%' OR u.code LIKE '2411%' ORDER BY t.id",
+             WHERE (u.code LIKE '2417%' OR u.code LIKE '2435%' OR u.code LIKE '2411%') \
+             AND t.status = 'ACTIVE' ORDER BY t.id",
         )
         .await
         .iter()

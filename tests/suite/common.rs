@@ -546,17 +546,41 @@ impl TestApp {
     }
 }
 
-const IMPORT: &str = "mutation Import($unitCode: String!, $file: Upload!) {
-  importTeamMembers(unitCode: $unitCode, file: $file) {
-    added teams { villageCode added team { id name } }
+const IMPORT: &str = "mutation Import($unitCode: String!, $file: Upload!, $dryRun: Boolean) {
+  importTeamMembers(unitCode: $unitCode, file: $file, dryRun: $dryRun) {
+    dryRun added teams { villageCode added team { id name } }
+    kept { line villageCode memberId fullName } refused { line column message }
   }
 }";
 
 /// Sends the import as a GraphQL multipart request, as a browser form upload would.
 pub async fn upload(app: &TestApp, user: &str, unit: &str, name: &str, bytes: &[u8]) -> Value {
+    upload_as(app, user, unit, name, bytes, false).await
+}
+
+/// The import's preview (`dryRun: true`), sent as [`upload`] sends the import.
+pub async fn upload_preview(
+    app: &TestApp,
+    user: &str,
+    unit: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Value {
+    upload_as(app, user, unit, name, bytes, true).await
+}
+
+async fn upload_as(
+    app: &TestApp,
+    user: &str,
+    unit: &str,
+    name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Value {
     let token = app.token(user).await;
     let boundary = "sg-test-boundary-7f3a";
-    let operations = json!({ "query": IMPORT, "variables": { "unitCode": unit, "file": null } });
+    let operations = json!({ "query": IMPORT,
+        "variables": { "unitCode": unit, "file": null, "dryRun": dry_run } });
     let mut body = Vec::new();
     let mut part = |headers: &str, content: &[u8]| {
         body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());

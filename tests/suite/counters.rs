@@ -18,23 +18,23 @@ crate::tests!(
 
 /// A small deterministic generator: the same seed gives the same writes
 /// (`COUNTERS_SEED=n` to replay a failure).
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0 % n.max(1)
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 }
 
 /// Some row's id (or code) from `sql`, which lists them; none when it lists nothing.
-async fn some(app: &TestApp, rng: &mut Rng, sql: &str) -> Option<String> {
+pub(crate) async fn some(app: &TestApp, rng: &mut Rng, sql: &str) -> Option<String> {
     let n = app
         .scalar(&format!("SELECT COUNT(*) FROM ({sql}) x"))
         .await

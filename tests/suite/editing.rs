@@ -407,7 +407,7 @@ async fn reports_are_written_by_communes_and_approved_above(b: Arc<Backend>) {
     assert_eq!(
         error_codes(&answer),
         ["FORBIDDEN"],
-        "the commune does not approve its own"
+        "whoever wrote and submitted it does not approve it"
     );
     let answer = run(&app, "leader.66", "ApproveReport", id.clone()).await;
     assert_eq!(
@@ -666,6 +666,10 @@ async fn leaders_are_refused_every_mutation(b: Arc<Backend>) {
         ),
         (
             "mutation($id: ID!) { approveResultReport(id: $id) { id } }",
+            json!({ "id": report }),
+        ),
+        (
+            "mutation($id: ID!) { deleteResultReport(id: $id) }",
             json!({ "id": report }),
         ),
         (

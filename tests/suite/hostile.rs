@@ -656,7 +656,12 @@ async fn a_report_is_approved_by_a_second_person(b: Arc<Backend>) {
         "{answer:#}"
     );
     let answer = report_step(&app, "officer.643", "Approve", json!({ "id": id })).await;
-    assert_eq!(error_codes(&answer), ["CONFLICT"], "{answer:#}");
+    assert_eq!(error_codes(&answer), ["FORBIDDEN"], "{answer:#}");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["reason"],
+        steering_gateway::domain::report_edits::SECOND_PAIR_OF_EYES,
+        "the refusal says why"
+    );
     let state = app
         .scalar(&format!(
             "SELECT COUNT(*) FROM result_report WHERE id = {} AND state = 'SUBMITTED'",
@@ -664,7 +669,7 @@ async fn a_report_is_approved_by_a_second_person(b: Arc<Backend>) {
         ))
         .await;
     assert_eq!(state, 1, "still submitted");
-    // Someone else at the district level or above approves it.
+    // Someone else whose area holds the team approves it.
     let answer = report_step(&app, "admin", "Approve", json!({ "id": id })).await;
     assert_eq!(
         answer["data"]["approveResultReport"]["state"], "APPROVED",

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::common::{Backend, TestApp, contract, error_codes, upload};
+use crate::common::{Backend, TestApp, contract, error_codes, upload, upload_preview};
 
 crate::tests!(
     a_spreadsheet_of_a_hundred_members_is_imported,
@@ -13,6 +13,10 @@ crate::tests!(
     every_problem_of_a_row_is_told_and_rows_are_counted,
     imports_outside_scope_are_refused,
     the_command_line_imports_the_same_files,
+    the_same_list_twice_adds_no_one_twice,
+    a_preview_writes_nothing_and_tells_what_would_happen,
+    semicolon_and_tab_separated_files_with_a_mark_are_read,
+    village_codes_name_villages_that_share_a_name,
 );
 
 const GOOD: &[u8] = include_bytes!("../data/members_hoa_phu.xlsx");
@@ -202,4 +206,163 @@ async fn the_command_line_imports_the_same_files(b: Arc<Backend>) {
         .scalar("SELECT COUNT(*) FROM audit_entry WHERE actor = 'command line'")
         .await;
     assert_eq!(actor, 1);
+}
+
+/// Three members of villages of today's Xã Hòa Phú, by code.
+const LIST: &str = "Họ và tên,Mã thôn,Thôn,Vai trò,Lực lượng,Số điện thoại,Năm sinh,Giới tính\n\
+                    Y Moan Êban,24172.01,Thôn 1,Thành viên,Đoàn thanh niên,0356 111 222,1998,Nam\n\
+                    H'Hen Niê,24172.02,,Thành viên,Hội phụ nữ,,1990,Nữ\n\
+                    Lê Văn Tâm,24172.03,Thôn 3,Thành viên,Công an,0912 000 111,,Nam\n";
+
+async fn the_same_list_twice_adds_no_one_twice(b: Arc<Backend>) {
+    let app = b.fresh_today().await;
+    let before = members(&app).await;
+    let answer = upload(&app, "officer.24175", "24175", "ds.csv", LIST.as_bytes()).await;
+    assert_eq!(
+        answer["data"]["importTeamMembers"]["added"], 3,
+        "{answer:#}"
+    );
+    assert_eq!(members(&app).await, before + 3);
+    // Sent again: everyone is on their team already, by name and birth year or phone.
+    let again = upload(&app, "officer.24175", "24175", "ds.csv", LIST.as_bytes()).await;
+    let result = &again["data"]["importTeamMembers"];
+    assert_eq!(result["added"], 0, "{again:#}");
+    let kept: Vec<i64> = result["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(kept, [2, 3, 4]);
+    assert_eq!(result["kept"][0]["fullName"], "Y Moan Êban");
+    assert_eq!(result["kept"][0]["villageCode"], "24172.01");
+    assert_eq!(members(&app).await, before + 3, "no one added twice");
+    // The same person twice in one file is a bad row.
+    let twice = "Họ và tên,Mã thôn,Vai trò,Lực lượng,Năm sinh\n\
+                 Phạm Thị Lan,24172.04,Thành viên,Khác,1985\n\
+                 Phạm Thị Lan,24172.04,Thành viên,Khác,1985\n";
+    let answer = upload(&app, "officer.24175", "24175", "ds.csv", twice.as_bytes()).await;
+    let rows = &answer["errors"][0]["extensions"]["rows"];
+    assert_eq!(rows[0]["line"], 3, "{answer:#}");
+    assert!(rows[0]["message"].as_str().unwrap().contains("line 2"));
+    // A namesake with another birth year is another person.
+    let namesake = "Họ và tên,Mã thôn,Vai trò,Lực lượng,Năm sinh\n\
+                    Y Moan Êban,24172.01,Thành viên,Khác,1960\n";
+    let answer = upload(
+        &app,
+        "officer.24175",
+        "24175",
+        "ds.csv",
+        namesake.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        answer["data"]["importTeamMembers"]["added"], 1,
+        "{answer:#}"
+    );
+}
+
+async fn a_preview_writes_nothing_and_tells_what_would_happen(b: Arc<Backend>) {
+    let app = b.fresh_today().await;
+    upload(&app, "officer.24175", "24175", "ds.csv", LIST.as_bytes()).await;
+    let before = members(&app).await;
+    let audit = app.scalar("SELECT COUNT(*) FROM audit_entry").await;
+    let file = format!(
+        "{LIST}Trần Văn Bình,24172.05,,Thành viên,Viễn thông,,1992,Nam\n\
+         Không Có Thôn,99999.01,,Thành viên,Khác,,,\n"
+    );
+    let answer = upload_preview(&app, "officer.24175", "24175", "ds.csv", file.as_bytes()).await;
+    let result = &answer["data"]["importTeamMembers"];
+    assert_eq!(result["dryRun"], true, "{answer:#}");
+    assert_eq!(result["added"], 1);
+    assert_eq!(result["teams"][0]["villageCode"], "24172.05");
+    assert_eq!(result["kept"].as_array().unwrap().len(), 3);
+    let refused = result["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(
+        (refused[0]["line"].as_i64(), refused[0]["column"].as_str()),
+        (Some(6), Some("Thôn"))
+    );
+    assert_eq!(members(&app).await, before, "a preview writes nothing");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_entry").await, audit);
+    // Outside one's area, the preview is refused as the import is.
+    let answer = upload_preview(&app, "officer.24355", "24175", "ds.csv", LIST.as_bytes()).await;
+    assert_eq!(error_codes(&answer), ["FORBIDDEN"], "{answer:#}");
+}
+
+async fn semicolon_and_tab_separated_files_with_a_mark_are_read(b: Arc<Backend>) {
+    let app = b.fresh_today().await;
+    let before = members(&app).await;
+    // What Excel writes with Vietnamese regional settings: semicolons, a byte-order mark.
+    let semicolons = format!("\u{feff}{}", LIST.replace(',', ";"));
+    let answer = upload(
+        &app,
+        "officer.24175",
+        "24175",
+        "ds.csv",
+        semicolons.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        answer["data"]["importTeamMembers"]["added"], 3,
+        "{answer:#}"
+    );
+    // Tabs, in UTF-16 with its mark (Excel's "Unicode Text").
+    let tabs = "Họ và tên\tMã thôn\tVai trò\tLực lượng\tNăm sinh\n\
+                Đinh Thị Hoa\t24172.06\tThành viên\tGiáo viên\t1987\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in tabs.encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let answer = upload(&app, "officer.24175", "24175", "ds.txt", &utf16).await;
+    assert_eq!(
+        answer["data"]["importTeamMembers"]["added"], 1,
+        "{answer:#}"
+    );
+    // A comma inside quotes does not make a file comma separated.
+    let quoted = "\"Họ và tên\";\"Mã thôn\";\"Vai trò\";\"Lực lượng, đoàn thể\";\"Năm sinh\"\n";
+    let answer = upload(&app, "officer.24175", "24175", "ds.csv", quoted.as_bytes()).await;
+    let message = answer["errors"][0]["extensions"]["rows"][0]["message"].clone();
+    assert!(
+        message.as_str().unwrap_or("").contains("Lực lượng"),
+        "the header was read by semicolons: {answer:#}"
+    );
+    assert_eq!(members(&app).await, before + 4);
+}
+
+async fn village_codes_name_villages_that_share_a_name(b: Arc<Backend>) {
+    let app = b.fresh_today().await;
+    // The merged Xã Hòa Phú has several villages of one name: by name it is ambiguous.
+    let shared = app
+        .text(
+            "SELECT v.name FROM admin_unit v JOIN admin_unit c ON c.id = v.parent_id \
+             WHERE c.code = '24175' AND v.valid_to IS NULL \
+             AND EXISTS (SELECT 1 FROM team t WHERE t.unit_id = v.id AND t.status = 'ACTIVE') \
+             GROUP BY v.name HAVING COUNT(*) > 1 ORDER BY v.name LIMIT 1",
+        )
+        .await;
+    let code = app
+        .text(&format!(
+            "SELECT MAX(v.code) FROM admin_unit v JOIN admin_unit c ON c.id = v.parent_id \
+             WHERE c.code = '24175' AND v.name = '{shared}' AND EXISTS (SELECT 1 FROM team t \
+             WHERE t.unit_id = v.id AND t.status = 'ACTIVE')"
+        ))
+        .await;
+    let by_name =
+        format!("Họ và tên,Thôn,Vai trò,Lực lượng\nNgô Văn Sơn,{shared},Thành viên,Khác\n");
+    let answer = upload(&app, "officer.24175", "24175", "ds.csv", by_name.as_bytes()).await;
+    assert!(
+        answer["errors"][0]["extensions"]["rows"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("village code"),
+        "{answer:#}"
+    );
+    let by_code = format!(
+        "Họ và tên,Mã thôn,Thôn,Vai trò,Lực lượng\nNgô Văn Sơn,{code},{shared},Thành viên,Khác\n"
+    );
+    let answer = upload(&app, "officer.24175", "24175", "ds.csv", by_code.as_bytes()).await;
+    let result = &answer["data"]["importTeamMembers"];
+    assert_eq!(result["added"], 1, "{answer:#}");
+    assert_eq!(result["teams"][0]["villageCode"], code.as_str());
 }

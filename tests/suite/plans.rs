@@ -30,7 +30,9 @@ async fn scoped_queries_use_the_path_index(b: Arc<Backend>) {
         day: None,
         page: PageRequest::first_page(50),
     };
-    teams::list(&db.conn, &list, None).await.unwrap();
+    teams::list(&db.conn, &list, None, teams::TeamStatus::Active)
+        .await
+        .unwrap();
     let scope = reach_of(&db, "officer.643", Resource::Totals).await;
     let subject = totals::Subject {
         unit: Some(district),

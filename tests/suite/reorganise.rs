@@ -191,7 +191,12 @@ async fn units_answer_as_they_are_and_as_they_were_with_their_lineage(b: Arc<Bac
     let old = unit("24172", None).await;
     assert_eq!(old["validTo"], "2025-07-01");
     assert_eq!(codes(&old["successors"]), ["24175"]);
-    assert_eq!(old["children"]["totalCount"], 0, "its villages moved");
+    let last_day = unit("24172", Some("2025-06-30")).await;
+    assert_eq!(
+        old["children"]["totalCount"], last_day["children"]["totalCount"],
+        "its villages moved, and it shows those of its last day"
+    );
+    assert_eq!(last_day["children"]["totalCount"], 19);
     let old_then = unit("24172", Some("2022-12-01")).await;
     assert_eq!(old_then["children"]["totalCount"], 19);
     assert_eq!(old_then["parent"]["code"], "643");

@@ -85,6 +85,8 @@ pub(super) const AFFILIATION: &str = "luc luong";
 pub(super) const PHONE: &str = "so dien thoai";
 pub(super) const BIRTH_YEAR: &str = "nam sinh";
 pub(super) const GENDER: &str = "gioi tinh";
+/// Optional: the village's code, which names it even where several share a name.
+pub(super) const VILLAGE_CODE: &str = "ma thon";
 pub(super) const REQUIRED: [(&str, &str); 4] = [
     (NAME, "Họ và tên"),
     (VILLAGE, "Thôn"),
@@ -100,6 +102,7 @@ pub(super) fn header_of(key: &str) -> &'static str {
         AFFILIATION => "Lực lượng",
         PHONE => "Số điện thoại",
         BIRTH_YEAR => "Năm sinh",
+        VILLAGE_CODE => "Mã thôn",
         _ => "Giới tính",
     }
 }
@@ -129,7 +132,16 @@ pub(super) fn keyed(table: Vec<(u64, Vec<String>)>) -> Result<Vec<Row>> {
     let Some((header_line, header)) = rows.next() else {
         return Err(AppError::bad_input("file", "the file is empty"));
     };
-    let known = [NAME, VILLAGE, ROLE, AFFILIATION, PHONE, BIRTH_YEAR, GENDER];
+    let known = [
+        NAME,
+        VILLAGE,
+        VILLAGE_CODE,
+        ROLE,
+        AFFILIATION,
+        PHONE,
+        BIRTH_YEAR,
+        GENDER,
+    ];
     let columns: Vec<Option<&'static str>> = header
         .iter()
         .map(|h| {
@@ -137,9 +149,11 @@ pub(super) fn keyed(table: Vec<(u64, Vec<String>)>) -> Result<Vec<Row>> {
             known.iter().copied().find(|k| *k == folded)
         })
         .collect();
+    // A village is named by its name (`Thôn`) or its code (`Mã thôn`): either column will do.
+    let has = |key: &str| columns.contains(&Some(key));
     let missing: Vec<&str> = REQUIRED
         .iter()
-        .filter(|(key, _)| !columns.contains(&Some(*key)))
+        .filter(|(key, _)| !(has(key) || (*key == VILLAGE && has(VILLAGE_CODE))))
         .map(|(_, header)| *header)
         .collect();
     if !missing.is_empty() {
@@ -234,13 +248,67 @@ pub(super) fn check_cell(row: u32, column: u32, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// A CSV file's text: UTF-8 (with or without a byte-order mark), or UTF-16 with its mark (as
+/// Excel's "Unicode Text" saves it).
+fn csv_text(bytes: &[u8]) -> Result<String> {
+    let utf16 = |units: Vec<u16>| {
+        String::from_utf16(&units)
+            .map_err(|_| AppError::bad_input("file", "the file is not valid UTF-16"))
+    };
+    let pairs = |rest: &[u8], big: bool| -> Vec<u16> {
+        rest.chunks_exact(2)
+            .map(|p| {
+                if big {
+                    u16::from_be_bytes([p[0], p[1]])
+                } else {
+                    u16::from_le_bytes([p[0], p[1]])
+                }
+            })
+            .collect()
+    };
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(pairs(rest, false)),
+        [0xFE, 0xFF, rest @ ..] => utf16(pairs(rest, true)),
+        _ => std::str::from_utf8(bytes)
+            .map(|t| t.trim_start_matches('\u{feff}').to_owned())
+            .map_err(|_| {
+                AppError::bad_input(
+                    "file",
+                    "a CSV file must be UTF-8 (in Excel: Save As, \"CSV UTF-8\")",
+                )
+            }),
+    }
+}
+
+/// The separator of a CSV file, from its first line: a comma, a semicolon (what Excel writes
+/// where the decimal mark is a comma, as in Vietnam) or a tab, whichever the header holds most
+/// of outside quotes; a comma when it holds none.
+pub(super) fn separator(text: &str) -> u8 {
+    let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for c in header.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => counts[0] += 1,
+            ';' if !quoted => counts[1] += 1,
+            '\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3)
+        .max_by_key(|&i| (counts[i], usize::from(i == 0)))
+        .unwrap_or(0);
+    [b',', b';', b'\t'][best]
+}
+
 pub(super) fn read_csv(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| AppError::bad_input("file", "a CSV file must be UTF-8"))?;
+    let text = csv_text(bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        .delimiter(separator(&text))
+        .from_reader(text.as_bytes());
     let mut table = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {

@@ -6,16 +6,44 @@ use async_graphql::{Context, Object, Result, SimpleObject, Upload};
 
 use super::apply;
 use crate::authz::{Access, Resource};
+use crate::domain::MemberId;
 use crate::domain::member_import::{self, Sheet};
 use crate::error::AppError;
 use crate::graphql::loaders::{Loaders, load_error};
 use crate::graphql::types::Team;
 
-/// What an import added.
+/// What an import added (or, as a preview, would add), kept and refused.
 #[derive(SimpleObject)]
 pub struct MemberImport {
+    /// Whether this was a preview: nothing was written.
+    pub dry_run: bool,
     pub added: i64,
     pub teams: Vec<ImportedTeam>,
+    /// Rows naming someone already on the team (the same name, and the same birth year or
+    /// phone number): kept as they are, not added again.
+    pub kept: Vec<KeptRow>,
+    /// Bad rows. Only a preview lists them here: an import with any is refused whole, with
+    /// the same rows in `extensions.rows`.
+    pub refused: Vec<RefusedRow>,
+}
+
+/// A row of the file naming a member already on the team.
+#[derive(SimpleObject)]
+pub struct KeptRow {
+    /// The line (CSV) or row (spreadsheet), counting the header as 1.
+    pub line: i64,
+    pub village_code: String,
+    pub member_id: MemberId,
+    pub full_name: String,
+}
+
+/// A bad row of the file, and what is wrong with it.
+#[derive(SimpleObject)]
+pub struct RefusedRow {
+    pub line: i64,
+    /// The column at fault, by its header, when there is one.
+    pub column: Option<String>,
+    pub message: String,
 }
 
 /// Members added to one team.
@@ -60,14 +88,24 @@ impl ImportMutations {
     /// Adds the members listed in a CSV or XLSX file (a GraphQL multipart upload) to the
     /// active teams of their villages under `unitCode`. Columns: Họ và tên, Thôn (the
     /// village's name or code), Vai trò, Lực lượng, and optionally Số điện thoại, Năm sinh,
-    /// Giới tính. A file with any bad row is refused whole, every bad row listed in
-    /// `extensions.rows`.
+    /// Giới tính, and `Mã thôn` (the village's code, which names it even where several villages
+    /// share a name). CSV files may be separated by commas, semicolons or tabs, in UTF-8 (with
+    /// or without a byte-order mark) or UTF-16. Someone already on the team (the same name,
+    /// and the same birth year or phone number) is kept, not added again. A file with any bad
+    /// row is refused whole, every bad row listed in `extensions.rows`; `dryRun: true` writes
+    /// nothing and answers what would be added, kept and refused.
     async fn import_team_members(
         &self,
         ctx: &Context<'_>,
         unit_code: String,
         file: Upload,
+        dry_run: Option<bool>,
     ) -> Result<MemberImport> {
+        let mode = if dry_run == Some(true) {
+            member_import::Mode::Preview
+        } else {
+            member_import::Mode::Write
+        };
         // Who may import is settled before anything is read.
         ctx.data_opt::<Access>()
             .ok_or(AppError::Unauthenticated)?
@@ -95,7 +133,9 @@ impl ImportMutations {
                 .map_err(|e| AppError::Internal(e.into()))??
         };
         let report = apply(ctx, Resource::Member, move |tx, grant| {
-            Box::pin(async move { member_import::import(tx, grant, &unit_code, &sheet).await })
+            Box::pin(
+                async move { member_import::import(tx, grant, &unit_code, &sheet, mode).await },
+            )
         })
         .await?;
         let loaders = Loaders::of(ctx);
@@ -114,8 +154,28 @@ impl ImportMutations {
             });
         }
         Ok(MemberImport {
+            dry_run: mode == member_import::Mode::Preview,
             added: report.added as i64,
             teams,
+            kept: report
+                .kept
+                .into_iter()
+                .map(|k| KeptRow {
+                    line: k.line as i64,
+                    village_code: k.village_code,
+                    member_id: k.member_id,
+                    full_name: k.full_name,
+                })
+                .collect(),
+            refused: report
+                .refused
+                .into_iter()
+                .map(|r| RefusedRow {
+                    line: r.line as i64,
+                    column: r.column,
+                    message: r.message,
+                })
+                .collect(),
         })
     }
 }

@@ -13,8 +13,12 @@ mutations!(ReportMutations {
     update_result_report(id: ReportId, results: Results, expected_version: Option<i32>)
         -> ResultReport = Resource::Report => edits::update(id, results, expected_version);
     submit_result_report(id: ReportId) -> ResultReport = Resource::Report => edits::submit(id);
-    /// For an officer of the district or a higher level.
+    /// For an officer whose area holds the team, of the commune or a level above it, other
+    /// than who wrote or submitted the report; a refusal says why in `extensions.reason`.
     approve_result_report(id: ReportId) -> ResultReport = Resource::Report => edits::approve(id);
+    /// Removes a draft (its author, or an officer whose area holds the team); a submitted or
+    /// approved report stays.
+    delete_result_report(id: ReportId) -> bool = Resource::Report => edits::delete(id);
     /// Sets a target for a unit below the caller's own.
     set_target(input: NewTarget) -> Target = Resource::Report => edits::set_target(input);
 });

@@ -96,6 +96,17 @@ impl From<(teams::Member, teams::Team)> for TeamMember {
 }
 
 impl TeamMember {
+    /// A member of a team serving the unit at `unit_path`, read through another record (a
+    /// session's attendee list): whether the caller may see their personal fields is asked
+    /// when one is.
+    pub fn at(member: teams::Member, unit_path: &str) -> TeamMember {
+        TeamMember {
+            member: Arc::new(member),
+            unit_path: Arc::from(unit_path),
+            personal_data: None,
+        }
+    }
+
     /// Whether the caller may see this member's phone and birth year: decided once for a whole
     /// team read through its members, else here.
     fn personal_data(&self, ctx: &Context<'_>) -> Result<bool> {
@@ -186,9 +197,25 @@ pub struct TrainingRecord(pub training::Attendance);
 
 #[Object]
 impl TrainingRecord {
+    /// The session. One organised outside the caller's area (neither in it nor above it) is
+    /// shown without its details: its title says so, and its topic, place and link are null.
     async fn session(&self, ctx: &Context<'_>) -> Result<TrainingSession> {
         let sessions = &Loaders::of(ctx).sessions;
-        required(sessions, self.0.session_id, "attendance without a session").await
+        let session = required(sessions, self.0.session_id, "attendance without a session").await?;
+        let caller = ctx.caller()?;
+        let read = caller.reach(Resource::Training, Action::Read);
+        let attendance = caller.reach(Resource::Attendance, Action::Read);
+        if training::is_visible(&read, &attendance, &session.organizer_path) {
+            Ok(session)
+        } else {
+            Ok(TrainingSession {
+                title: training::OUTSIDE_AREA.to_owned(),
+                topic: None,
+                location: None,
+                link: None,
+                ..session
+            })
+        }
     }
 
     async fn attended(&self) -> bool {

@@ -11,6 +11,7 @@ use crate::authz::{Action, Resource};
 use crate::cache::ResultsKey;
 use crate::domain::reports::{self, Indicator as DomainIndicator};
 use crate::domain::totals::{self, ChildTotals, ResultTotals};
+use crate::graphql::loaders::{ChildResults, Loaders, required};
 use crate::scalars::Date;
 
 pub use totals::Totals;
@@ -56,14 +57,52 @@ impl Totals {
 
     /// The same figures for each unit directly below.
     #[graphql(complexity = "cost::list(cost::UNIT_CHILDREN, child_complexity)")]
-    async fn children(&self) -> &[ChildTotals] {
-        &self.children
+    async fn children(&self, ctx: &Context<'_>) -> Result<&[ChildTotals]> {
+        // Each month the selection asks of the children is read for all of them in one batch
+        // (the loader would batch them anyway, but a slow moment could split a batch).
+        for field in ctx.field().selection_set() {
+            if field.name() != "results" {
+                continue;
+            }
+            let period = field.arguments()?.into_iter().find_map(|(name, value)| {
+                match (name.as_str(), value) {
+                    ("period", async_graphql::Value::String(p)) => Some(p),
+                    _ => None,
+                }
+            });
+            let Some(Ok(period)) = period.map(|p| totals::parse_period(&p)) else {
+                // Refused where the field resolves, with the field named.
+                continue;
+            };
+            let keys = self.children.iter().map(|c| c.results_key(period.clone()));
+            Loaders::of(ctx)
+                .child_results
+                .load_many(keys)
+                .await
+                .map_err(crate::graphql::loaders::load_error)?;
+        }
+        Ok(&self.children)
     }
 
     /// Sums of the approved result reports for a month (`YYYY-MM`) or a year (`YYYY`).
     #[graphql(complexity = "cost::COMPUTED + child_complexity")]
     async fn results(&self, ctx: &Context<'_>, period: String) -> Result<Arc<ResultTotals>> {
         self.results_for(ctx, &period).await
+    }
+
+    /// Approved results month by month from `from` to `to` (`YYYY-MM`, at most ten years),
+    /// one entry per month, months without reports as zeros: the trend of the five results.
+    #[graphql(complexity = "cost::series(child_complexity)")]
+    async fn result_series(
+        &self,
+        ctx: &Context<'_>,
+        from: String,
+        to: String,
+    ) -> Result<Vec<ResultTotals>> {
+        let months = totals::months(&from, &to)?;
+        let db = ctx.service().db();
+        let scope = ctx.caller()?.scope(Resource::Totals, Action::Read)?;
+        Ok(totals::result_series(&db.conn, &scope, &self.subject(), &months).await?)
     }
 
     /// The targets set for this unit for a period, against what was achieved.
@@ -106,6 +145,34 @@ impl Totals {
                 }
             })
             .collect())
+    }
+}
+
+#[ComplexObject]
+impl ChildTotals {
+    /// Sums of the approved result reports of this unit's subtree for a month (`YYYY-MM`) or
+    /// a year (`YYYY`); every child's are read together, in one statement.
+    #[graphql(complexity = "cost::BATCHED + child_complexity")]
+    async fn results(&self, ctx: &Context<'_>, period: String) -> Result<ResultTotals> {
+        let key = self.results_key(totals::parse_period(&period)?);
+        required(&Loaders::of(ctx).child_results, key, "results of a child").await
+    }
+}
+
+impl ChildTotals {
+    /// What this child's results for `period` are loaded by.
+    fn results_key(&self, period: String) -> ChildResults {
+        let path = self.unit.path.trim_end_matches('/');
+        let parent = match path.rfind('/') {
+            Some(cut) => path[..=cut].to_owned(),
+            None => "/".to_owned(),
+        };
+        ChildResults {
+            parent,
+            day: self.as_of.map(|d| d.0),
+            period,
+            child: self.unit.id,
+        }
     }
 }
 

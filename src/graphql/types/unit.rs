@@ -6,7 +6,7 @@ use async_graphql::{ComplexObject, Context, Result};
 
 use super::connection;
 use crate::domain::units::history;
-use crate::domain::{Page, PageRequest, UnitId, units};
+use crate::domain::{PageRequest, UnitId, units};
 use crate::graphql::loaders::{Loaders, one};
 
 pub use crate::domain::units::Unit as AdminUnit;
@@ -39,7 +39,8 @@ impl AdminUnit {
         }
     }
 
-    /// The units directly below this one: today's, or those of the day this one is shown as of.
+    /// The units directly below this one: today's, or those of the day this one is shown as of
+    /// (for a closed unit, those of its last day).
     #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn children(
         &self,
@@ -51,8 +52,11 @@ impl AdminUnit {
         let db = ctx.service().db();
         let page = match self.as_of {
             Some(day) => history::children_on(&db.conn, self.id, day.0, page).await?,
-            None if self.valid_to.is_some() => Page::empty(),
-            None => units::children(&db.conn, self.id, page).await?,
+            // A closed unit shows the children of its last day.
+            None => match self.valid_to.and_then(|to| to.0.pred_opt()) {
+                Some(last) => history::children_on(&db.conn, self.id, last, page).await?,
+                None => units::children(&db.conn, self.id, page).await?,
+            },
         };
         Ok(AdminUnitConnection::from_page(page, |unit| unit))
     }
