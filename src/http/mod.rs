@@ -2,6 +2,7 @@
 
 mod answer;
 mod documents;
+mod export;
 mod graphiql;
 mod graphql;
 mod metrics;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
     let body_deadline = axum::middleware::from_fn_with_state(state.clone(), read_body_in_time);
     let mut routes = Router::new()
         .route("/graphql", any(graphql::graphql))
+        .route("/export/{name}", get(export::export))
         .route("/graphiql", get(graphiql::page))
         .route("/graphiql/assets/{name}", get(graphiql::asset))
         .route("/healthz", get(healthz))

@@ -15,6 +15,7 @@ mod contract;
 mod counters;
 mod editing;
 mod errors;
+mod export;
 mod history;
 mod hostile;
 mod http;
@@ -51,6 +52,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(counters::tests());
     tests.extend(editing::tests());
     tests.extend(errors::tests());
+    tests.extend(export::tests());
     tests.extend(history::tests());
     tests.extend(hostile::tests());
     tests.extend(http::tests());

@@ -169,7 +169,12 @@ pub(super) fn keyed(table: Vec<(u64, Vec<String>)>) -> Result<Vec<Row>> {
     }
     let mut out = Vec::new();
     for (line, cells) in rows {
-        if cells.iter().all(|c| c.trim().is_empty()) {
+        // Blank, or a row of the template (`/export/member-template`) left without a member:
+        // nothing but its village filled in.
+        let blank = cells.iter().zip(&columns).all(|(cell, column)| {
+            cell.trim().is_empty() || matches!(column, Some(VILLAGE) | Some(VILLAGE_CODE))
+        });
+        if blank {
             continue;
         }
         let mut row = HashMap::new();
