@@ -12,6 +12,7 @@ mod m20261129_000003_editing;
 mod m20261129_000004_sign_in_safety;
 mod m20261205_000005_unit_history;
 mod m20261205_000006_unit_totals;
+mod m20261207_000007_account_changes;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_sign_in_safety::Migration),
             Box::new(m20261205_000005_unit_history::Migration),
             Box::new(m20261205_000006_unit_totals::Migration),
+            Box::new(m20261207_000007_account_changes::Migration),
         ]
     }
 }

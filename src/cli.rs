@@ -221,7 +221,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging(&settings);
             let db = open(&settings).await?;
             db.migrate().await?;
-            let changes = !matches!(command, UserCommand::List);
+            let changes = !matches!(command, UserCommand::List | UserCommand::History { .. });
             accounts::run(&db, command).await?;
             if changes {
                 announce_account_change(&settings).await?;

@@ -7,9 +7,10 @@ use clap::Subcommand;
 use sea_orm::DatabaseConnection;
 
 use super::cli_error;
-use crate::authz::Role;
+use crate::authz::{Actor, Role};
 use crate::db::Db;
-use crate::domain::{TeamId, units, users};
+use crate::domain::users::roles::{self, RoleAt, RoleChange};
+use crate::domain::{TeamId, users};
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
@@ -23,13 +24,37 @@ pub enum UserCommand {
     List,
     /// Give an account a role: ADMIN, LEADER, OFFICER or TEAM_LEADER.
     Assign {
+        /// The account's name.
         username: String,
+        /// ADMIN, LEADER, OFFICER or TEAM_LEADER.
         role: String,
         /// The unit's official code; omit for ADMIN of the whole country.
         unit_code: Option<String>,
         /// For TEAM_LEADER: the id of the team led.
         #[arg(long)]
         team: Option<i64>,
+        /// Make this the account's only role: every other one is taken away in the same
+        /// change (an officer moved to another commune).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Take a role away from an account; its other roles stay. A role held at a unit closed by
+    /// a reorganisation is named by that unit's code.
+    Unassign {
+        /// The account's name.
+        username: String,
+        /// ADMIN, LEADER, OFFICER or TEAM_LEADER.
+        role: String,
+        /// The unit's official code; omit for ADMIN of the whole country.
+        unit_code: Option<String>,
+        /// For TEAM_LEADER: the id of the team led.
+        #[arg(long)]
+        team: Option<i64>,
+    },
+    /// Show the changes of an account's roles: when, by whom, before and after.
+    History {
+        /// The account's name.
+        username: String,
     },
     /// Stop an account from signing in; its tokens stop working at once.
     Disable { username: String },
@@ -59,7 +84,33 @@ pub(super) async fn run(db: &Db, command: UserCommand) -> anyhow::Result<()> {
             role,
             unit_code,
             team,
-        } => assign(conn, &username, &role, unit_code.as_deref(), team).await?,
+            replace,
+        } => {
+            let change = if replace {
+                RoleChange::Replace
+            } else {
+                RoleChange::Add
+            };
+            change_roles(db, &username, &role, unit_code, team, change).await?
+        }
+        UserCommand::Unassign {
+            username,
+            role,
+            unit_code,
+            team,
+        } => change_roles(db, &username, &role, unit_code, team, RoleChange::Remove).await?,
+        UserCommand::History { username } => {
+            for entry in roles::history(conn, &username).await.map_err(cli_error)? {
+                println!(
+                    "{}\t{}\t{}\t{} -> {}",
+                    entry.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    entry.actor,
+                    entry.operation,
+                    entry.before_json.as_deref().unwrap_or("[]"),
+                    entry.after_json.as_deref().unwrap_or("[]"),
+                );
+            }
+        }
         UserCommand::Disable { username } => {
             users::set_active(conn, &username, false)
                 .await
@@ -112,40 +163,52 @@ async fn list(conn: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn assign(
-    conn: &DatabaseConnection,
+async fn change_roles(
+    db: &Db,
     username: &str,
     role: &str,
-    unit_code: Option<&str>,
+    unit_code: Option<String>,
     team: Option<i64>,
+    change: RoleChange,
 ) -> anyhow::Result<()> {
     let role: Role = role
         .trim()
         .to_uppercase()
         .parse()
         .map_err(|_| anyhow::anyhow!("role must be ADMIN, LEADER, OFFICER or TEAM_LEADER"))?;
-    let user = users::find(conn, username)
-        .await
-        .map_err(cli_error)?
-        .ok_or_else(|| anyhow::anyhow!("no account named {username}"))?;
-    let unit = match unit_code {
-        Some(code) => Some(
-            units::by_code(conn, code)
-                .await
-                .map_err(cli_error)?
-                .ok_or_else(|| anyhow::anyhow!("no current unit has the code {code}"))?
-                .id,
-        ),
-        None => None,
+    let at = RoleAt {
+        role,
+        unit_code: unit_code.clone(),
+        team: team.map(TeamId),
     };
-    users::assign(conn, user.id, role, unit, team.map(TeamId))
+    let (user, after) = roles::change(db, &Actor::command_line(), username, change, &at)
         .await
         .map_err(cli_error)?;
+    let what = match change {
+        RoleChange::Remove => "is no longer",
+        RoleChange::Add | RoleChange::Replace => "is",
+    };
     println!(
-        "{} is {} {}",
+        "{} {what} {} {}",
         user.username,
         role.as_str(),
-        held(unit_code, team)
+        held(unit_code.as_deref(), team)
+    );
+    let roles: Vec<String> = after
+        .iter()
+        .map(|a| {
+            let team = a.team_id.map(|t| t.0);
+            format!("{} {}", a.role.as_str(), held(a.unit_code.as_deref(), team))
+        })
+        .collect();
+    println!(
+        "{}'s roles: {}",
+        user.username,
+        if roles.is_empty() {
+            "none".to_owned()
+        } else {
+            roles.join(", ")
+        }
     );
     Ok(())
 }

@@ -85,6 +85,11 @@ table! { assignment "assignment",
 user_id: i64, role: String, unit_id: Option<i64>, team_id: Option<i64>,
 created_at: DateTimeUtc }
 
+table! { account_change "account_change",
+"a change to an account's roles, with who made it and the roles before and after (JSON).":
+at: DateTimeUtc, actor_user_id: Option<i64>, actor: String, user_id: i64, operation: String,
+before_json: Option<String>, after_json: Option<String> }
+
 table! { audit_entry "audit_entry",
 "one change, as the audit log records it.":
 at: DateTimeUtc, user_id: Option<i64>, actor: String, operation: String, entity: String,

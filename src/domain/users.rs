@@ -1,5 +1,7 @@
 //! Accounts and their assignments.
 
+pub mod roles;
+
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};

@@ -673,6 +673,14 @@ async fn leaders_are_refused_every_mutation(b: Arc<Backend>) {
             json!({ "id": report }),
         ),
         (
+            "mutation { assignRole(username: \"leader.66\", role: ADMIN) { username } }",
+            json!({}),
+        ),
+        (
+            "mutation { unassignRole(username: \"leader.66\", role: LEADER, unitCode: \"66\") { username } }",
+            json!({}),
+        ),
+        (
             "mutation($i: SetTargetInput!) { setTarget(input: $i) { id } }",
             json!({ "i": { "unitCode": "643", "period": "2026", "indicator": "TEAMS", "value": 10 } }),
         ),

@@ -5,6 +5,7 @@
 mod attacks;
 mod common;
 
+mod accounts;
 mod answers;
 mod auth;
 mod authz;
@@ -42,6 +43,7 @@ use common::{Backend, Test};
 
 fn all_tests() -> Vec<(&'static str, Test)> {
     let mut tests = Vec::new();
+    tests.extend(accounts::tests());
     tests.extend(answers::tests());
     tests.extend(auth::tests());
     tests.extend(cache::tests());

@@ -45,6 +45,7 @@ macro_rules! mutations {
     };
 }
 
+mod accounts;
 mod auth;
 mod committees;
 mod import;
@@ -71,6 +72,7 @@ pub struct MutationRoot(
     training::AttendanceMutations,
     reports::ReportMutations,
     import::ImportMutations,
+    accounts::AccountMutations,
 );
 
 /// Runs one change the way every mutation does: the caller's grant for `resource`, a
