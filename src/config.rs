@@ -137,6 +137,17 @@ pub struct Settings {
     #[arg(long, env = "MAX_TEAM_MEMBERS", default_value_t = 20, global = true)]
     pub max_team_members: usize,
 
+    /// The deployment's time zone: the day a change is made on, the days past figures are
+    /// read for, and the offset instants are shown with. `Asia/Ho_Chi_Minh` (the same as
+    /// `+07:00`), `UTC`, or an offset such as `+07:00`.
+    #[arg(
+        long,
+        env = "TIME_ZONE",
+        default_value = "Asia/Ho_Chi_Minh",
+        global = true
+    )]
+    pub time_zone: String,
+
     /// Log as JSON lines instead of text.
     #[arg(long, env = "LOG_JSON", global = true)]
     pub log_json: bool,
@@ -184,6 +195,7 @@ impl Settings {
             policy_dir: PathBuf::from("policies"),
             demo_password: "demo-password".to_owned(),
             max_team_members: 20,
+            time_zone: "Asia/Ho_Chi_Minh".to_owned(),
             max_connections: 1024,
             header_timeout_seconds: 10,
             body_timeout_seconds: 30,
@@ -260,9 +272,33 @@ impl Settings {
         }
     }
 
-    /// Checks what can be checked before connecting anywhere.
+    /// `TIME_ZONE` as an offset from UTC. Zones with daylight saving time are refused: the
+    /// programme's days are Vietnam's, which has none.
+    pub fn zone(&self) -> anyhow::Result<chrono::FixedOffset> {
+        let name = self.time_zone.trim();
+        let seven = crate::scalars::VIETNAM;
+        let utc = chrono::FixedOffset::east_opt(0).expect("a valid offset");
+        match name {
+            "Asia/Ho_Chi_Minh" | "Asia/Saigon" | "Asia/Bangkok" | "Asia/Jakarta"
+            | "Asia/Vientiane" | "Asia/Phnom_Penh" | "Etc/GMT-7" => Ok(seven),
+            "UTC" | "Etc/UTC" | "Z" => Ok(utc),
+            offset => offset
+                .parse::<chrono::FixedOffset>()
+                .ok()
+                .filter(|_| offset.starts_with(['+', '-']))
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "TIME_ZONE: {offset:?} is not Asia/Ho_Chi_Minh, UTC or an offset such as +07:00"
+                    )
+                }),
+        }
+    }
+
+    /// Checks what can be checked before connecting anywhere, and sets the process's time
+    /// zone.
     pub fn validate(&self) -> anyhow::Result<()> {
         crate::db::backend_of(self.database_url())?;
+        crate::scalars::set_zone(self.zone()?);
         if !(1..=86_400).contains(&self.cache_ttl_seconds) {
             anyhow::bail!("CACHE_TTL_SECONDS must be between 1 and 86400");
         }

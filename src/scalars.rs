@@ -3,9 +3,41 @@
 //! written to the database and the audit log as the date or instant it holds, so records hold
 //! them as they are shown.
 
+use std::sync::OnceLock;
+
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+
+/// Vietnam's time, UTC+7 (no daylight saving time since 1975).
+pub const VIETNAM: FixedOffset = match FixedOffset::east_opt(7 * 3600) {
+    Some(offset) => offset,
+    None => panic!("a valid offset"),
+};
+
+static ZONE: OnceLock<FixedOffset> = OnceLock::new();
+
+/// Sets the deployment's time zone (`TIME_ZONE`) for the process, once, at start: the days a
+/// change is made on and a past day's figures are read for, and how instants are shown.
+pub fn set_zone(zone: FixedOffset) {
+    let _ = ZONE.set(zone);
+}
+
+/// The deployment's time zone; Vietnam's unless set otherwise.
+pub fn zone() -> FixedOffset {
+    *ZONE.get().unwrap_or(&VIETNAM)
+}
+
+/// Today's date in the deployment's zone.
+pub fn today() -> NaiveDate {
+    Utc::now().with_timezone(&zone()).date_naive()
+}
+
+/// The first instant of `day` in the deployment's zone.
+pub fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+    (midnight - zone()).and_utc()
+}
 
 /// Database decoding and encoding of a scalar through the value it wraps.
 macro_rules! stored_as {
@@ -101,8 +133,9 @@ impl ScalarType for Timestamp {
         }
     }
 
+    /// In the deployment's zone: `2022-12-20T08:00:00+07:00`.
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_rfc3339())
+        Value::String(self.0.with_timezone(&zone()).to_rfc3339())
     }
 }
 

@@ -1,7 +1,7 @@
 //! Setting up, changing and dissolving steering committees and their membership.
 
 use async_graphql::{InputObject, MaybeUndefined};
-use chrono::Utc;
+
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
@@ -224,7 +224,7 @@ pub async fn dissolve(tx: &mut Tx, grant: &WriteGrant, id: CommitteeId) -> Resul
             "the committee is already dissolved",
         ));
     }
-    let today = Some(Date(Utc::now().date_naive()));
+    let today = Some(Date(crate::scalars::today()));
     let saved = Saved {
         name: before.name.clone(),
         decision_no: before.decision_no.clone(),

@@ -1,7 +1,7 @@
 //! Adding, changing and removing team members.
 
 use async_graphql::{InputObject, MaybeUndefined};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
@@ -263,7 +263,7 @@ async fn save(
 pub async fn remove(tx: &mut Tx, grant: &WriteGrant, id: MemberId) -> Result<(Member, Team)> {
     let (before, team) = editable(tx, grant, id).await?;
     let update = RowUpdate::<Members>::new(id.0)
-        .set(M::LeftOn, Utc::now().date_naive())
+        .set(M::LeftOn, crate::scalars::today())
         .only_if(
             Expr::col(M::LeftOn).is_null(),
             AppError::NotFound("team member"),

@@ -83,7 +83,7 @@ pub async fn run(
 ) -> Result<Outcome, ReorganiseError> {
     // The tree as it is today is the units' current rows: a change that has not yet taken
     // effect would show early.
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::scalars::today();
     if options.effective_on > today {
         return Err(ReorganiseError::Invalid(vec![format!(
             "the effective date {} is after today ({today}): apply a reorganisation on or after \

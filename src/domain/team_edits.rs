@@ -1,7 +1,7 @@
 //! Creating, changing and dissolving teams.
 
 use async_graphql::{InputObject, MaybeUndefined};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
@@ -159,7 +159,7 @@ async fn apply(
     }
     // The day of dissolution, when this change dissolves the team (the SQL keeps an earlier one).
     let dissolved_on = (before.status == TeamStatus::Active && status == TeamStatus::Dissolved)
-        .then(|| Utc::now().date_naive());
+        .then(crate::scalars::today);
     let dissolved_on: Expr = if status == TeamStatus::Dissolved {
         // An earlier day of dissolution stays.
         Func::coalesce([Expr::col(T::DissolvedOn), Expr::value(dissolved_on)]).into()

@@ -479,12 +479,10 @@ fn team_active_on(d: &str) -> String {
     )
 }
 
-/// The first instant after `day`, as training sessions' starts are stored.
+/// The first instant after `day` in the deployment's zone, as training sessions' starts are
+/// compared.
 fn day_after(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    (day + chrono::Days::new(1))
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc()
+    crate::scalars::start_of(day + chrono::Days::new(1))
 }
 
 async fn unit_rows(

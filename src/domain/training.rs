@@ -154,12 +154,9 @@ pub fn is_visible(read: &Scope, attendance: &Scope, organizer_path: &str) -> boo
     read.contains(organizer_path) || attendance.paths_above().iter().any(|p| p == organizer_path)
 }
 
-/// The first instant after `day`, as sessions' starts are stored.
+/// The first instant after `day` in the deployment's zone, as sessions' starts are compared.
 fn day_after(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    (day + chrono::Days::new(1))
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc()
+    crate::scalars::start_of(day + chrono::Days::new(1))
 }
 
 /// A member's record for a session, with the member: a row of a session's attendee list.

@@ -332,6 +332,79 @@ pub async fn record(
     Ok(session)
 }
 
+/// Sets what one member's record of a session says: whether they completed it, and the
+/// number of the certificate they were given (`null` clears it; left out, it stays). The
+/// member must already be recorded for the session (`NOT_FOUND` otherwise).
+pub async fn update_attendance(
+    tx: &mut Tx,
+    grant: &WriteGrant,
+    session: SessionId,
+    member: MemberId,
+    completed: Option<bool>,
+    certificate_no: MaybeUndefined<String>,
+) -> Result<training::Attendance> {
+    let members = attendees(tx, grant, &[member])
+        .await
+        .map_err(|err| match err {
+            AppError::BadUserInput { message, .. } => AppError::bad_input("memberId", message),
+            other => other,
+        })?;
+    let session = attended_session(tx, grant, session, &members).await?;
+    let before = attendance_of(tx, session.id, member).await?;
+    let certificate_no = validate::changed_optional(certificate_no, &before.certificate_no, |c| {
+        let text = validate::optional_text("certificateNo", Some(&c))?;
+        match text {
+            Some(t) if t.chars().count() > 100 => Err(AppError::bad_input(
+                "certificateNo",
+                "must have at most 100 characters",
+            )),
+            other => Ok(other),
+        }
+    })?;
+    let update = Query::update()
+        .table(Attendances)
+        .value(A::Completed, completed.unwrap_or(before.completed))
+        .value(A::CertificateNo, certificate_no)
+        .and_where(Expr::col(A::SessionId).eq(session.id.0))
+        .and_where(Expr::col(A::MemberId).eq(member.0))
+        .to_owned();
+    query::execute(&tx.txn, &update).await?;
+    let after = attendance_of(tx, session.id, member).await?;
+    let unit =
+        common_unit(members.iter().map(|(_, p)| p.as_str())).unwrap_or(session.organizer_unit_id);
+    tx.audit(
+        "updateAttendance",
+        "attendance",
+        session.id.0,
+        unit,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// One member's record of a session, or `NOT_FOUND`.
+async fn attendance_of(
+    tx: &Tx,
+    session: SessionId,
+    member: MemberId,
+) -> Result<training::Attendance> {
+    let select = Query::select()
+        .columns([
+            A::SessionId,
+            A::MemberId,
+            A::Attended,
+            A::Completed,
+            A::CertificateNo,
+        ])
+        .from(Attendances)
+        .and_where(Expr::col(A::SessionId).eq(session.0))
+        .and_where(Expr::col(A::MemberId).eq(member.0))
+        .to_owned();
+    super::found(&tx.txn, &select, "attendance record").await
+}
+
 /// Takes members off a session's attendance list.
 pub async fn remove(
     tx: &mut Tx,

@@ -143,7 +143,7 @@ pub fn not_in_future(field: &str, date: NaiveDate) -> Result<NaiveDate> {
             field,
             format!("must not be before {EARLIEST_YEAR}"),
         ))
-    } else if date <= Utc::now().date_naive() {
+    } else if date <= crate::scalars::today() {
         Ok(date)
     } else {
         Err(AppError::bad_input(field, "must not be in the future"))
@@ -217,7 +217,7 @@ pub fn start_kept<T: async_graphql::InputType>(
 /// A month already begun: results are reported for a month under way or past, never ahead
 /// (`period` is a checked `YYYY-MM`).
 pub fn not_after_this_month(field: &str, period: &str) -> Result<()> {
-    let this_month = Utc::now().format("%Y-%m").to_string();
+    let this_month = crate::scalars::today().format("%Y-%m").to_string();
     if period > this_month.as_str() {
         Err(AppError::bad_input(
             field,

@@ -59,7 +59,7 @@ impl Tx {
             rules,
             touched: BTreeSet::new(),
             results: BTreeSet::new(),
-            today: Utc::now().date_naive(),
+            today: crate::scalars::today(),
         })
     }
 

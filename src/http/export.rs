@@ -128,7 +128,7 @@ pub async fn export(
         Err(failure) => return failure.answer(),
     };
     let unit = params.get("unitCode").map_or("ca-nuoc", String::as_str);
-    let day = chrono::Utc::now().date_naive();
+    let day = crate::scalars::today();
     let file = format!("{what}-{}-{day}", ascii_file_name(unit));
     match format {
         Format::Csv => {

@@ -126,7 +126,10 @@ async fn training_sessions_list_with_attendance(b: Arc<Backend>) {
     let conference = &list["nodes"][0];
     assert_eq!(conference["format"], "ONLINE");
     assert_eq!(conference["organizer"]["code"], "66");
-    assert_eq!(conference["startsAt"], "2022-12-20T01:00:00+00:00");
+    assert_eq!(
+        conference["startsAt"], "2022-12-20T08:00:00+07:00",
+        "in Vietnam's time"
+    );
     let attended = app
         .scalar(&format!(
             "SELECT COUNT(*) FROM attendance WHERE attended AND session_id = {}",

@@ -122,7 +122,9 @@ async fn todays_write(app: &TestApp, rng: &mut Rng, step: usize) -> String {
             let Some(team) = some(app, rng, TEAMS).await else {
                 return "no team".to_owned();
             };
-            let month = chrono::Utc::now().format("%Y-%m").to_string();
+            let month = steering_gateway::scalars::today()
+                .format("%Y-%m")
+                .to_string();
             let create =
                 "mutation($i: CreateResultReportInput!) { createResultReport(input: $i) { id } }";
             let input = json!({ "i": { "teamId": team, "period": month, "results": {
@@ -260,7 +262,7 @@ async fn a_start_date_before_today_is_explicit_and_audited(b: Arc<Backend>) {
         (error_codes(&answer), error_field(&answer)),
         (vec!["BAD_USER_INPUT".to_owned()], "foundedOn".to_owned())
     );
-    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string();
+    let tomorrow = (steering_gateway::scalars::today() + chrono::Days::new(2)).to_string();
     let input = json!({ "unitCode": village, "name": "Tổ ngày mai", "foundedOn": tomorrow });
     let answer = app
         .mutate("officer.24175", "CreateTeam", json!({ "input": input }))
@@ -283,6 +285,6 @@ async fn a_start_date_before_today_is_explicit_and_audited(b: Arc<Backend>) {
             "SELECT CAST(founded_on AS TEXT) FROM team WHERE id = {id}"
         ))
         .await;
-    assert_eq!(founded, chrono::Utc::now().date_naive().to_string());
+    assert_eq!(founded, steering_gateway::scalars::today().to_string());
     assert_eq!(app.data_as("leader.66", figures, day).await, then);
 }

@@ -22,6 +22,7 @@ crate::tests!(
     a_session_outside_the_area_is_not_shown_through_a_members_trainings,
     a_lower_level_does_not_overwrite_a_target_set_above,
     a_conflict_names_the_row_it_clashes_with,
+    a_certificate_is_recorded_for_a_member_of_the_area,
 );
 
 const REPORTING: &str = include_str!("../contract/reporting.graphql");
@@ -562,7 +563,9 @@ async fn team_of_24175(app: &TestApp) -> String {
 }
 
 fn this_month() -> String {
-    chrono::Utc::now().format("%Y-%m").to_string()
+    steering_gateway::scalars::today()
+        .format("%Y-%m")
+        .to_string()
 }
 
 fn report_input(team: &str, period: &str) -> Value {
@@ -672,7 +675,7 @@ async fn a_draft_is_deleted_and_a_month_ahead_is_refused(b: Arc<Backend>) {
     let app = b.fresh_today().await;
     second_officer(&app).await;
     let team = team_of_24175(&app).await;
-    let next = (chrono::Utc::now().date_naive() + chrono::Months::new(1))
+    let next = (steering_gateway::scalars::today() + chrono::Months::new(1))
         .format("%Y-%m")
         .to_string();
     let token = app.token("officer.24175").await;
@@ -733,7 +736,7 @@ async fn a_draft_is_deleted_and_a_month_ahead_is_refused(b: Arc<Backend>) {
         (vec!["CONFLICT".to_owned()], "state".to_owned())
     );
     // A second officer of the commune may remove a draft too.
-    let last_month = (chrono::Utc::now().date_naive() - chrono::Months::new(1))
+    let last_month = (steering_gateway::scalars::today() - chrono::Months::new(1))
         .format("%Y-%m")
         .to_string();
     let answer = send("CreateResultReport", report_input(&team, &last_month)).await;
@@ -1028,4 +1031,136 @@ async fn a_conflict_names_the_row_it_clashes_with(b: Arc<Backend>) {
         ),
         (vec!["CONFLICT".to_owned()], "period".to_owned(), first)
     );
+}
+
+async fn a_certificate_is_recorded_for_a_member_of_the_area(b: Arc<Backend>) {
+    let app = b.fresh_today().await;
+    let session = app
+        .scalar(
+            "SELECT MIN(s.id) FROM training_session s JOIN admin_unit u \
+             ON u.id = s.organizer_unit_id WHERE u.code = '66'",
+        )
+        .await
+        .to_string();
+    // A member of the commune not yet trained, recorded as attending the province's session.
+    let member = app
+        .scalar(
+            "SELECT MIN(m.id) FROM team_member m JOIN team t ON t.id = m.team_id \
+             JOIN admin_unit v ON v.id = t.unit_id JOIN admin_unit c ON c.id = v.parent_id \
+             WHERE c.code = '24175' AND t.status = 'ACTIVE' AND m.left_on IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.member_id = m.id)",
+        )
+        .await
+        .to_string();
+    async fn trained(app: &TestApp) -> i64 {
+        app.data_as(
+            "officer.24175",
+            contract::TOTALS,
+            json!({ "unitCode": "24175" }),
+        )
+        .await["totals"]["membersTrained"]
+            .as_i64()
+            .unwrap()
+    }
+    let before = trained(&app).await;
+    app.mutate(
+        "officer.24175",
+        "RecordAttendance",
+        json!({ "sessionId": session, "memberIds": [member] }),
+    )
+    .await;
+    let update = "mutation($s: ID!, $m: ID!, $c: Boolean, $n: String) { \
+                  updateAttendance(sessionId: $s, memberId: $m, completed: $c, certificateNo: $n) { \
+                  attended completed certificateNo session { id } } }";
+    let answer = app
+        .data_as(
+            "officer.24175",
+            update,
+            json!({ "s": session, "m": member, "c": true, "n": " CNS-2026/0001 " }),
+        )
+        .await;
+    let record = &answer["updateAttendance"];
+    assert_eq!(
+        (&record["completed"], &record["certificateNo"]),
+        (&json!(true), &json!("CNS-2026/0001"))
+    );
+    assert_eq!(
+        trained(&app).await,
+        before + 1,
+        "completing it counts at once"
+    );
+    // On the attendee list, the last recorded comes last: page through it.
+    let mut after = Value::Null;
+    let shown = loop {
+        let page = app
+            .data_as(
+                "officer.24175",
+                "query($id: ID!, $after: String) { trainingSession(id: $id) { \
+                 attendees(first: 100, after: $after) { pageInfo { hasNextPage endCursor } \
+                 nodes { member { id } certificateNo } } } }",
+                json!({ "id": session, "after": after }),
+            )
+            .await["trainingSession"]["attendees"]
+            .clone();
+        let nodes = page["nodes"].as_array().unwrap();
+        if let Some(found) = nodes.iter().find(|n| n["member"]["id"] == member.as_str()) {
+            break found.clone();
+        }
+        assert_eq!(
+            page["pageInfo"]["hasNextPage"], true,
+            "the member is listed"
+        );
+        after = page["pageInfo"]["endCursor"].clone();
+    };
+    assert_eq!(shown["certificateNo"], "CNS-2026/0001");
+    // Left out, it stays; null clears it.
+    let keep = "mutation($s: ID!, $m: ID!) { updateAttendance(sessionId: $s, memberId: $m, \
+                completed: true) { certificateNo } }";
+    let answer = app
+        .data_as("officer.24175", keep, json!({ "s": session, "m": member }))
+        .await;
+    assert_eq!(answer["updateAttendance"]["certificateNo"], "CNS-2026/0001");
+    let answer = app
+        .data_as(
+            "officer.24175",
+            update,
+            json!({ "s": session, "m": member, "n": null }),
+        )
+        .await;
+    assert!(answer["updateAttendance"]["certificateNo"].is_null());
+    // Outside one's area, too long, or a member not recorded: refused, named.
+    let answer = app
+        .graphql_as(
+            "officer.24355",
+            update,
+            json!({ "s": session, "m": member, "n": "X" }),
+        )
+        .await;
+    assert_eq!(error_field(&answer), "memberId", "{answer:#}");
+    let long = "9".repeat(101);
+    let answer = app
+        .graphql_as(
+            "officer.24175",
+            update,
+            json!({ "s": session, "m": member, "n": long }),
+        )
+        .await;
+    assert_eq!(error_field(&answer), "certificateNo", "{answer:#}");
+    let other = app
+        .scalar(&format!(
+            "SELECT MIN(m.id) FROM team_member m JOIN team t ON t.id = m.team_id \
+             JOIN admin_unit v ON v.id = t.unit_id JOIN admin_unit c ON c.id = v.parent_id \
+             WHERE c.code = '24175' AND m.left_on IS NULL AND m.id > {member} \
+             AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.member_id = m.id \
+             AND a.session_id = {session})"
+        ))
+        .await;
+    let answer = app
+        .graphql_as(
+            "officer.24175",
+            update,
+            json!({ "s": session, "m": other.to_string(), "n": "X" }),
+        )
+        .await;
+    assert_eq!(error_codes(&answer), ["NOT_FOUND"], "{answer:#}");
 }

@@ -1,12 +1,13 @@
 //! Training sessions and attendance.
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, MaybeUndefined, Object, Result};
 
 use crate::authz::Resource;
 use crate::domain::training::Session;
 use crate::domain::training_edits::{self as edits, NewSession, SessionChange};
 use crate::domain::{MemberId, SessionId};
 use crate::error::AppError;
+use crate::graphql::types::TrainingRecord;
 
 mutations!(TrainingMutations {
     create_training_session(input: NewSession) -> Session =
@@ -47,6 +48,24 @@ impl AttendanceMutations {
             edits::record(session_id, members, completed)
         );
         Ok(recorded.await?)
+    }
+
+    /// Sets one member's record of a session: whether they completed it, and the number of
+    /// the certificate they were given (`null` clears it; left out, it stays).
+    async fn update_attendance(
+        &self,
+        ctx: &Context<'_>,
+        session_id: SessionId,
+        member_id: MemberId,
+        completed: Option<bool>,
+        certificate_no: MaybeUndefined<String>,
+    ) -> Result<TrainingRecord> {
+        let record = edit!(
+            ctx,
+            Resource::Attendance,
+            edits::update_attendance(session_id, member_id, completed, certificate_no)
+        );
+        Ok(TrainingRecord(record.await?))
     }
 
     async fn remove_attendance(

@@ -22,7 +22,7 @@ pub use audit::{AuditEntry, AuditEntryConnection};
 pub use committee::{CommitteeConnection, CommitteeMember, SteeringCommittee};
 pub use reorganisation::{Reorganisation, ReorganisationConnection};
 pub use report::{ResultReport, ResultReportConnection, Target};
-pub use team::{Team, TeamConnection, TeamMember};
+pub use team::{Team, TeamConnection, TeamMember, TrainingRecord};
 pub use totals::Totals;
 pub use training::{TrainingSession, TrainingSessionConnection};
 pub use unit::{AdminUnit, AdminUnitConnection};

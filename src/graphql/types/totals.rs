@@ -51,8 +51,7 @@ impl Totals {
     /// The day the figures are for: the tree of that day, and the teams and members active
     /// then. Today unless asked for another day.
     async fn as_of(&self) -> Date {
-        self.as_of
-            .unwrap_or_else(|| Date(chrono::Utc::now().date_naive()))
+        self.as_of.unwrap_or_else(|| Date(crate::scalars::today()))
     }
 
     /// The same figures for each unit directly below.
