@@ -13,6 +13,7 @@ mod m20261129_000004_sign_in_safety;
 mod m20261205_000005_unit_history;
 mod m20261205_000006_unit_totals;
 mod m20261207_000007_account_changes;
+mod m20261208_000008_reports_by_state;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000005_unit_history::Migration),
             Box::new(m20261205_000006_unit_totals::Migration),
             Box::new(m20261207_000007_account_changes::Migration),
+            Box::new(m20261208_000008_reports_by_state::Migration),
         ]
     }
 }

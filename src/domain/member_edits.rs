@@ -161,6 +161,7 @@ pub async fn add(tx: &mut Tx, grant: &WriteGrant, input: NewMember) -> Result<(M
     let rules = tx.rules;
     let team = target_team(&tx.txn, grant, input.team_id).await?;
     let clean = clean(&input)?;
+    joined_after_founding(&team, clean.joined_on)?;
     if current_members(tx, team.id).await? >= rules.max_team_members {
         return Err(AppError::bad_input(
             "teamId",
@@ -182,6 +183,17 @@ pub async fn add(tx: &mut Tx, grant: &WriteGrant, input: NewMember) -> Result<(M
     )
     .await?;
     Ok((member, team))
+}
+
+/// A member does not join a team before it was founded.
+fn joined_after_founding(team: &Team, joined_on: Option<NaiveDate>) -> Result<()> {
+    match (team.founded_on, joined_on) {
+        (Some(founded), Some(joined)) if joined < founded => Err(AppError::bad_input(
+            "joinedOn",
+            format!("the team was founded on {founded}: a member joins it then or later"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Finds a current member the caller may change.
@@ -220,6 +232,9 @@ pub async fn update(
     let joined_on = validate::changed_optional(change.joined_on, &before.joined_on, |d| {
         validate::not_in_future("joinedOn", d.0).map(Some)
     })?;
+    if joined_on != before.joined_on {
+        joined_after_founding(&team, joined_on)?;
+    }
     let gender = validate::changed_optional(change.gender, &before.gender, |g| Ok(Some(g)))?;
     let affiliation = change.affiliation.unwrap_or(before.affiliation);
     let update = RowUpdate::<Members>::new(id.0)

@@ -165,9 +165,9 @@ pub async fn import(
             problems.push(refuse(line, key.map(header_of), message));
         };
         // A village code column, where the sheet has one, names the village whatever its name.
-        let village = match cell(VILLAGE_CODE) {
-            "" => cell(VILLAGE),
-            code => code,
+        let (village, village_column) = match cell(VILLAGE_CODE) {
+            "" => (cell(VILLAGE), VILLAGE),
+            code => (code, VILLAGE_CODE),
         };
         let code = match villages.by_code.get(village) {
             Some(_) => Some(village.to_owned()),
@@ -175,7 +175,7 @@ pub async fn import(
                 Some([only]) => Some(only.clone()),
                 Some(several) => {
                     bad(
-                        Some(VILLAGE),
+                        Some(village_column),
                         format!(
                             "{} villages here are called {village:?}; write the village code (e.g. {})",
                             several.len(),
@@ -186,7 +186,7 @@ pub async fn import(
                 }
                 None => {
                     bad(
-                        Some(VILLAGE),
+                        Some(village_column),
                         format!("no village {village:?} in {}", unit.name),
                     );
                     None
@@ -196,7 +196,10 @@ pub async fn import(
         let team = code.as_ref().and_then(|c| match &villages.by_code[c] {
             (_, Some(team)) if team.status == TeamStatus::Active => Some(team.clone()),
             (name, _) => {
-                bad(Some(VILLAGE), format!("{name} ({c}) has no active team"));
+                bad(
+                    Some(village_column),
+                    format!("{name} ({c}) has no active team"),
+                );
                 None
             }
         });
@@ -377,10 +380,12 @@ pub async fn import(
     for (line, team, ..) in &accepted {
         arriving.entry(team.id).or_default().push(*line);
     }
+    let mut no_room: Vec<u64> = Vec::new();
     for (team, lines) in &arriving {
         let room = rules
             .max_team_members
             .saturating_sub(member_edits::current_members(tx, *team).await?);
+        no_room.extend(lines.iter().skip(room));
         if let Some(&line) = lines.get(room) {
             problems.push(refuse(
                 line,
@@ -396,6 +401,8 @@ pub async fn import(
     problems.sort_by_key(|p| p.line);
     kept.sort_by_key(|k| k.line);
     if mode == Mode::Preview {
+        // Who would be added: not the rows a full team has no room for.
+        accepted.retain(|(line, ..)| !no_room.contains(line));
         let mut per_team: BTreeMap<TeamId, TeamImport> = BTreeMap::new();
         for (_, team, ..) in &accepted {
             per_team

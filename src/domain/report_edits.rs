@@ -70,6 +70,7 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewReport) -> Result
     grant.check_team(team.id, &team.unit_path)?;
     let period = validate::period("period", &input.period)?;
     validate::not_after_this_month("period", &period)?;
+    within_teams_life(&tx.txn, &team, &period).await?;
     let [h, v, o, c, e] = input.results.checked()?;
     let filed = Query::select()
         .column(R::Id)
@@ -96,6 +97,41 @@ pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewReport) -> Result
     tx.audit_creation("createResultReport", "report", id.0, team.unit_id, &report)
         .await?;
     Ok(report)
+}
+
+/// A month the team existed in: not before the month it was founded, nor after the month it
+/// was dissolved (its last month's report may still come in).
+async fn within_teams_life(
+    conn: &impl ConnectionTrait,
+    team: &super::teams::Team,
+    period: &str,
+) -> Result<()> {
+    let month = |day: chrono::NaiveDate| day.format("%Y-%m").to_string();
+    if let Some(founded) = team.founded_on
+        && period < month(founded).as_str()
+    {
+        return Err(AppError::bad_input(
+            "period",
+            format!("the team was founded on {founded}: it has no results for {period}"),
+        ));
+    }
+    let dissolved = Query::select()
+        .column(crate::db::entities::team::Column::DissolvedOn)
+        .from(crate::db::entities::team::Entity)
+        .and_where(Expr::col(crate::db::entities::team::Column::Id).eq(team.id.0))
+        .to_owned();
+    let row = query::rows(conn, &dissolved).await?;
+    let dissolved_on: Option<chrono::NaiveDate> = match row.first() {
+        Some(row) => row.try_get("", "dissolved_on")?,
+        None => None,
+    };
+    match dissolved_on {
+        Some(day) if period > month(day).as_str() => Err(AppError::conflict(
+            "period",
+            format!("the team was dissolved on {day}: it has no results for {period}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 async fn editable(tx: &Tx, grant: &WriteGrant, id: ReportId) -> Result<Report> {

@@ -238,7 +238,9 @@ fn classify(error: &mut ServerError, sent: &Sent) {
         error.message = one_line;
     }
     let bad_argument = error.message.starts_with("Failed to parse")
-        || error.message.starts_with("Invalid value for argument");
+        || error.message.starts_with("Invalid value for argument")
+        // A literal of the wrong kind for a scalar (`asOf: 20250101`).
+        || error.message.starts_with("Expected input type");
     let code = if error.path.is_empty() || bad_argument {
         "BAD_USER_INPUT"
     } else {

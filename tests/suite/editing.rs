@@ -673,6 +673,10 @@ async fn leaders_are_refused_every_mutation(b: Arc<Backend>) {
             json!({ "id": report }),
         ),
         (
+            "mutation($s: ID!, $m: ID!) { updateAttendance(sessionId: $s, memberId: $m, completed: true) { completed } }",
+            json!({ "s": session, "m": member }),
+        ),
+        (
             "mutation { assignRole(username: \"leader.66\", role: ADMIN) { username } }",
             json!({}),
         ),

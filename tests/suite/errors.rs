@@ -9,6 +9,7 @@ use crate::common::{Backend, contract, error_codes};
 crate::tests!(
     missing_rows_are_not_found,
     malformed_arguments_are_bad_user_input,
+    literals_of_the_wrong_kind_are_bad_user_input,
     deep_queries_are_refused,
 );
 
@@ -49,6 +50,19 @@ async fn malformed_arguments_are_bad_user_input(b: Arc<Backend>) {
         assert_eq!(
             answer["errors"][0]["extensions"]["field"], "first",
             "{first}"
+        );
+    }
+}
+
+async fn literals_of_the_wrong_kind_are_bad_user_input(b: Arc<Backend>) {
+    let app = b.demo().await;
+    for literal in ["20250101", "true", "[\"2025-01-01\"]"] {
+        let query = format!("{{ totals(unitCode: \"66\", asOf: {literal}) {{ teams }} }}");
+        let answer = app.graphql(&query, json!({})).await;
+        assert_eq!(
+            error_codes(&answer),
+            ["BAD_USER_INPUT"],
+            "{literal}: {answer:#}"
         );
     }
 }

@@ -17,6 +17,7 @@ crate::tests!(
     a_preview_writes_nothing_and_tells_what_would_happen,
     semicolon_and_tab_separated_files_with_a_mark_are_read,
     village_codes_name_villages_that_share_a_name,
+    windows_line_breaks_and_full_teams_are_told_right,
 );
 
 const GOOD: &[u8] = include_bytes!("../data/members_hoa_phu.xlsx");
@@ -281,7 +282,7 @@ async fn a_preview_writes_nothing_and_tells_what_would_happen(b: Arc<Backend>) {
     assert_eq!(refused.len(), 1);
     assert_eq!(
         (refused[0]["line"].as_i64(), refused[0]["column"].as_str()),
-        (Some(6), Some("Thôn"))
+        (Some(6), Some("Mã thôn"))
     );
     assert_eq!(members(&app).await, before, "a preview writes nothing");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_entry").await, audit);
@@ -365,4 +366,47 @@ async fn village_codes_name_villages_that_share_a_name(b: Arc<Backend>) {
     let result = &answer["data"]["importTeamMembers"];
     assert_eq!(result["added"], 1, "{answer:#}");
     assert_eq!(result["teams"][0]["villageCode"], code.as_str());
+}
+
+async fn windows_line_breaks_and_full_teams_are_told_right(b: Arc<Backend>) {
+    let app = b.fresh_today().await;
+    // Excel on Windows ends lines with CRLF: bad rows are named by their real line.
+    let crlf = "Họ và tên,Mã thôn,Vai trò,Lực lượng\r\n\
+                Đỗ Văn Hùng,24172.01,Thành viên,Khác\r\n\
+                Không Có,99999.99,Thành viên,Khác\r\n\
+                Lý Thị Thu,24172.02,Không rõ,Khác\r\n";
+    let answer = upload(&app, "officer.24175", "24175", "ds.csv", crlf.as_bytes()).await;
+    let rows = answer["errors"][0]["extensions"]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let named: Vec<(i64, &str)> = rows
+        .iter()
+        .map(|r| (r["line"].as_i64().unwrap(), r["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(named, [(3, "Mã thôn"), (4, "Vai trò")], "{answer:#}");
+    // A preview of more members than a team has room for adds only those that fit.
+    let team = app
+        .scalar(
+            "SELECT t.id FROM team t JOIN admin_unit u ON u.id = t.unit_id \
+             WHERE u.code = '24172.03' AND t.status = 'ACTIVE'",
+        )
+        .await;
+    let on_team = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM team_member WHERE team_id = {team} AND left_on IS NULL"
+        ))
+        .await;
+    let room = 20 - on_team;
+    let mut file = "Họ và tên,Mã thôn,Vai trò,Lực lượng,Năm sinh\n".to_owned();
+    for i in 0..room + 3 {
+        file.push_str(&format!(
+            "Người Thứ {i},24172.03,Thành viên,Khác,{}\n",
+            1970 + i
+        ));
+    }
+    let answer = upload_preview(&app, "officer.24175", "24175", "ds.csv", file.as_bytes()).await;
+    let result = &answer["data"]["importTeamMembers"];
+    assert_eq!(result["added"], room, "{answer:#}");
+    assert_eq!(result["refused"][0]["line"], room + 2);
 }

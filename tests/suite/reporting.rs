@@ -23,6 +23,7 @@ crate::tests!(
     a_lower_level_does_not_overwrite_a_target_set_above,
     a_conflict_names_the_row_it_clashes_with,
     a_certificate_is_recorded_for_a_member_of_the_area,
+    reports_and_members_fit_the_teams_life,
 );
 
 const REPORTING: &str = include_str!("../contract/reporting.graphql");
@@ -1163,4 +1164,75 @@ async fn a_certificate_is_recorded_for_a_member_of_the_area(b: Arc<Backend>) {
         )
         .await;
     assert_eq!(error_codes(&answer), ["NOT_FOUND"], "{answer:#}");
+}
+
+async fn reports_and_members_fit_the_teams_life(b: Arc<Backend>) {
+    let app = b.fresh_today().await;
+    let team = team_of_24175(&app).await;
+    let founded = app
+        .text(&format!(
+            "SELECT CAST(founded_on AS TEXT) FROM team WHERE id = {team}"
+        ))
+        .await;
+    let before =
+        chrono::NaiveDate::parse_from_str(&founded, "%Y-%m-%d").unwrap() - chrono::Months::new(1);
+    let token = app.token("officer.24175").await;
+    let create = |period: String| {
+        let (app, token, team) = (&app, token.clone(), team.clone());
+        async move {
+            app.post_operation(
+                Some(&token),
+                REPORTING,
+                Some("CreateResultReport"),
+                report_input(&team, &period),
+            )
+            .await
+            .1
+        }
+    };
+    let answer = create(before.format("%Y-%m").to_string()).await;
+    assert_eq!(
+        (error_codes(&answer), error_field(&answer)),
+        (vec!["BAD_USER_INPUT".to_owned()], "period".to_owned()),
+        "a month before the team was founded: {answer:#}"
+    );
+    // Dissolved: its last month's report still comes in, a later month's does not.
+    app.mutate("officer.24175", "DissolveTeam", json!({ "id": team }))
+        .await;
+    let answer = create(this_month()).await;
+    assert!(
+        answer["data"]["createResultReport"]["id"].is_string(),
+        "{answer:#}"
+    );
+    // As if it had been dissolved at the end of January 2025.
+    let conn = &app.db().conn;
+    sea_orm::ConnectionTrait::execute_unprepared(
+        conn,
+        &format!("UPDATE team SET dissolved_on = '2025-01-31' WHERE id = {team}"),
+    )
+    .await
+    .unwrap();
+    let answer = create("2025-02".to_owned()).await;
+    assert_eq!(
+        (error_codes(&answer), error_field(&answer)),
+        (vec!["CONFLICT".to_owned()], "period".to_owned()),
+        "{answer:#}"
+    );
+    // A member does not join before the team was founded.
+    let other = app
+        .scalar(
+            "SELECT MAX(t.id) FROM team t JOIN admin_unit u ON u.id = t.unit_id \
+             JOIN admin_unit c ON c.id = u.parent_id WHERE c.code = '24175' \
+             AND t.status = 'ACTIVE' AND t.founded_on > '2022-01-02'",
+        )
+        .await;
+    let answer = app
+        .mutate(
+            "officer.24175",
+            "AddTeamMember",
+            json!({ "input": { "teamId": other.to_string(), "fullName": "Người Đến Sớm",
+                "role": "MEMBER", "affiliation": "OTHER", "joinedOn": "2022-01-01" } }),
+        )
+        .await;
+    assert_eq!(error_field(&answer), "joinedOn", "{answer:#}");
 }

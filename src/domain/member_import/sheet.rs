@@ -307,8 +307,50 @@ pub(super) fn separator(text: &str) -> u8 {
     [b',', b';', b'\t'][best]
 }
 
+/// The line numbers of a text's bytes, whatever its line breaks: `\n`, `\r\n` (Windows, as
+/// Excel saves) or a lone `\r` (old Macs) each end one line.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn of(text: &str) -> Lines {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                    starts.push(i + 2);
+                    i += 2;
+                    continue;
+                }
+                b'\r' | b'\n' => starts.push(i + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        Lines(starts)
+    }
+
+    /// The line (from 1) that holds byte `at`.
+    fn at(&self, at: u64) -> u64 {
+        self.0.partition_point(|start| *start as u64 <= at) as u64
+    }
+
+    /// The line a record read from byte `at` of `text` starts on: the reader's position may
+    /// be at blank lines it skipped before the record.
+    fn of_record(&self, text: &str, at: u64) -> u64 {
+        let from = usize::try_from(at).unwrap_or(text.len()).min(text.len());
+        let skipped = text.as_bytes()[from..]
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+        self.at((from + skipped) as u64)
+    }
+}
+
 pub(super) fn read_csv(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
     let text = csv_text(bytes)?;
+    let lines = Lines::of(&text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -317,10 +359,12 @@ pub(super) fn read_csv(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>> {
     let mut table = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| lines.at(p.byte()));
             AppError::InvalidRows(vec![refuse(line, None, format!("not valid CSV: {e}"))])
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record
+            .position()
+            .map_or(0, |p| lines.of_record(&text, p.byte()));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

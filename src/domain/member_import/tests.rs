@@ -41,3 +41,25 @@ fn missing_columns_are_named() {
     };
     assert!(rows[0].message.contains("Vai trò, Lực lượng"), "{rows:?}");
 }
+
+#[test]
+fn csv_lines_are_numbered_whatever_their_breaks() {
+    for (breaks, name) in [("\n", "LF"), ("\r\n", "CRLF"), ("\r", "CR")] {
+        let text = [
+            "Họ và tên;Thôn",
+            "An;Thôn 1",
+            "",
+            "Bình;\"Thôn\n2\"",
+            "Chi;Thôn 3",
+        ]
+        .join(breaks);
+        let table = read_csv(text.as_bytes()).unwrap();
+        let lines: Vec<u64> = table.iter().map(|(line, _)| *line).collect();
+        // The blank line is skipped; a quoted break stays inside its cell.
+        assert_eq!(lines, [1, 2, 4, 6], "{name}");
+    }
+    assert_eq!(separator("a;b,c;d"), b';');
+    assert_eq!(separator("\"x,y\";b"), b';');
+    assert_eq!(separator("a\tb\tc"), b'\t');
+    assert_eq!(separator("abc"), b',');
+}

@@ -128,9 +128,30 @@ impl ImportMutations {
                     message: "other files are being read: try again in a moment".to_owned(),
                 })?
                 .map_err(|e| AppError::Internal(e.into()))?;
-            tokio::task::spawn_blocking(move || read_upload(upload))
+            let read = tokio::task::spawn_blocking(move || read_upload(upload))
                 .await
-                .map_err(|e| AppError::Internal(e.into()))??
+                .map_err(|e| AppError::Internal(e.into()))?;
+            match read {
+                Ok(sheet) => sheet,
+                // A preview lists a file's bad rows instead of refusing it.
+                Err(AppError::InvalidRows(rows)) if mode == member_import::Mode::Preview => {
+                    return Ok(MemberImport {
+                        dry_run: true,
+                        added: 0,
+                        teams: Vec::new(),
+                        kept: Vec::new(),
+                        refused: rows
+                            .into_iter()
+                            .map(|r| RefusedRow {
+                                line: r.line as i64,
+                                column: r.column,
+                                message: r.message,
+                            })
+                            .collect(),
+                    });
+                }
+                Err(other) => return Err(other.into()),
+            }
         };
         let report = apply(ctx, Resource::Member, move |tx, grant| {
             Box::pin(
