@@ -40,6 +40,9 @@ pub enum AppError {
         retry_after_secs: u64,
         message: String,
     },
+    /// Several fields of one input are wrong: each, in the order the input lists them (one
+    /// alone is a [`AppError::BadUserInput`]).
+    BadFields(Vec<(String, String)>),
     /// A file refused as a whole: every bad row, by line number.
     InvalidRows(Vec<RowProblem>),
     Internal(anyhow::Error),
@@ -94,6 +97,10 @@ impl AppError {
             AppError::NotFound(what) => format!("{what} not found"),
             AppError::BadUserInput { field, message }
             | AppError::Conflict { field, message, .. } => format!("{field}: {message}"),
+            AppError::BadFields(fields) => {
+                let each: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+                format!("{} fields are wrong: {}", fields.len(), each.join("; "))
+            }
             AppError::InvalidRows(rows) => {
                 let lines: std::collections::BTreeSet<u64> = rows.iter().map(|r| r.line).collect();
                 let problems = if rows.len() == lines.len() {
@@ -131,7 +138,9 @@ impl AppError {
             AppError::WrongCredentials => "BAD_CREDENTIALS",
             AppError::Forbidden | AppError::ForbiddenBecause(_) => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
-            AppError::BadUserInput { .. } | AppError::InvalidRows(_) => "BAD_USER_INPUT",
+            AppError::BadUserInput { .. } | AppError::BadFields(_) | AppError::InvalidRows(_) => {
+                "BAD_USER_INPUT"
+            }
             AppError::Conflict { .. } => "CONFLICT",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Internal(_) => "INTERNAL",
@@ -181,6 +190,18 @@ impl ErrorExtensions for AppError {
             } = self
             {
                 ext.set("retryAfter", *retry_after_secs);
+            }
+            if let AppError::BadFields(fields) = self {
+                if let Some((first, _)) = fields.first() {
+                    ext.set("field", first.as_str());
+                }
+                let each: Vec<serde_json::Value> = fields
+                    .iter()
+                    .map(|(field, message)| serde_json::json!({ "field": field, "message": message }))
+                    .collect();
+                if let Ok(value) = async_graphql::Value::from_json(serde_json::json!(each)) {
+                    ext.set("fields", value);
+                }
             }
             if let AppError::InvalidRows(rows) = self {
                 ext.set("field", "file");

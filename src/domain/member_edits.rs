@@ -54,23 +54,40 @@ pub struct CleanMember {
     pub joined_on: Option<NaiveDate>,
 }
 
+/// The member's fields, cleaned; every wrong one told at once.
 pub fn clean(input: &NewMember) -> Result<CleanMember> {
-    Ok(CleanMember {
-        full_name: validate::name("fullName", &input.full_name)?,
-        phone: input
+    let mut checks = validate::Checks::default();
+    let full_name = checks.check(validate::name("fullName", &input.full_name));
+    let phone = checks.check(
+        input
             .phone
             .as_deref()
             .filter(|p| !p.trim().is_empty())
             .map(|p| validate::phone("phone", p))
-            .transpose()?,
-        birth_year: input
+            .transpose(),
+    );
+    let birth_year = checks.check(
+        input
             .birth_year
             .map(|y| validate::birth_year("birthYear", y))
-            .transpose()?,
-        joined_on: input
+            .transpose(),
+    );
+    let joined_on = checks.check(
+        input
             .joined_on
             .map(|d| validate::not_in_future("joinedOn", d.0))
-            .transpose()?,
+            .transpose(),
+    );
+    let (Some(full_name), Some(phone), Some(birth_year), Some(joined_on)) =
+        (full_name, phone, birth_year, joined_on)
+    else {
+        return Err(checks.refusal());
+    };
+    Ok(CleanMember {
+        full_name,
+        phone,
+        birth_year,
+        joined_on,
     })
 }
 
@@ -211,29 +228,49 @@ pub async fn update(
 ) -> Result<(Member, Team)> {
     let (before, team) = editable(tx, grant, id).await?;
     check_version("member", change.expected_version, before.version)?;
-    let full_name = validate::changed(change.full_name, &before.full_name, |n| {
-        validate::name("fullName", &n)
-    })?;
+    // Every wrong field is told at once.
+    let mut checks = validate::Checks::default();
+    let full_name = checks.check(validate::changed(
+        change.full_name,
+        &before.full_name,
+        |n| validate::name("fullName", &n),
+    ));
+    let phone = checks.check(validate::changed_optional(
+        change.phone,
+        &before.phone,
+        |p| {
+            let blank = p.trim().is_empty();
+            (!blank).then(|| validate::phone("phone", &p)).transpose()
+        },
+    ));
+    let birth_year = checks.check(validate::changed_optional(
+        change.birth_year,
+        &before.birth_year,
+        |y| validate::birth_year("birthYear", y).map(Some),
+    ));
+    checks.check(validate::start_kept("joinedOn", &change.joined_on));
+    let joined_on = checks.check(
+        validate::changed_optional(change.joined_on, &before.joined_on, |d| {
+            validate::not_in_future("joinedOn", d.0).map(Some)
+        })
+        .and_then(|joined_on| {
+            if joined_on != before.joined_on {
+                joined_after_founding(&team, joined_on)?;
+            }
+            Ok(joined_on)
+        }),
+    );
+    let (Some(full_name), Some(phone), Some(birth_year), Some(joined_on), true) =
+        (full_name, phone, birth_year, joined_on, checks.passed())
+    else {
+        return Err(checks.refusal());
+    };
     let role = change.role.unwrap_or(before.role);
     if role == TeamRole::Leader
         && before.role != TeamRole::Leader
         && let Some(leader) = leader_of(&tx.txn, team.id, Some(id)).await?
     {
         return Err(AppError::conflict_with("role", ONE_LEADER, leader));
-    }
-    let phone = validate::changed_optional(change.phone, &before.phone, |p| {
-        let blank = p.trim().is_empty();
-        (!blank).then(|| validate::phone("phone", &p)).transpose()
-    })?;
-    let birth_year = validate::changed_optional(change.birth_year, &before.birth_year, |y| {
-        validate::birth_year("birthYear", y).map(Some)
-    })?;
-    validate::start_kept("joinedOn", &change.joined_on)?;
-    let joined_on = validate::changed_optional(change.joined_on, &before.joined_on, |d| {
-        validate::not_in_future("joinedOn", d.0).map(Some)
-    })?;
-    if joined_on != before.joined_on {
-        joined_after_founding(&team, joined_on)?;
     }
     let gender = validate::changed_optional(change.gender, &before.gender, |g| Ok(Some(g)))?;
     let affiliation = change.affiliation.unwrap_or(before.affiliation);

@@ -30,15 +30,23 @@ pub struct Results {
 }
 
 impl Results {
+    /// The five counts, every wrong one told at once.
     fn checked(self) -> Result<[i32; 5]> {
-        let c = |field: &str, v: i64| validate::count(field, v).map(|v| v as i32);
-        Ok([
-            c("householdsReached", self.households_reached)?,
-            c("vneidActivations", self.vneid_activations)?,
-            c("onlineApplications", self.online_applications)?,
-            c("cashlessAccounts", self.cashless_accounts)?,
-            c("ecommerceAccounts", self.ecommerce_accounts)?,
-        ])
+        let mut checks = validate::Checks::default();
+        let mut c = |field: &str, v: i64| {
+            checks
+                .check(validate::count(field, v))
+                .map_or(0, |v| v as i32)
+        };
+        let counts = [
+            c("householdsReached", self.households_reached),
+            c("vneidActivations", self.vneid_activations),
+            c("onlineApplications", self.online_applications),
+            c("cashlessAccounts", self.cashless_accounts),
+            c("ecommerceAccounts", self.ecommerce_accounts),
+        ];
+        checks.done()?;
+        Ok(counts)
     }
 }
 
@@ -68,10 +76,17 @@ const ONE_PER_MONTH: &str = "the team already has a report for this month";
 pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewReport) -> Result<Report> {
     let team = super::teams::get(&tx.txn, grant.read_scope(), input.team_id).await?;
     grant.check_team(team.id, &team.unit_path)?;
-    let period = validate::period("period", &input.period)?;
-    validate::not_after_this_month("period", &period)?;
+    // Every wrong field is told at once.
+    let mut checks = validate::Checks::default();
+    let period = checks.check(
+        validate::period("period", &input.period)
+            .and_then(|p| validate::not_after_this_month("period", &p).map(|()| p)),
+    );
+    let results = checks.check(input.results.checked());
+    let (Some(period), Some([h, v, o, c, e])) = (period, results) else {
+        return Err(checks.refusal());
+    };
     within_teams_life(&tx.txn, &team, &period).await?;
-    let [h, v, o, c, e] = input.results.checked()?;
     let filed = Query::select()
         .column(R::Id)
         .from(Reports)

@@ -77,13 +77,25 @@ async fn active_team(
 }
 
 pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewTeam) -> Result<Team> {
-    let unit = team_unit(&tx.txn, grant, &input.unit_code).await?;
-    let name = validate::name("name", &input.name)?;
-    let decision_no = validate::optional_text("decisionNo", input.decision_no.as_deref())?;
-    let founded_on = input
-        .founded_on
-        .map(|d| validate::not_in_future("foundedOn", d.0))
-        .transpose()?;
+    // Every wrong field is told at once.
+    let mut checks = validate::Checks::default();
+    let unit = checks.check(team_unit(&tx.txn, grant, &input.unit_code).await);
+    let name = checks.check(validate::name("name", &input.name));
+    let decision_no = checks.check(validate::optional_text(
+        "decisionNo",
+        input.decision_no.as_deref(),
+    ));
+    let founded_on = checks.check(
+        input
+            .founded_on
+            .map(|d| validate::not_in_future("foundedOn", d.0))
+            .transpose(),
+    );
+    let (Some(unit), Some(name), Some(decision_no), Some(founded_on)) =
+        (unit, name, decision_no, founded_on)
+    else {
+        return Err(checks.refusal());
+    };
     if let Some(existing) = active_team(&tx.txn, &unit, None).await? {
         return Err(AppError::conflict_with("unitCode", ONE_ACTIVE, existing));
     }
@@ -128,14 +140,27 @@ async fn apply(
 ) -> Result<Team> {
     let before = editable(tx, grant, id).await?;
     check_version("team", change.expected_version, before.version)?;
-    let name = validate::changed(change.name, &before.name, |n| validate::name("name", &n))?;
-    let decision_no = validate::changed_optional(change.decision_no, &before.decision_no, |d| {
-        validate::optional_text("decisionNo", Some(&d))
-    })?;
-    validate::start_kept("foundedOn", &change.founded_on)?;
-    let founded_on = validate::changed_optional(change.founded_on, &before.founded_on, |d| {
-        validate::not_in_future("foundedOn", d.0).map(Some)
-    })?;
+    // Every wrong field is told at once.
+    let mut checks = validate::Checks::default();
+    let name = checks.check(validate::changed(change.name, &before.name, |n| {
+        validate::name("name", &n)
+    }));
+    let decision_no = checks.check(validate::changed_optional(
+        change.decision_no,
+        &before.decision_no,
+        |d| validate::optional_text("decisionNo", Some(&d)),
+    ));
+    checks.check(validate::start_kept("foundedOn", &change.founded_on));
+    let founded_on = checks.check(validate::changed_optional(
+        change.founded_on,
+        &before.founded_on,
+        |d| validate::not_in_future("foundedOn", d.0).map(Some),
+    ));
+    let (Some(name), Some(decision_no), Some(founded_on), true) =
+        (name, decision_no, founded_on, checks.passed())
+    else {
+        return Err(checks.refusal());
+    };
     // A move is a write at both ends: the team's current unit (checked above) and the new one.
     let unit = match &change.unit_code {
         Some(code) => team_unit(&tx.txn, grant, code).await?,

@@ -71,15 +71,31 @@ async fn fetch(conn: &impl ConnectionTrait, id: SessionId) -> Result<Session> {
 }
 
 pub async fn create(tx: &mut Tx, grant: &WriteGrant, input: NewSession) -> Result<Session> {
+    // Every wrong field is told at once.
+    let mut checks = validate::Checks::default();
     let unit = units::open_for_change(&tx.txn, &input.organizer_unit_code, "organizerUnitCode")
-        .await?
-        .ok_or_else(|| AppError::bad_input("organizerUnitCode", "no current unit has this code"))?;
-    grant.check_unit(&unit.path)?;
-    let title = validate::name("title", &input.title)?;
-    let topic = validate::optional_text("topic", input.topic.as_deref())?;
-    let location = validate::optional_text("location", input.location.as_deref())?;
-    let link = validate::optional_text("link", input.link.as_deref())?;
-    ordered(input.starts_at, input.ends_at)?;
+        .await
+        .and_then(|unit| {
+            let unit = unit.ok_or_else(|| {
+                AppError::bad_input("organizerUnitCode", "no current unit has this code")
+            })?;
+            grant.check_unit(&unit.path)?;
+            Ok(unit)
+        });
+    let unit = checks.check(unit);
+    let title = checks.check(validate::name("title", &input.title));
+    let topic = checks.check(validate::optional_text("topic", input.topic.as_deref()));
+    let location = checks.check(validate::optional_text(
+        "location",
+        input.location.as_deref(),
+    ));
+    let link = checks.check(validate::optional_text("link", input.link.as_deref()));
+    checks.check(ordered(input.starts_at, input.ends_at));
+    let (Some(unit), Some(title), Some(topic), Some(location), Some(link), true) =
+        (unit, title, topic, location, link, checks.passed())
+    else {
+        return Err(checks.refusal());
+    };
     let row = training_session::ActiveModel {
         organizer_unit_id: Set(unit.id.0),
         title: Set(title),
@@ -120,16 +136,25 @@ pub async fn update(
 ) -> Result<Session> {
     let before = editable(tx, grant, id).await?;
     check_version("session", change.expected_version, before.version)?;
-    let title = validate::changed(change.title, &before.title, |t| validate::name("title", &t))?;
+    // Every wrong field is told at once.
+    let mut checks = validate::Checks::default();
+    let title = checks.check(validate::changed(change.title, &before.title, |t| {
+        validate::name("title", &t)
+    }));
     let text = |field: &str, sent: MaybeUndefined<String>, old: &Option<String>| {
         validate::changed_optional(sent, old, |v| validate::optional_text(field, Some(&v)))
     };
-    let topic = text("topic", change.topic, &before.topic)?;
-    let location = text("location", change.location, &before.location)?;
-    let link = text("link", change.link, &before.link)?;
+    let topic = checks.check(text("topic", change.topic, &before.topic));
+    let location = checks.check(text("location", change.location, &before.location));
+    let link = checks.check(text("link", change.link, &before.link));
     let starts_at = change.starts_at.unwrap_or(before.starts_at);
     let ends_at = validate::changed_optional(change.ends_at, &before.ends_at, |t| Ok(Some(t)))?;
-    ordered(starts_at, ends_at)?;
+    checks.check(ordered(starts_at, ends_at));
+    let (Some(title), Some(topic), Some(location), Some(link), true) =
+        (title, topic, location, link, checks.passed())
+    else {
+        return Err(checks.refusal());
+    };
     let format = change.format.unwrap_or(before.format);
     let scope = grant.scope().clone();
     RowUpdate::<Sessions>::new(id.0)

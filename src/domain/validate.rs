@@ -197,6 +197,77 @@ pub fn period(field: &str, raw: &str) -> Result<String> {
     }
 }
 
+/// The checks of one input's fields, all of them made before any is refused, so that a form
+/// can show every wrong field at once:
+///
+/// ```text
+/// let mut checks = Checks::default();
+/// let name = checks.check(validate::name("name", &input.name));
+/// let founded_on = checks.check(founded_on(&input));
+/// let (Some(name), Some(founded_on)) = (name, founded_on) else {
+///     return Err(checks.refusal());
+/// };
+/// ```
+#[derive(Debug, Default)]
+pub struct Checks {
+    fields: Vec<(String, String)>,
+    /// A refusal that is not about a field's value (out of the caller's area, missing, a
+    /// fault): it wins over the fields'.
+    other: Option<AppError>,
+}
+
+impl Checks {
+    /// The value, or none with its problem kept.
+    pub fn check<T>(&mut self, result: Result<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(AppError::BadUserInput { field, message }) => {
+                self.fields.push((field, message));
+                None
+            }
+            Err(AppError::BadFields(fields)) => {
+                self.fields.extend(fields);
+                None
+            }
+            Err(other) => {
+                self.other.get_or_insert(other);
+                None
+            }
+        }
+    }
+
+    /// Whether every check so far passed.
+    pub fn passed(&self) -> bool {
+        self.fields.is_empty() && self.other.is_none()
+    }
+
+    /// What to answer when a check failed: the first refusal that is not about a value, else
+    /// every wrong field.
+    pub fn refusal(self) -> AppError {
+        if let Some(other) = self.other {
+            return other;
+        }
+        let mut fields = self.fields;
+        match fields.len() {
+            0 => AppError::Internal(anyhow::anyhow!("an input was refused without a reason")),
+            1 => {
+                let (field, message) = fields.remove(0);
+                AppError::BadUserInput { field, message }
+            }
+            _ => AppError::BadFields(fields),
+        }
+    }
+
+    /// `Ok` when every check passed, else [`Checks::refusal`].
+    pub fn done(self) -> Result<()> {
+        if self.passed() {
+            Ok(())
+        } else {
+            Err(self.refusal())
+        }
+    }
+}
+
 /// Refuses clearing a row's start date: a team, member or committee without one would count
 /// on every past day. A date may be corrected, not removed.
 pub fn start_kept<T: async_graphql::InputType>(

@@ -10,6 +10,7 @@ crate::tests!(
     missing_rows_are_not_found,
     malformed_arguments_are_bad_user_input,
     literals_of_the_wrong_kind_are_bad_user_input,
+    every_wrong_field_of_an_input_is_told_at_once,
     deep_queries_are_refused,
 );
 
@@ -65,6 +66,105 @@ async fn literals_of_the_wrong_kind_are_bad_user_input(b: Arc<Backend>) {
             "{literal}: {answer:#}"
         );
     }
+}
+
+/// The fields an answer's first error names, in order.
+fn fields(answer: &serde_json::Value) -> Vec<String> {
+    answer["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|f| f["field"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn every_wrong_field_of_an_input_is_told_at_once(b: Arc<Backend>) {
+    let app = b.fresh_today().await;
+    let before = app.scalar("SELECT COUNT(*) FROM audit_entry").await;
+    let village = app
+        .text("SELECT MIN(code) FROM admin_unit WHERE code LIKE '24172.%'")
+        .await;
+    let answer = app
+        .mutate(
+            "officer.24175",
+            "CreateTeam",
+            json!({ "input": { "unitCode": village, "name": "  ",
+                "decisionNo": "12\u{0007}", "foundedOn": "2099-01-01" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&answer), ["BAD_USER_INPUT"], "{answer:#}");
+    assert_eq!(
+        fields(&answer),
+        ["name", "decisionNo", "foundedOn"],
+        "{answer:#}"
+    );
+    assert_eq!(answer["errors"][0]["extensions"]["field"], "name");
+    let message = answer["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("3 fields are wrong: name: "),
+        "{message}"
+    );
+
+    let team = app
+        .scalar(&format!(
+            "SELECT MIN(t.id) FROM team t JOIN admin_unit u ON u.id = t.unit_id \
+             WHERE u.code = '{village}' AND t.status = 'ACTIVE'"
+        ))
+        .await;
+    let answer = app
+        .mutate(
+            "officer.24175",
+            "AddTeamMember",
+            json!({ "input": { "teamId": team.to_string(), "fullName": "", "role": "MEMBER",
+                "affiliation": "OTHER", "phone": "12345", "birthYear": 1800 } }),
+        )
+        .await;
+    assert_eq!(
+        fields(&answer),
+        ["fullName", "phone", "birthYear"],
+        "{answer:#}"
+    );
+
+    let report = "mutation($i: CreateResultReportInput!) { createResultReport(input: $i) { id } }";
+    let answer = app
+        .graphql_as(
+            "officer.24175",
+            report,
+            json!({ "i": { "teamId": team.to_string(), "period": "2026-13", "results": {
+                "householdsReached": -1, "vneidActivations": 1, "onlineApplications": 1,
+                "cashlessAccounts": 99999999999i64, "ecommerceAccounts": 1 } } }),
+        )
+        .await;
+    assert_eq!(
+        fields(&answer),
+        ["period", "householdsReached", "cashlessAccounts"],
+        "{answer:#}"
+    );
+    // A single wrong field keeps the single form; outside one's area is told first.
+    let answer = app
+        .mutate(
+            "officer.24175",
+            "CreateTeam",
+            json!({ "input": { "unitCode": village, "name": "" } }),
+        )
+        .await;
+    assert_eq!(crate::common::error_field(&answer), "name");
+    assert!(answer["errors"][0]["extensions"]["fields"].is_null());
+    let answer = app
+        .mutate(
+            "officer.24355",
+            "CreateTeam",
+            json!({ "input": { "unitCode": "24175", "name": "" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&answer), ["FORBIDDEN"], "{answer:#}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_entry").await,
+        before,
+        "nothing was written"
+    );
 }
 
 async fn deep_queries_are_refused(b: Arc<Backend>) {
