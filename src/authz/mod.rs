@@ -80,6 +80,23 @@ impl Resource {
         Resource::Reorganisation,
     ];
 
+    /// Why a caller whose roles change none of this kind of thing is refused.
+    pub fn not_yours_to_change(self) -> &'static str {
+        match self {
+            Resource::Unit => "your roles do not change administrative units",
+            Resource::Committee => "your roles do not change steering committees",
+            Resource::Team => "your roles do not change teams",
+            Resource::Member | Resource::MemberPii => "your roles do not change team members",
+            Resource::Training => "your roles do not change training sessions",
+            Resource::Attendance => "your roles do not record attendance",
+            Resource::Report => "your roles do not change result reports or targets",
+            Resource::Totals | Resource::Audit | Resource::Reorganisation => {
+                "these are read, not changed"
+            }
+            Resource::User => "only administrators change accounts",
+        }
+    }
+
     pub fn policy_name(self) -> &'static str {
         match self {
             Resource::Unit => "unit",
@@ -274,7 +291,13 @@ impl Access {
     /// The right to change `resource`: where, and by whom. Mutations in `domain` take one, so
     /// a write cannot be reached without this check.
     pub fn write(&self, resource: Resource) -> Result<WriteGrant> {
-        let scope = self.scope(resource, Action::Write)?;
+        let scope = self
+            .scope(resource, Action::Write)
+            .map_err(|err| match err {
+                // Signed in, with no right to change this anywhere: say so.
+                AppError::Forbidden => AppError::ForbiddenBecause(resource.not_yours_to_change()),
+                other => other,
+            })?;
         let principal = self.require_principal()?;
         let grants = self
             .allowing(principal, resource, Action::Write)

@@ -131,6 +131,22 @@ impl Scope {
         }
     }
 
+    /// Whether the scope reaches anything under the unit at `path` (all of it, or a part: a
+    /// subtree below it, or a village an assignment at a closed unit still holds there).
+    pub fn reaches_into(&self, path: &str) -> bool {
+        match &self.0 {
+            Reach::All => true,
+            Reach::Limited {
+                subtrees, units, ..
+            } => {
+                subtrees
+                    .iter()
+                    .any(|root| path.starts_with(root.as_str()) || root.starts_with(path))
+                    || units.iter().any(|unit| unit.starts_with(path))
+            }
+        }
+    }
+
     /// Whether a team (serving the unit at `path`) lies inside the scope.
     pub fn contains_team(&self, team: TeamId, path: &str) -> bool {
         match &self.0 {
@@ -241,6 +257,16 @@ mod tests {
         let scope = Scope::subtree("/1/5/").union(Scope::units(vec!["/1/7/8/".to_owned()]));
         assert_eq!(scope.paths_above(), ["/1/", "/1/7/"]);
         assert!(Scope::all().paths_above().is_empty());
+    }
+
+    #[test]
+    fn a_scope_reaches_into_a_unit_it_holds_part_of() {
+        let held = Scope::subtree("/1/2/21/").union(Scope::units(vec!["/1/22/5/".to_owned()]));
+        assert!(held.reaches_into("/1/22/"), "a village it still holds");
+        assert!(held.reaches_into("/1/2/"), "a commune below the unit");
+        assert!(held.reaches_into("/1/2/21/7/"), "inside its subtree");
+        assert!(!held.reaches_into("/1/96/"));
+        assert!(!Scope::nothing().reaches_into("/1/"));
     }
 
     fn render(condition: Condition) -> String {

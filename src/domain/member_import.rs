@@ -151,7 +151,11 @@ pub async fn import(
     let unit = units::open_for_change(&tx.txn, unit_code, "unitCode")
         .await?
         .ok_or_else(|| AppError::bad_input("unitCode", "no current unit has this code"))?;
-    grant.check_unit(&unit.path)?;
+    // An officer who reaches only part of the unit (the villages an assignment at a closed
+    // commune still holds) imports into that part; rows of other villages are refused.
+    if !grant.scope().reaches_into(&unit.path) {
+        return Err(AppError::Forbidden);
+    }
     let rows = &sheet.rows;
     let villages = villages_under(&tx.txn, &unit.path).await?;
 
@@ -283,7 +287,7 @@ pub async fn import(
             continue;
         };
         if let Err(AppError::Forbidden) = grant.check_team(team.id, &team.unit_path) {
-            bad(Some(VILLAGE), "outside your area".to_owned());
+            bad(Some(village_column), "outside your area".to_owned());
             continue;
         }
         let clean = member_edits::CleanMember {

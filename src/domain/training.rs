@@ -215,17 +215,8 @@ pub async fn attendees(
         )
         .expr_as(Expr::col((Units, U::Path)), "unit_path")
         .from(Attendances)
-        .inner_join(
-            Members,
-            Expr::col((Members, M::Id)).equals((Attendances, A::MemberId)),
-        )
-        .inner_join(
-            Teams,
-            Expr::col((Teams, T::Id)).equals((Members, M::TeamId)),
-        )
-        .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
-        .and_where(Expr::col((Attendances, A::SessionId)).eq(session.0))
-        .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
+        .and_where(Expr::col((Attendances, A::SessionId)).eq(session.0));
+    attendees_in(&mut select, scope);
     fetch_page(
         conn,
         select,
@@ -246,6 +237,22 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: SessionId) -> R
     super::found(conn, &select, "training session").await
 }
 
+/// Narrows a statement over `attendance` to the members of teams in `scope`: joins each
+/// record's member, their team and its unit.
+fn attendees_in(select: &mut SelectStatement, scope: &Scope) {
+    select
+        .inner_join(
+            Members,
+            Expr::col((Members, M::Id)).equals((Attendances, A::MemberId)),
+        )
+        .inner_join(
+            Teams,
+            Expr::col((Teams, T::Id)).equals((Members, M::TeamId)),
+        )
+        .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
+        .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
+}
+
 /// Attendees of each session, counting only members of teams in `scope`: a province's
 /// conference seen by a commune counts the commune's people, not the province's.
 pub async fn attendee_counts(
@@ -263,17 +270,7 @@ pub async fn attendee_counts(
         .to_owned();
     // Over the whole country no join is needed to know every attendee is in scope.
     if !scope.is_everywhere() {
-        select
-            .inner_join(
-                Members,
-                Expr::col((Members, M::Id)).equals((Attendances, A::MemberId)),
-            )
-            .inner_join(
-                Teams,
-                Expr::col((Teams, T::Id)).equals((Members, M::TeamId)),
-            )
-            .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
-            .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
+        attendees_in(&mut select, scope);
     }
     let mut out: HashMap<SessionId, i64> = ids.iter().map(|id| (*id, 0)).collect();
     for row in query::rows(conn, &select).await? {

@@ -113,6 +113,8 @@ pub async fn export(
         "villages" => villages(&runner, &params).await,
         "reports" => reports(&runner, &params).await,
         "member-template" => member_template(&runner, &params).await,
+        "committees" => committees(&runner, &params).await,
+        "sessions" => sessions(&runner, &params).await,
         _ => Err(Failure::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
@@ -154,12 +156,14 @@ pub async fn export(
 }
 
 /// The files there are.
-const EXPORTS: [&str; 6] = [
+const EXPORTS: [&str; 8] = [
     "totals",
     "results",
     "teams",
     "villages",
     "reports",
+    "committees",
+    "sessions",
     "member-template",
 ];
 
@@ -390,18 +394,31 @@ fn check_day(params: &HashMap<String, String>) -> Result<(), Failure> {
     }
 }
 
-fn boolean(params: &HashMap<String, String>, name: &str) -> Result<Value, Failure> {
-    match params.get(name).map(|v| v.trim()) {
-        None | Some("") => Ok(Value::Null),
-        Some("true") => Ok(json!(true)),
-        Some("false") => Ok(json!(false)),
+/// One of `allowed` (an enumeration's values, upper case), written in any case; none when
+/// left out or empty.
+fn choice(
+    params: &HashMap<String, String>,
+    name: &str,
+    allowed: &[&str],
+) -> Result<Value, Failure> {
+    match params.get(name).map(|v| v.trim().to_uppercase()) {
+        None => Ok(Value::Null),
+        Some(value) if value.is_empty() => Ok(Value::Null),
+        Some(value) if allowed.contains(&value.as_str()) => Ok(json!(value)),
         Some(_) => Err(Failure::new(
             StatusCode::BAD_REQUEST,
             "BAD_USER_INPUT",
             Some(name),
-            format!("{name} is `true` or `false`"),
+            format!("{name} is one of {}", allowed.join(", ")),
         )),
     }
+}
+
+fn boolean(params: &HashMap<String, String>, name: &str) -> Result<Value, Failure> {
+    Ok(match choice(params, name, &["TRUE", "FALSE"])? {
+        Value::String(value) => json!(value == "TRUE"),
+        _ => Value::Null,
+    })
 }
 
 fn text_at(value: &Value, path: &[&str]) -> Cell {
@@ -587,19 +604,7 @@ async fn teams(runner: &Runner<'_>, params: &HashMap<String, String>) -> Result<
                  teams(unitCode: $u, status: $s, asOf: $d, search: $q, first: 100, after: $after) { \
                  pageInfo { hasNextPage endCursor } nodes { name status foundedOn decisionNo \
                  unit { code name parent { code name } } members { id } } } }";
-    let status = match params.get("status").map(|s| s.trim().to_uppercase()) {
-        None => Value::Null,
-        Some(s) if s.is_empty() => Value::Null,
-        Some(s) if s == "ACTIVE" || s == "DISSOLVED" => json!(s),
-        Some(_) => {
-            return Err(Failure::new(
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                Some("status"),
-                "status is ACTIVE or DISSOLVED".to_owned(),
-            ));
-        }
-    };
+    let status = choice(params, "status", &["ACTIVE", "DISSOLVED"])?;
     let nodes = runner
         .all(
             query,
@@ -687,19 +692,7 @@ async fn reports(runner: &Runner<'_>, params: &HashMap<String, String>) -> Resul
          resultReports(unitCode: $u, state: $s, period: $p, asOf: $d, first: 100, after: $after) { \
          pageInfo { hasNextPage endCursor } nodes { period state householdsReached vneidActivations \
          onlineApplications cashlessAccounts ecommerceAccounts team { name unit { code name } } } } }";
-    let state = match params.get("state").map(|s| s.trim().to_uppercase()) {
-        None => Value::Null,
-        Some(s) if s.is_empty() => Value::Null,
-        Some(s) if ["DRAFT", "SUBMITTED", "APPROVED"].contains(&s.as_str()) => json!(s),
-        Some(_) => {
-            return Err(Failure::new(
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                Some("state"),
-                "state is DRAFT, SUBMITTED or APPROVED".to_owned(),
-            ));
-        }
-    };
+    let state = choice(params, "state", &["DRAFT", "SUBMITTED", "APPROVED"])?;
     let nodes = runner
         .all(
             query,
@@ -731,6 +724,111 @@ async fn reports(runner: &Runner<'_>, params: &HashMap<String, String>) -> Resul
     Ok(Table {
         title: "Báo cáo kết quả".to_owned(),
         headers,
+        rows,
+    })
+}
+
+/// `committees.{csv,xlsx}?unitCode=&asOf=`: each steering committee with its head.
+async fn committees(
+    runner: &Runner<'_>,
+    params: &HashMap<String, String>,
+) -> Result<Table, Failure> {
+    let query = "query($u: String, $d: Date, $after: String) { \
+                 steeringCommittees(unitCode: $u, asOf: $d, first: 100, after: $after) { \
+                 pageInfo { hasNextPage endCursor } nodes { name decisionNo foundedOn dissolvedOn \
+                 unit { code name level } members { fullName position } } } }";
+    let nodes = runner
+        .all(
+            query,
+            json!({ "u": param(params, "unitCode"), "d": param(params, "asOf"), "after": null }),
+            "steeringCommittees",
+        )
+        .await?;
+    let rows = nodes
+        .iter()
+        .map(|c| {
+            let members = c["members"].as_array().cloned().unwrap_or_default();
+            let head = members
+                .iter()
+                .find(|m| m["position"] == "HEAD")
+                .map_or(Cell::Empty, |m| text_at(m, &["fullName"]));
+            vec![
+                text_at(c, &["unit", "code"]),
+                text_at(c, &["unit", "name"]),
+                level(&c["unit"]["level"]),
+                text_at(c, &["name"]),
+                text_at(c, &["decisionNo"]),
+                text_at(c, &["foundedOn"]),
+                text_at(c, &["dissolvedOn"]),
+                head,
+                Cell::Number(members.len() as i64),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        title: "Ban chỉ đạo".to_owned(),
+        headers: vec![
+            "Mã đơn vị",
+            "Đơn vị",
+            "Cấp",
+            "Tên ban chỉ đạo",
+            "Số quyết định",
+            "Ngày thành lập",
+            "Ngày giải thể",
+            "Trưởng ban",
+            "Số thành viên",
+        ],
+        rows,
+    })
+}
+
+/// `sessions.{csv,xlsx}?unitCode=&asOf=`: each training session with its organiser and how
+/// many of the caller's area attended.
+async fn sessions(runner: &Runner<'_>, params: &HashMap<String, String>) -> Result<Table, Failure> {
+    let query = "query($u: String, $d: Date, $after: String) { \
+                 trainingSessions(unitCode: $u, asOf: $d, first: 100, after: $after) { \
+                 pageInfo { hasNextPage endCursor } nodes { title topic format startsAt endsAt \
+                 location organizer { code name } attendeeCount } } }";
+    let nodes = runner
+        .all(
+            query,
+            json!({ "u": param(params, "unitCode"), "d": param(params, "asOf"), "after": null }),
+            "trainingSessions",
+        )
+        .await?;
+    let rows = nodes
+        .iter()
+        .map(|s| {
+            vec![
+                text_at(s, &["title"]),
+                text_at(s, &["topic"]),
+                Cell::text(match s["format"].as_str() {
+                    Some("ONLINE") => "Trực tuyến",
+                    Some("IN_PERSON") => "Trực tiếp",
+                    _ => "Kết hợp",
+                }),
+                text_at(s, &["startsAt"]),
+                text_at(s, &["endsAt"]),
+                text_at(s, &["location"]),
+                text_at(s, &["organizer", "code"]),
+                text_at(s, &["organizer", "name"]),
+                number(s, "attendeeCount"),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        title: "Lớp tập huấn".to_owned(),
+        headers: vec![
+            "Tên lớp",
+            "Nội dung",
+            "Hình thức",
+            "Bắt đầu",
+            "Kết thúc",
+            "Địa điểm",
+            "Mã đơn vị tổ chức",
+            "Đơn vị tổ chức",
+            "Số người tham dự",
+        ],
         rows,
     })
 }

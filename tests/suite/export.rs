@@ -208,6 +208,22 @@ async fn a_past_day_and_the_lists_export_as_csv(b: Arc<Backend>) {
         &text[..80]
     );
     assert!(text.lines().skip(1).all(|l| l.contains(";Chờ duyệt;")));
+    for (file, list) in [
+        ("committees", "steeringCommittees"),
+        ("sessions", "trainingSessions"),
+    ] {
+        let count = app
+            .data_as(
+                "leader.66",
+                &format!("{{ {list}(unitCode: \"66\", first: 1) {{ totalCount }} }}"),
+                json!({}),
+            )
+            .await[list]["totalCount"]
+            .as_i64()
+            .unwrap();
+        let (_, _, body) = get(app, "leader.66", &format!("/export/{file}.csv?unitCode=66")).await;
+        assert_eq!(csv_rows(&body).len() as i64 - 1, count, "{file}");
+    }
     let (status, _, body) = get(
         app,
         "leader.66",

@@ -18,6 +18,7 @@ crate::tests!(
     semicolon_and_tab_separated_files_with_a_mark_are_read,
     village_codes_name_villages_that_share_a_name,
     windows_line_breaks_and_full_teams_are_told_right,
+    an_officer_of_a_closed_commune_imports_into_the_villages_it_held,
 );
 
 const GOOD: &[u8] = include_bytes!("../data/members_hoa_phu.xlsx");
@@ -409,4 +410,30 @@ async fn windows_line_breaks_and_full_teams_are_told_right(b: Arc<Backend>) {
     let result = &answer["data"]["importTeamMembers"];
     assert_eq!(result["added"], room, "{answer:#}");
     assert_eq!(result["refused"][0]["line"], room + 2);
+}
+
+async fn an_officer_of_a_closed_commune_imports_into_the_villages_it_held(b: Arc<Backend>) {
+    let app = b.fresh_today().await;
+    // Hòa Phú (24172) closed on 1 July 2025; its officer still reaches its villages, which
+    // lie in the new Xã Hòa Phú (24175) beside villages of two other former communes.
+    let other = app
+        .text(
+            "SELECT MIN(v.code) FROM admin_unit v JOIN admin_unit c ON c.id = v.parent_id \
+             WHERE c.code = '24175' AND v.code NOT LIKE '24172.%' AND v.valid_to IS NULL \
+             AND EXISTS (SELECT 1 FROM team t WHERE t.unit_id = v.id AND t.status = 'ACTIVE')",
+        )
+        .await;
+    let file = format!(
+        "Họ và tên,Mã thôn,Vai trò,Lực lượng,Năm sinh\n\
+         Vũ Văn Long,24172.04,Thành viên,Khác,1979\n\
+         Vũ Thị Hạnh,{other},Thành viên,Khác,1981\n"
+    );
+    let answer = upload_preview(&app, "officer.24172", "24175", "ds.csv", file.as_bytes()).await;
+    let result = &answer["data"]["importTeamMembers"];
+    assert_eq!(result["added"], 1, "{answer:#}");
+    assert_eq!(result["refused"][0]["line"], 3);
+    assert_eq!(result["refused"][0]["message"], "outside your area");
+    // An officer who reaches nothing there is refused outright.
+    let answer = upload_preview(&app, "officer.24355", "24175", "ds.csv", file.as_bytes()).await;
+    assert_eq!(error_codes(&answer), ["FORBIDDEN"], "{answer:#}");
 }

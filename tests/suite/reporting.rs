@@ -621,7 +621,12 @@ async fn a_report_is_approved_by_a_second_officer_of_the_commune(b: Arc<Backend>
         steering_gateway::domain::report_edits::SECOND_PAIR_OF_EYES
     );
     // A leader changes nothing; another commune's officer does not reach the team.
-    assert_eq!(error_codes(&approve("leader.66").await), ["FORBIDDEN"]);
+    let answer = approve("leader.66").await;
+    assert_eq!(error_codes(&answer), ["FORBIDDEN"]);
+    assert_eq!(
+        answer["errors"][0]["extensions"]["reason"],
+        "your roles do not change result reports or targets"
+    );
     assert_eq!(error_codes(&approve("officer.24355").await), ["NOT_FOUND"]);
     assert_eq!(
         app.scalar(&format!(

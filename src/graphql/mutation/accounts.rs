@@ -18,8 +18,15 @@ async fn change(
     ctx: &Context<'_>,
     username: String,
     change: RoleChange,
-    at: RoleAt,
+    role: Role,
+    unit_code: Option<String>,
+    team: Option<TeamId>,
 ) -> Result<User> {
+    let at = RoleAt {
+        role,
+        unit_code,
+        team,
+    };
     let grant = ctx.caller()?.write(Resource::User)?;
     let service = ctx.service();
     let (user, _) = roles::change(service.db(), grant.actor(), &username, change, &at).await?;
@@ -47,12 +54,7 @@ impl AccountMutations {
         } else {
             RoleChange::Add
         };
-        let at = RoleAt {
-            role,
-            unit_code,
-            team: team_id,
-        };
-        change(ctx, username, how, at).await
+        change(ctx, username, how, role, unit_code, team_id).await
     }
 
     /// Takes a role away from an account (a role held at a unit closed by a reorganisation
@@ -66,11 +68,6 @@ impl AccountMutations {
         unit_code: Option<String>,
         team_id: Option<TeamId>,
     ) -> Result<User> {
-        let at = RoleAt {
-            role,
-            unit_code,
-            team: team_id,
-        };
-        change(ctx, username, RoleChange::Remove, at).await
+        change(ctx, username, RoleChange::Remove, role, unit_code, team_id).await
     }
 }

@@ -54,6 +54,16 @@ pub struct ImportedTeam {
     pub added: i64,
 }
 
+impl From<crate::error::RowProblem> for RefusedRow {
+    fn from(row: crate::error::RowProblem) -> RefusedRow {
+        RefusedRow {
+            line: row.line as i64,
+            column: row.column,
+            message: row.message,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct ImportMutations;
 
@@ -140,14 +150,7 @@ impl ImportMutations {
                         added: 0,
                         teams: Vec::new(),
                         kept: Vec::new(),
-                        refused: rows
-                            .into_iter()
-                            .map(|r| RefusedRow {
-                                line: r.line as i64,
-                                column: r.column,
-                                message: r.message,
-                            })
-                            .collect(),
+                        refused: rows.into_iter().map(RefusedRow::from).collect(),
                     });
                 }
                 Err(other) => return Err(other.into()),
@@ -188,15 +191,7 @@ impl ImportMutations {
                     full_name: k.full_name,
                 })
                 .collect(),
-            refused: report
-                .refused
-                .into_iter()
-                .map(|r| RefusedRow {
-                    line: r.line as i64,
-                    column: r.column,
-                    message: r.message,
-                })
-                .collect(),
+            refused: report.refused.into_iter().map(RefusedRow::from).collect(),
         })
     }
 }
