@@ -334,6 +334,37 @@ impl CacheKey for ResultsKey {
     }
 }
 
+/// Approved results of each unit directly below a unit, for a period: a leader's table of
+/// communes. Any change under the unit moves its version.
+pub struct ChildResultsKey(pub UnitId, pub String);
+
+impl CacheKey for ChildResultsKey {
+    type Value = std::collections::HashMap<i64, crate::domain::totals::ResultTotals>;
+
+    fn unit(&self) -> UnitId {
+        self.0
+    }
+
+    fn name(&self) -> String {
+        format!("child-results:{}:{}", self.0.0, self.1)
+    }
+}
+
+/// Approved results of a unit's subtree month by month, from one month to another.
+pub struct SeriesKey(pub UnitId, pub String, pub String);
+
+impl CacheKey for SeriesKey {
+    type Value = Vec<crate::domain::totals::ResultTotals>;
+
+    fn unit(&self) -> UnitId {
+        self.0
+    }
+
+    fn name(&self) -> String {
+        format!("series:{}:{}:{}", self.0.0, self.1, self.2)
+    }
+}
+
 /// The after-commit hook that invalidates the totals of every unit a change touched, and of
 /// all their ancestors (the paths were read with the change's counter locks).
 pub struct Invalidator {

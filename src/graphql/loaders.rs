@@ -8,6 +8,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, ErrorExtensions};
 
 use crate::authz::Scope;
+use crate::cache::{Cache, ChildResultsKey};
 use crate::db::Db;
 use crate::domain::committees::CommitteeMember;
 use crate::domain::teams::{Member, Team};
@@ -86,13 +87,18 @@ loader!(
 pub struct ChildResults {
     /// The parent's path on `day` (the child's path less its last segment).
     pub parent: String,
+    /// The parent, for today's results (kept in the cache under it); none for the country.
+    pub parent_id: Option<UnitId>,
     pub day: Option<chrono::NaiveDate>,
     /// Checked by `totals::parse_period`.
     pub period: String,
     pub child: UnitId,
 }
 
-pub struct ChildResultsLoader(Db);
+pub struct ChildResultsLoader(Db, Arc<Cache>);
+
+/// Children's results read in one statement: under one parent, on one day, for one period.
+type ChildGroup<'k> = (&'k str, Option<UnitId>, Option<chrono::NaiveDate>, &'k str);
 
 impl Loader<ChildResults> for ChildResultsLoader {
     type Value = totals::ResultTotals;
@@ -102,26 +108,34 @@ impl Loader<ChildResults> for ChildResultsLoader {
         &self,
         keys: &[ChildResults],
     ) -> Result<HashMap<ChildResults, totals::ResultTotals>, LoadError> {
-        let mut groups: HashMap<(&str, Option<chrono::NaiveDate>, &str), Vec<&ChildResults>> =
-            HashMap::new();
+        let mut groups: HashMap<ChildGroup<'_>, Vec<&ChildResults>> = HashMap::new();
         for key in keys {
             groups
-                .entry((&key.parent, key.day, &key.period))
+                .entry((&key.parent, key.parent_id, key.day, &key.period))
                 .or_default()
                 .push(key);
         }
         let mut out = HashMap::new();
-        for ((parent, day, period), keys) in groups {
-            let mut found = totals::results_by_child(&self.0.conn, parent, day, period)
-                .await
-                .map_err(Arc::new)?;
+        for ((parent, parent_id, day, period), keys) in groups {
+            let read = totals::results_by_child(&self.0.conn, parent, day, period);
+            // Today's, under a unit: kept in the cache until something under it changes.
+            let found = match (parent_id, day) {
+                (Some(unit), None) => self
+                    .1
+                    .get_or_compute(&ChildResultsKey(unit, period.to_owned()), read)
+                    .await
+                    .map_err(Arc::new)?,
+                _ => Arc::new(read.await.map_err(Arc::new)?),
+            };
             for key in keys {
-                let value = found
-                    .remove(&key.child.0)
-                    .unwrap_or_else(|| totals::ResultTotals {
-                        period: key.period.clone(),
-                        ..Default::default()
-                    });
+                let value =
+                    found
+                        .get(&key.child.0)
+                        .cloned()
+                        .unwrap_or_else(|| totals::ResultTotals {
+                            period: key.period.clone(),
+                            ..Default::default()
+                        });
                 out.insert(key.clone(), value);
             }
         }
@@ -144,7 +158,7 @@ pub struct Loaders {
 
 impl Loaders {
     /// `attendance` is the caller's read scope of attendance records: counts stay inside it.
-    pub fn new(db: &Db, attendance: Scope) -> Loaders {
+    pub fn new(db: &Db, cache: Arc<Cache>, attendance: Scope) -> Loaders {
         // Cached for the request's lifetime: a prefetched batch then serves every nested field.
         fn make<L: Send + Sync + 'static>(loader: L) -> DataLoader<L, HashMapCache> {
             DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
@@ -157,7 +171,7 @@ impl Loaders {
             sessions: make(SessionById(db.clone())),
             attendee_counts: make(AttendeeCount(db.clone(), attendance)),
             attendance: make(AttendanceByMember(db.clone())),
-            child_results: make(ChildResultsLoader(db.clone())),
+            child_results: make(ChildResultsLoader(db.clone(), cache)),
         }
     }
 

@@ -288,7 +288,11 @@ impl Runner<'_> {
         let attendance = access.reach(Resource::Attendance, Action::Read);
         let mut request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables))
-            .data(Loaders::new(self.state.db(), attendance))
+            .data(Loaders::new(
+                self.state.db(),
+                self.state.cache().clone(),
+                attendance,
+            ))
             .data(access)
             .data(self.address);
         if let Some(epoch) = self.epoch {

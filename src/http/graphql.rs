@@ -239,7 +239,7 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
     let uploads = request.uploads.len();
     let mut request = request
         .data(crate::graphql::mutation::UploadCount(uploads))
-        .data(Loaders::new(state.db(), attendance))
+        .data(Loaders::new(state.db(), state.cache().clone(), attendance))
         .data(access)
         .data(arrived.address);
     if let Some(epoch) = epoch {

@@ -184,6 +184,15 @@ async fn the_province_report_gives_every_figure_per_child_in_one_request(b: Arc<
         read <= plain + 1,
         "102 children's results in one statement: {plain} without, {read} with"
     );
+    // Asked again, the children's results and the trend come from the cache.
+    let trend = "query { totals(unitCode: \"66\") { children { unit { code } \
+                 results(period: \"2023-02\") { reports } } \
+                 resultSeries(from: \"2022-11\", to: \"2023-04\") { reports } } }";
+    let again = cost(trend).await;
+    assert!(
+        again <= plain,
+        "a repeated report reads nothing more: {again} against {plain}"
+    );
 
     // The commune's officer asks the same of their commune: villages as children.
     let own = province_report(

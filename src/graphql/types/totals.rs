@@ -8,7 +8,7 @@ use async_graphql::{ComplexObject, Context, Result, SimpleObject};
 
 use super::Indicator;
 use crate::authz::{Action, Resource};
-use crate::cache::ResultsKey;
+use crate::cache::{ResultsKey, SeriesKey};
 use crate::domain::reports::{self, Indicator as DomainIndicator};
 use crate::domain::totals::{self, ChildTotals, ResultTotals};
 use crate::graphql::loaders::{ChildResults, Loaders, required};
@@ -101,7 +101,21 @@ impl Totals {
         let months = totals::months(&from, &to)?;
         let db = ctx.service().db();
         let scope = ctx.caller()?.scope(Resource::Totals, Action::Read)?;
-        Ok(totals::result_series(&db.conn, &scope, &self.subject(), &months).await?)
+        let subject = self.subject();
+        let read = totals::result_series(&db.conn, &scope, &subject, &months);
+        match (&self.unit, self.as_of, months.first(), months.last()) {
+            // Today's, of a unit: kept in the cache until something under it changes.
+            (Some(unit), None, Some(first), Some(last)) => {
+                let key = SeriesKey(unit.id, first.clone(), last.clone());
+                Ok(ctx
+                    .service()
+                    .cache()
+                    .get_or_compute(&key, read)
+                    .await?
+                    .to_vec())
+            }
+            _ => Ok(read.await?),
+        }
     }
 
     /// The targets set for this unit for a period, against what was achieved.
@@ -168,6 +182,7 @@ impl ChildTotals {
         };
         ChildResults {
             parent,
+            parent_id: self.unit.parent_id,
             day: self.as_of.map(|d| d.0),
             period,
             child: self.unit.id,
