@@ -6,6 +6,9 @@ COPY src src
 COPY migrations migrations
 COPY tests tests
 COPY schema schema
+# Compiled into the binary: GraphiQL's files and the default policy.
+COPY assets assets
+COPY policies policies
 RUN cargo build --release --locked --bin steering-gateway
 
 FROM debian:bookworm-slim
