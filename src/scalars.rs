@@ -33,6 +33,12 @@ pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&zone()).date_naive()
 }
 
+/// The first instant after `day` in the deployment's zone: what was held by the end of a day
+/// started before it.
+pub fn end_of(day: NaiveDate) -> DateTime<Utc> {
+    start_of(day + chrono::Days::new(1))
+}
+
 /// The first instant of `day` in the deployment's zone.
 pub fn start_of(day: NaiveDate) -> DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");

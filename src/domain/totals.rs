@@ -479,12 +479,6 @@ fn team_active_on(d: &str) -> String {
     )
 }
 
-/// The first instant after `day` in the deployment's zone, as training sessions' starts are
-/// compared.
-fn day_after(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    crate::scalars::start_of(day + chrono::Days::new(1))
-}
-
 async fn unit_rows(
     conn: &impl ConnectionTrait,
     path: &str,
@@ -494,7 +488,7 @@ async fn unit_rows(
     let shapes = shapes_sql(&mut args, day);
     let range = subtree_sql(&mut args, "u.path", path);
     let d = args.bind(day);
-    let next = args.bind(day_after(day));
+    let next = args.bind(crate::scalars::end_of(day));
     let sql = format!(
         "SELECT u.id, u.path, u.now_path, u.level, \
          (SELECT COUNT(*) FROM team t WHERE t.unit_id = u.id AND {}) AS teams, \
@@ -535,7 +529,7 @@ async fn member_rows(
         _ => format!("IN (SELECT u.id FROM {units} u WHERE {range})"),
     };
     let d = args.bind(day);
-    let next = args.bind(day_after(day));
+    let next = args.bind(crate::scalars::end_of(day));
     let sql = format!(
         "SELECT t.unit_id, m.role, m.affiliation, COUNT(*) AS n, \
          COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM attendance a \

@@ -72,7 +72,7 @@ pub async fn list(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<Se
     select.cond_where(list.scope.over_units((Units, U::Path)));
     if let Some(day) = list.day {
         // Sessions held by then.
-        select.and_where(Expr::col((Sessions, S::StartsAt)).lt(day_after(day)));
+        select.and_where(Expr::col((Sessions, S::StartsAt)).lt(crate::scalars::end_of(day)));
     }
     list.fetch(conn, select, Order::Oldest((Sessions, S::Id)))
         .await
@@ -101,10 +101,14 @@ async fn paths_for(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Str
     Ok(paths)
 }
 
-/// Sessions organised inside `scope` or for it (above it: [`paths_for`]).
-async fn inside_or_for(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Condition> {
-    let above = paths_for(conn, scope).await?;
-    let mut any = Condition::any().add(scope.over_units((Units, U::Path)));
+/// Sessions organised inside `inside`, or for the area of `for_area` (above it: [`paths_for`]).
+async fn inside_or_for(
+    conn: &impl ConnectionTrait,
+    inside: &Scope,
+    for_area: &Scope,
+) -> Result<Condition> {
+    let above = paths_for(conn, for_area).await?;
+    let mut any = Condition::any().add(inside.over_units((Units, U::Path)));
     if !above.is_empty() {
         any = any.add(Expr::col((Units, U::Path)).is_in(above));
     }
@@ -115,9 +119,9 @@ async fn inside_or_for(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Con
 /// attendance): organised in their area or above it. In id order.
 pub async fn for_attendance(conn: &impl ConnectionTrait, list: &Listing) -> Result<Page<Session>> {
     let mut select = sessions_with_organizers();
-    select.cond_where(inside_or_for(conn, &list.scope).await?);
+    select.cond_where(inside_or_for(conn, &list.scope, &list.scope).await?);
     if let Some(day) = list.day {
-        select.and_where(Expr::col((Sessions, S::StartsAt)).lt(day_after(day)));
+        select.and_where(Expr::col((Sessions, S::StartsAt)).lt(crate::scalars::end_of(day)));
     }
     list.fetch(conn, select, Order::Oldest((Sessions, S::Id)))
         .await
@@ -132,14 +136,9 @@ pub async fn get_visible(
     attendance: &Scope,
     id: SessionId,
 ) -> Result<Session> {
-    let mut visible = Condition::any().add(read.over_units((Units, U::Path)));
-    let above = paths_for(conn, attendance).await?;
-    if !above.is_empty() {
-        visible = visible.add(Expr::col((Units, U::Path)).is_in(above));
-    }
     let select = sessions_with_organizers()
         .and_where(Expr::col((Sessions, S::Id)).eq(id.0))
-        .cond_where(visible)
+        .cond_where(inside_or_for(conn, read, attendance).await?)
         .to_owned();
     super::found(conn, &select, "training session").await
 }
@@ -152,11 +151,6 @@ pub const OUTSIDE_AREA: &str = "a session outside your area";
 /// up here: their sessions show when organised inside `read`).
 pub fn is_visible(read: &Scope, attendance: &Scope, organizer_path: &str) -> bool {
     read.contains(organizer_path) || attendance.paths_above().iter().any(|p| p == organizer_path)
-}
-
-/// The first instant after `day` in the deployment's zone, as sessions' starts are compared.
-fn day_after(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    crate::scalars::start_of(day + chrono::Days::new(1))
 }
 
 /// A member's record for a session, with the member: a row of a session's attendee list.
