@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 pub use grant::{Actor, WriteGrant};
 pub use policy::{Policy, PolicyStore};
-pub use scope::{Scope, ancestors, subtree_range};
+pub use scope::{Places, Scope, ancestors, subtree_range};
 
 use crate::domain::units::AdminLevel;
 use crate::domain::{TeamId, UnitId, UserId};

@@ -174,6 +174,46 @@ impl Scope {
         above
     }
 
+    /// What the scope reaches under the unit at `under` (the whole country when none), by
+    /// place: the whole subtrees (by root path) and the single units, disjoint. `None` when the
+    /// scope also grants single teams, which no place describes.
+    pub fn places_under(&self, under: Option<&str>) -> Option<Places> {
+        let root = under.unwrap_or("/");
+        match &self.0 {
+            Reach::All => Some(Places {
+                subtrees: vec![root.to_owned()],
+                units: Vec::new(),
+            }),
+            Reach::Limited { teams, .. } if !teams.is_empty() => None,
+            Reach::Limited {
+                subtrees, units, ..
+            } => {
+                let mut inside: Vec<String> = subtrees
+                    .iter()
+                    .filter_map(|s| {
+                        if root.starts_with(s.as_str()) {
+                            Some(root.to_owned())
+                        } else if s.starts_with(root) {
+                            Some(s.clone())
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                inside.sort();
+                inside.dedup();
+                Some(Places {
+                    subtrees: inside,
+                    units: units
+                        .iter()
+                        .filter(|u| u.starts_with(root))
+                        .cloned()
+                        .collect(),
+                })
+            }
+        }
+    }
+
     /// The teams granted one by one (to team leaders), beside the subtrees.
     pub fn teams(&self) -> &[TeamId] {
         match &self.0 {
@@ -227,6 +267,21 @@ impl Scope {
     }
 }
 
+/// Where a scope reaches under a unit, by place ([`Scope::places_under`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Places {
+    /// Roots of whole subtrees, none inside another.
+    pub subtrees: Vec<String>,
+    /// Single units, outside every subtree.
+    pub units: Vec<String>,
+}
+
+impl Places {
+    pub fn is_empty(&self) -> bool {
+        self.subtrees.is_empty() && self.units.is_empty()
+    }
+}
+
 /// The paths of the units strictly above the unit at `path` (`/1/5/9/`: `/1/` and `/1/5/`).
 pub fn ancestors(path: &str) -> impl Iterator<Item = String> + '_ {
     path.match_indices('/')
@@ -267,6 +322,33 @@ mod tests {
         assert!(held.reaches_into("/1/2/21/7/"), "inside its subtree");
         assert!(!held.reaches_into("/1/96/"));
         assert!(!Scope::nothing().reaches_into("/1/"));
+    }
+
+    #[test]
+    fn the_places_a_scope_reaches_under_a_unit() {
+        let held = Scope::subtree("/1/2/21/").union(Scope::units(vec!["/1/22/5/".to_owned()]));
+        let places = |under| held.places_under(under).unwrap();
+        assert_eq!(places(None).subtrees, ["/1/2/21/"]);
+        assert_eq!(places(None).units, ["/1/22/5/"]);
+        // Asked for a unit inside its subtree: that unit's subtree alone.
+        assert_eq!(places(Some("/1/2/21/7/")).subtrees, ["/1/2/21/7/"]);
+        assert!(places(Some("/1/2/21/7/")).units.is_empty());
+        // Asked for the province: both parts.
+        assert_eq!(places(Some("/1/")).subtrees, ["/1/2/21/"]);
+        assert_eq!(places(Some("/1/")).units, ["/1/22/5/"]);
+        // A sibling whose id starts with the same digits holds nothing of it.
+        assert!(places(Some("/1/2/2/")).is_empty());
+        assert!(places(Some("/96/")).is_empty());
+        assert_eq!(
+            Scope::all().places_under(None).unwrap().subtrees,
+            ["/"],
+            "the whole country"
+        );
+        assert_eq!(
+            Scope::team(TeamId(3)).places_under(None),
+            None,
+            "a team granted alone has no place to count"
+        );
     }
 
     fn render(condition: Condition) -> String {

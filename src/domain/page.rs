@@ -1,5 +1,6 @@
 //! Cursor pagination as the contract describes it: `first` (default 20, at most 100) and `after`,
-//! an opaque cursor. Rows are walked in id order, so a cursor is the last id seen.
+//! an opaque cursor. Most lists are walked in id order, so a cursor is the last id seen; today's
+//! teams are walked by place (their unit's path, then id), so theirs holds both.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,11 +20,14 @@ pub const DEFAULT_PAGE_SIZE: i64 = 20;
 pub const MAX_PAGE_SIZE: i64 = 100;
 
 /// A validated page request.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct PageRequest {
     pub first: i64,
     /// Only rows with an id above this one.
     pub after: Option<i64>,
+    /// The unit path the cursor was taken at, for a list walked by place: only rows after
+    /// `(after_place, after)` in that order.
+    pub after_place: Option<String>,
 }
 
 impl PageRequest {
@@ -43,12 +47,36 @@ impl PageRequest {
                 ));
             }
         };
-        let after = after.map(decode_cursor).transpose()?;
-        Ok(PageRequest { first, after })
+        let (after, after_place) = match after.map(decode_cursor).transpose()? {
+            Some((id, place)) => (Some(id), place),
+            None => (None, None),
+        };
+        Ok(PageRequest {
+            first,
+            after,
+            after_place,
+        })
     }
 
     pub fn first_page(first: i64) -> PageRequest {
-        PageRequest { first, after: None }
+        PageRequest {
+            first,
+            after: None,
+            after_place: None,
+        }
+    }
+
+    /// Refuses a cursor of a list walked by place on a list walked by id, and the other way
+    /// round: it would mean another position in this one.
+    pub(crate) fn expect_place(&self, by_place: bool) -> Result<()> {
+        if self.after.is_some() && self.after_place.is_some() != by_place {
+            return Err(AppError::bad_input(
+                "after",
+                "this cursor belongs to another list (a list as of a date and today's are walked \
+                 in different orders): start again without `after`",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -84,14 +112,25 @@ impl<T> Page<T> {
     /// Builds a page from up to `first + 1` rows fetched in id order; the extra row only says
     /// that there is a next page.
     pub fn from_rows(
-        mut rows: Vec<T>,
-        request: PageRequest,
+        rows: Vec<T>,
+        request: &PageRequest,
         total_count: i64,
         id_of: impl Fn(&T) -> i64,
     ) -> Page<T> {
+        Page::from_rows_by(rows, request, total_count, |row| encode_cursor(id_of(row)))
+    }
+
+    /// Like [`Page::from_rows`], for rows walked in another order: `cursor_of` makes the
+    /// cursor of the last row.
+    pub fn from_rows_by(
+        mut rows: Vec<T>,
+        request: &PageRequest,
+        total_count: i64,
+        cursor_of: impl Fn(&T) -> String,
+    ) -> Page<T> {
         let has_next_page = rows.len() as i64 > request.first;
         rows.truncate(request.first as usize);
-        let end_cursor = rows.last().map(|row| encode_cursor(id_of(row)));
+        let end_cursor = rows.last().map(cursor_of);
         Page {
             total_count,
             nodes: rows,
@@ -138,7 +177,7 @@ impl Listing {
                     .cond_where(subtree_range((shapes, U::Path), path))
                     .to_owned();
                 select.and_where(Expr::col((Units, U::Id)).in_subquery(under));
-                fetch_page(conn, select, None, self.page, order, Walk::Filtered).await
+                fetch_page(conn, select, None, self.page.clone(), order, Walk::Filtered).await
             }
             (under, _) => {
                 let walk = if under.is_none() && self.scope.is_everywhere() {
@@ -146,7 +185,15 @@ impl Listing {
                 } else {
                     Walk::Filtered
                 };
-                fetch_page(conn, select, under.as_deref(), self.page, order, walk).await
+                fetch_page(
+                    conn,
+                    select,
+                    under.as_deref(),
+                    self.page.clone(),
+                    order,
+                    walk,
+                )
+                .await
             }
         }
     }
@@ -189,6 +236,7 @@ pub(crate) async fn fetch_page<T: FromQueryResult + Keyed>(
     order: Order<impl IntoColumnRef + Clone>,
     walk: Walk,
 ) -> Result<Page<T>> {
+    page.expect_place(false)?;
     let (id, newest_first) = match order {
         Order::Oldest(id) => (id, false),
         Order::Newest(id) => (id, true),
@@ -233,20 +281,35 @@ pub(crate) async fn fetch_page<T: FromQueryResult + Keyed>(
         .iter()
         .map(|row| T::from_query_result(row, ""))
         .collect::<Result<Vec<T>, _>>()?;
-    Ok(Page::from_rows(nodes, page, total, T::key))
+    Ok(Page::from_rows(nodes, &page, total, T::key))
 }
 
 fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("c:{id}"))
 }
 
-fn decode_cursor(cursor: &str) -> Result<i64> {
-    URL_SAFE_NO_PAD
+/// The cursor of a row of a list walked by place: its unit's path and its id.
+pub(crate) fn encode_place_cursor(path: &str, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("p:{id}:{path}"))
+}
+
+/// The id, and the path for a list walked by place, a cursor was taken at.
+fn decode_cursor(cursor: &str) -> Result<(i64, Option<String>)> {
+    let text = URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("c:").and_then(|id| id.parse().ok()))
-        .ok_or_else(|| AppError::bad_input("after", "not a cursor returned by this API"))
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let parsed = text.as_deref().and_then(|text| {
+        if let Some(id) = text.strip_prefix("c:") {
+            return Some((id.parse().ok()?, None));
+        }
+        let (id, path) = text.strip_prefix("p:")?.split_once(':')?;
+        let is_path = path.starts_with('/')
+            && path.ends_with('/')
+            && path.bytes().all(|b| b == b'/' || b.is_ascii_digit());
+        is_path.then_some((id.parse().ok()?, Some(path.to_owned())))
+    });
+    parsed.ok_or_else(|| AppError::bad_input("after", "not a cursor returned by this API"))
 }
 
 #[cfg(test)]
@@ -255,7 +318,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_bad_input() {
-        let page = Page::from_rows(vec![1, 2, 3], PageRequest::first_page(2), 3, |v| *v);
+        let page = Page::from_rows(vec![1, 2, 3], &PageRequest::first_page(2), 3, |v| *v);
         assert!(page.has_next_page);
         assert_eq!(page.nodes, vec![1, 2]);
         let next = PageRequest::parse(Some(2), page.end_cursor.as_deref()).unwrap();

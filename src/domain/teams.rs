@@ -1,18 +1,20 @@
 //! Community digital technology teams (Tổ công nghệ số cộng đồng) and their members.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, LikeExpr, SelectStatement};
+use sea_orm::sea_query::{
+    self, Alias, Condition, Expr, ExprTrait, JoinType, LikeExpr, SelectStatement, SubQueryStatement,
+};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult};
 
-use super::page::{Keyed, Listing, Order};
+use super::page::{Keyed, Listing, Order, encode_place_cursor};
 use super::units::{AdminLevel, Unit, unit_columns};
 use super::{MemberId, Page, TeamId, UnitId};
-use crate::authz::Scope;
+use crate::authz::{Places, Scope, subtree_range};
 use crate::db::entities::admin_unit::{Column as U, Entity as Units};
 use crate::db::entities::team::{Column as T, Entity as Teams};
 use crate::db::entities::team_member::{Column as M, Entity as Members};
 use crate::db::query;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::text::{fold, like_contains};
 use crate::text_enum;
 
@@ -154,6 +156,12 @@ fn filtered(scope: &Scope, search: Option<&str>) -> SelectStatement {
 /// Teams of `status` in the caller's list (on the listing's day: active then, or dissolved by
 /// then); `search` is free text matched, without case or accents, against
 /// the team's name, its village's name and its commune's name.
+///
+/// Today's list is walked by place: by its unit's path, then by id. The database reads the
+/// subtree's units in path order through the path index and each unit's teams through the
+/// team's unit index, and stops at the end of the page: a page of 50 reads about 50 teams,
+/// whatever the size of the subtree. A list as of a past day is walked by id (its units are
+/// found through that day's shapes).
 pub async fn list(
     conn: &impl ConnectionTrait,
     list: &Listing,
@@ -166,19 +174,90 @@ pub async fn list(
     // The unit's other columns, named `unit_<field>` so that, with the `unit_id` and
     // `unit_path` the team's columns already hold, they read as a [`Unit`] under that prefix.
     unit_columns(&mut select, "unit_", &[U::Id, U::Path]);
-    match (list.day, status) {
-        (None, status) => {
-            select.and_where(Expr::col((Teams, T::Status)).eq(status.as_str()));
-        }
-        (Some(day), TeamStatus::Active) => {
-            select.cond_where(active_on(day));
-        }
-        (Some(day), TeamStatus::Dissolved) => {
-            select.cond_where(dissolved_by(day));
-        }
-    }
+    let Some(day) = list.day else {
+        select.and_where(Expr::col((Teams, T::Status)).eq(status.as_str()));
+        // The counters know how many active teams a place has; a search or the dissolved
+        // teams are counted with the page.
+        let counted = match (status, &search) {
+            (TeamStatus::Active, None) => list.scope.places_under(list.under.as_deref()),
+            _ => None,
+        };
+        return by_place(conn, list, select, counted).await;
+    };
+    match status {
+        TeamStatus::Active => select.cond_where(active_on(day)),
+        TeamStatus::Dissolved => select.cond_where(dissolved_by(day)),
+    };
     list.fetch(conn, select, Order::Oldest((Teams, T::Id)))
         .await
+}
+
+/// A page of today's teams walked by place (see [`list`]). `counted`: the places whose
+/// counters give the list's size; without them it is counted with the page.
+async fn by_place(
+    conn: &impl ConnectionTrait,
+    list: &Listing,
+    mut select: SelectStatement,
+    counted: Option<Places>,
+) -> Result<Page<TeamWithUnit>> {
+    let page = &list.page;
+    page.expect_place(true)?;
+    if list.scope.is_empty() {
+        return Ok(Page::empty());
+    }
+    if let Some(under) = &list.under {
+        if list.scope.teams().is_empty() && !list.scope.reaches_into(under) {
+            // Nothing of the unit is in reach: nothing to read.
+            return Ok(Page::empty());
+        }
+        select.cond_where(subtree_range((Units, U::Path), under));
+    }
+    let path = || Expr::col((Units, U::Path));
+    let filter = select.clone();
+    if counted.is_none() {
+        let mut counting = select.clone();
+        counting.clear_selects().expr(query::count_all());
+        select.expr_as(
+            Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(counting))),
+            "total_count",
+        );
+    }
+    if let (Some(id), Some(place)) = (page.after, &page.after_place) {
+        // After the cursor's row: a later place, or the same place and a later id. The first
+        // condition alone is a range of the path index.
+        select.and_where(path().gte(place.as_str())).cond_where(
+            Condition::any()
+                .add(path().gt(place.as_str()))
+                .add(Expr::col((Teams, T::Id)).gt(id)),
+        );
+    }
+    select
+        .order_by((Units, U::Path), sea_query::Order::Asc)
+        .order_by((Teams, T::Id), sea_query::Order::Asc)
+        .limit(u64::try_from(page.first + 1).unwrap_or(1));
+    let from_counters = async {
+        match &counted {
+            Some(places) => crate::domain::totals::teams_in(conn, places)
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    };
+    let page_rows = async { Ok::<_, AppError>(query::rows(conn, &select).await?) };
+    let (rows, from_counters) = tokio::try_join!(page_rows, from_counters)?;
+    let nodes = rows
+        .iter()
+        .map(|row| TeamWithUnit::from_query_result(row, ""))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let total = match (from_counters, rows.first()) {
+        (Some(total), _) => total,
+        (None, Some(row)) => row.try_get::<i64>("", "total_count")?,
+        (None, None) if page.after.is_none() => 0,
+        (None, None) => query::count(conn, &filter).await?,
+    };
+    Ok(Page::from_rows_by(nodes, page, total, |t| {
+        encode_place_cursor(&t.unit.path, t.team.id.0)
+    }))
 }
 
 /// Teams active on `day`: founded by then (or undated) and not dissolved by then.

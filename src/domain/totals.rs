@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 use super::counters;
 use super::teams::{Affiliation, TeamRole};
 use super::units::{self, AdminLevel, Unit, history};
-use crate::authz::Scope;
+use crate::authz::{Places, Scope};
 use crate::db::sql::{Args, fetch_all, fetch_rows, subtree_sql};
 use crate::error::{AppError, Result};
 use crate::scalars::Date;
@@ -274,6 +274,53 @@ async fn counter_groups(
             Ok((child, figures))
         })
         .collect()
+}
+
+/// The active teams of these places today, from the counters: the same figure `totals.teams`
+/// gives for each subtree (above communes, each commune's subtree row), plus each single
+/// unit's own row. One statement, a few hundred counter rows for a province.
+pub async fn teams_in(conn: &impl ConnectionTrait, places: &Places) -> Result<i64> {
+    if places.is_empty() {
+        return Ok(0);
+    }
+    let mut args = Args::new();
+    let mut parts = Vec::new();
+    for root in &places.subtrees {
+        // Communes' subtree rows, the own rows of the units above communes, and a village's own
+        // row when the subtree is a single village: each team counted once.
+        parts.push(format!(
+            "SELECT c.teams FROM admin_unit u JOIN commune_total c ON c.unit_id = u.id \
+             WHERE u.level = 'COMMUNE' AND {}",
+            subtree_sql(&mut args, "u.path", root)
+        ));
+        parts.push(format!(
+            "SELECT c.teams FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
+             WHERE u.level IN ('PROVINCE', 'DISTRICT') AND {}",
+            subtree_sql(&mut args, "u.path", root)
+        ));
+        parts.push(format!(
+            "SELECT c.teams FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
+             WHERE u.level = 'VILLAGE' AND u.path = {}",
+            args.bind(root.clone())
+        ));
+    }
+    if !places.units.is_empty() {
+        let listed: Vec<String> = places.units.iter().map(|u| args.bind(u.clone())).collect();
+        parts.push(format!(
+            "SELECT c.teams FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
+             WHERE u.path IN ({})",
+            listed.join(", ")
+        ));
+    }
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(teams), 0) AS BIGINT) FROM ({}) t",
+        parts.join(" UNION ALL ")
+    );
+    let rows = fetch_rows(conn, sql, args).await?;
+    Ok(match rows.first() {
+        Some(row) => row.try_get_by_index::<i64>(0)?,
+        None => 0,
+    })
 }
 
 /// The path segment of `column` that starts at character `start` (1-based): the id of the

@@ -62,7 +62,7 @@ pub async fn list(
         conn,
         select,
         list.under.as_deref(),
-        list.page,
+        list.page.clone(),
         Order::Oldest((Units, U::Id)),
         Walk::Filtered,
     )

@@ -172,7 +172,8 @@ impl QueryRoot {
     /// Teams in the caller's scope, the active ones unless `status` says otherwise; `unitCode`
     /// narrows to a subtree, `search` matches the team's, village's or commune's name without
     /// regard to case or accents. With `asOf`, the teams active that day, under the unit as it
-    /// stood then.
+    /// stood then. Today's teams come place by place (a village's teams together); a list
+    /// with `asOf` in the order the teams were set up. A cursor goes on only the list it came from.
     #[graphql(complexity = "cost::page(first, child_complexity)")]
     // The contract's arguments, one per filter.
     #[allow(clippy::too_many_arguments)]
