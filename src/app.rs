@@ -35,6 +35,8 @@ pub struct Requests {
     pub persisted: Arc<crate::http::PersistedOperations>,
     /// What `/metrics` reports.
     pub metrics: Arc<crate::http::RequestMetrics>,
+    /// Whole answers of repeated reads; none when the cache is off or given no memory.
+    pub answers: Option<Arc<crate::http::answers::Answers>>,
 }
 
 /// The schemas requests are run against.
@@ -84,7 +86,20 @@ impl AppState {
             None => None,
         };
         let persisted = Arc::new(crate::http::PersistedOperations::new(shared()?, trusted));
-        let metrics = Arc::new(crate::http::RequestMetrics::new(db.clone(), cache.clone()));
+        let answers = if settings.cache_enabled {
+            crate::http::answers::Answers::new(
+                settings.answer_cache_mb,
+                std::time::Duration::from_secs(settings.cache_ttl_seconds),
+            )
+            .map(Arc::new)
+        } else {
+            None
+        };
+        let metrics = Arc::new(crate::http::RequestMetrics::new(
+            db.clone(),
+            cache.clone(),
+            answers.clone(),
+        ));
         let hooks = Arc::new(Hooks::default());
         hooks.register(Arc::new(Invalidator {
             cache: cache.clone(),
@@ -117,6 +132,7 @@ impl AppState {
                 documents: crate::http::Documents::new(),
                 metrics,
                 persisted,
+                answers,
             },
         })
     }

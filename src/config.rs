@@ -47,6 +47,11 @@ pub struct Settings {
     #[arg(long, env = "CACHE_ENABLED", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub cache_enabled: bool,
 
+    /// Memory for whole answers of repeated reads (`totals`, `teams`), in MiB; 0 keeps none.
+    /// Each answer is kept per caller and dropped when a unit it read changes.
+    #[arg(long, env = "ANSWER_CACHE_MB", default_value_t = 64, global = true)]
+    pub answer_cache_mb: u64,
+
     /// The longest a Redis call may take, in milliseconds, before the database answers.
     #[arg(long, env = "REDIS_TIMEOUT_MS", default_value_t = 50, global = true)]
     pub redis_timeout_ms: u64,
@@ -189,6 +194,7 @@ impl Settings {
             cache_prefix: "sg".to_owned(),
             cache_ttl_seconds: 600,
             cache_enabled: true,
+            answer_cache_mb: 64,
             redis_timeout_ms: 50,
             jwt_secret: None,
             jwt_ttl_minutes: 480,
@@ -299,6 +305,9 @@ impl Settings {
     pub fn validate(&self) -> anyhow::Result<()> {
         crate::db::backend_of(self.database_url())?;
         crate::scalars::set_zone(self.zone()?);
+        if self.answer_cache_mb > 16_384 {
+            anyhow::bail!("ANSWER_CACHE_MB must be at most 16384 (16 GiB)");
+        }
         if !(1..=86_400).contains(&self.cache_ttl_seconds) {
             anyhow::bail!("CACHE_TTL_SECONDS must be between 1 and 86400");
         }

@@ -229,6 +229,19 @@ impl Access {
         }
     }
 
+    /// Everything that decides what this caller may see, as text: who they are, each of their
+    /// assignments (with the villages a closed unit's assignment holds) and the policy in force.
+    /// Callers with the same fingerprint are answered alike. `None` for an anonymous caller.
+    pub fn fingerprint(&self) -> Option<String> {
+        let principal = self.principal.as_ref()?;
+        Some(format!(
+            "{}|{}|{:?}",
+            principal.user_id.0,
+            self.policy.serial(),
+            principal.grants
+        ))
+    }
+
     /// The signed-in user, or `UNAUTHENTICATED`.
     pub fn require_principal(&self) -> Result<&Principal> {
         self.principal.as_ref().ok_or(AppError::Unauthenticated)
@@ -326,5 +339,19 @@ impl Access {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+}
+
+/// Scopes for the unit tests of other modules (only this module makes them otherwise).
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Scope;
+
+    pub fn units(paths: Vec<String>) -> Scope {
+        Scope::units(paths)
+    }
+
+    pub fn everywhere() -> Scope {
+        Scope::all()
     }
 }

@@ -16,7 +16,12 @@ pub struct Policy {
     /// questions are few (roles × assignment units × resources × actions), and the matcher is
     /// an interpreted expression worth evaluating once per question rather than per request.
     decisions: RwLock<HashMap<Question, bool>>,
+    /// Tells this policy from every other loaded by the process (a reload makes a new one).
+    serial: u64,
 }
+
+/// Hands out [`Policy::serial`].
+static POLICIES_LOADED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 type Question = (String, String, Resource, Action);
 
@@ -25,6 +30,11 @@ type Question = (String, String, Resource, Action);
 const MAX_DECISIONS: usize = 100_000;
 
 impl Policy {
+    /// The number of this policy among those the process loaded.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
     /// Reads `model.conf` and `policy.csv` from `dir`. A line naming an unknown role, resource
     /// or action is an error, with its line number.
     pub async fn load(dir: &Path) -> anyhow::Result<Policy> {
@@ -70,6 +80,7 @@ impl Policy {
         let policy = Policy {
             enforcer,
             decisions: RwLock::new(HashMap::new()),
+            serial: POLICIES_LOADED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         // Evaluate once so that a matcher that does not fit the request shape fails at start,
         // not on the first request.

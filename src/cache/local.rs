@@ -24,6 +24,18 @@ impl LocalStore {
         (global, unit)
     }
 
+    pub fn versions_of(&self, units: &[UnitId]) -> (u64, Vec<u64>) {
+        let global = self.global.load(Ordering::SeqCst);
+        let versions = match self.units.lock() {
+            Ok(map) => units
+                .iter()
+                .map(|u| map.get(u).copied().unwrap_or(0))
+                .collect(),
+            Err(_) => vec![0; units.len()],
+        };
+        (global, versions)
+    }
+
     pub fn bump(&self, units: &[UnitId]) {
         match self.units.lock() {
             Ok(mut map) => {

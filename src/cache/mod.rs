@@ -115,6 +115,9 @@ pub struct Cache {
     pub(crate) delivered: outbox::Delivered,
 }
 
+/// The counter of the whole country: every change moves it, with its units' own.
+pub const COUNTRY: UnitId = UnitId(0);
+
 /// How long a remembered account or unit may be used at most, whatever the epoch says: the
 /// bound on how late a change is seen when its announcement could not reach Redis.
 pub const MEMO_TTL: Duration = Duration::from_secs(60);
@@ -237,6 +240,17 @@ impl Cache {
         }
     }
 
+    /// The global counter and the counters of these units (the unit and everything under it
+    /// changed when its counter moved; [`COUNTRY`] moves with every change), read before the
+    /// values they version are; `None` when nothing may be cached now.
+    pub async fn versions_of(&self, units: &[UnitId]) -> Option<(u64, Vec<u64>)> {
+        match &self.store {
+            Store::Local(local) => Some(local.versions_of(units)),
+            Store::Redis(redis) if self.lease.trusted() => redis.versions_of(units).await,
+            Store::Redis(_) | Store::Disabled => None,
+        }
+    }
+
     /// The epoch to check remembered accounts and units against, or `None` when nothing may be
     /// remembered: the store is not shared between processes (so a change made by the command
     /// line would go unseen), or Redis does not answer now.
@@ -267,11 +281,13 @@ impl Cache {
             .iter()
             .flat_map(|p| p.split('/').filter_map(|s| s.parse().ok()).map(UnitId))
             .collect();
-        units.sort();
-        units.dedup();
         if units.is_empty() {
             return true;
         }
+        // The country above them all.
+        units.push(COUNTRY);
+        units.sort();
+        units.dedup();
         match &self.store {
             Store::Local(local) => local.bump(&units),
             Store::Redis(redis) => {

@@ -149,24 +149,38 @@ impl RedisStore {
 
     /// The global counter and `other`, or `None` when Redis cannot be trusted now.
     async fn global_and(&self, other: String) -> Option<(u64, u64)> {
+        let (global, others) = self.global_and_all(vec![other]).await?;
+        Some((global, others.first().copied().unwrap_or(0)))
+    }
+
+    /// The global counter and each of `others` (0 for one never set), in one call; `None`
+    /// when Redis cannot be trusted now.
+    async fn global_and_all(&self, others: Vec<String>) -> Option<(u64, Vec<u64>)> {
         if self.dirty.load(Ordering::SeqCst) {
             // A change could not invalidate while Redis was away: start afresh first.
             self.bump_global_now().await?;
             self.dirty.store(false, Ordering::SeqCst);
             tracing::info!("Redis back after a missed invalidation: every cached value dropped");
         }
-        let keys = vec![self.global_key(), other];
-        let (global, other): (Option<u64>, Option<u64>) = self
-            .call("read versions", Mget(keys))
-            .await
-            .map(|v: Vec<Option<u64>>| {
-                (v.first().copied().flatten(), v.get(1).copied().flatten())
-            })?;
-        let global = match global {
+        let wanted = others.len();
+        let mut keys = Vec::with_capacity(wanted + 1);
+        keys.push(self.global_key());
+        keys.extend(others);
+        let values: Vec<Option<u64>> = self.call("read versions", Mget(keys)).await?;
+        let global = match values.first().copied().flatten() {
             Some(g) => g,
             None => self.start_global().await?,
         };
-        Some((global, other.unwrap_or(0)))
+        let others = (0..wanted)
+            .map(|i| values.get(i + 1).copied().flatten().unwrap_or(0))
+            .collect();
+        Some((global, others))
+    }
+
+    /// The global counter and those of these units, or `None` when Redis cannot be trusted.
+    pub async fn versions_of(&self, units: &[UnitId]) -> Option<(u64, Vec<u64>)> {
+        let keys = units.iter().map(|u| self.unit_key(*u)).collect();
+        self.global_and_all(keys).await
     }
 
     /// The global and the unit's counters, or `None` when Redis cannot be trusted now.

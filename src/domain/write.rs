@@ -27,6 +27,9 @@ pub struct Tx {
     /// The programme's rules in force for this change.
     pub(crate) rules: Rules,
     touched: BTreeSet<UnitId>,
+    /// Units with a record changed that no figure counts (a name, a phone): not recounted, but
+    /// announced like the touched ones, for the answers kept of what lies under them.
+    changed: BTreeSet<UnitId>,
     /// Units whose approved results may have changed: recounted too.
     results: BTreeSet<UnitId>,
     /// The day of the change.
@@ -58,6 +61,7 @@ impl Tx {
             actor: actor.clone(),
             rules,
             touched: BTreeSet::new(),
+            changed: BTreeSet::new(),
             results: BTreeSet::new(),
             today: crate::scalars::today(),
         })
@@ -99,6 +103,7 @@ impl Tx {
             ..Default::default()
         };
         audit_entry::Entity::insert(entry).exec(&self.txn).await?;
+        self.changed.insert(unit);
         if moved {
             self.touched.insert(unit);
             if entity == "report" {
@@ -134,9 +139,12 @@ impl Tx {
     }
 
     /// Recounts the touched units' counters, then commits. The counter rows are locked before
-    /// they are recounted (see [`counters`]), and stay locked until the commit.
+    /// they are recounted (see [`counters`]), and stay locked until the commit. The rows of units
+    /// only changed are locked and marked changed too, not recounted.
     pub async fn commit(self) -> Result<Committed> {
-        if !self.touched.is_empty() && self.txn.get_database_backend() == DbBackend::Postgres {
+        let mut announced = self.touched.clone();
+        announced.extend(self.changed.iter().copied());
+        if !announced.is_empty() && self.txn.get_database_backend() == DbBackend::Postgres {
             // The counters' statements are the same text for every change of as many units,
             // and one plan serves them all: planning each (the pool's default, for the path
             // ranges of reads) would cost more than the recount, with the village's row held.
@@ -144,8 +152,13 @@ impl Tx {
                 .execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
                 .await?;
         }
-        let locked = counters::lock(&self.txn, &self.touched).await?;
-        counters::recount_locked(&self.txn, &locked).await?;
+        let locked = counters::lock(&self.txn, &announced).await?;
+        let recounted: Vec<counters::Locked> = locked
+            .iter()
+            .filter(|l| self.touched.contains(&l.owed.unit))
+            .cloned()
+            .collect();
+        counters::recount_locked(&self.txn, &recounted).await?;
         if !self.results.is_empty() {
             let ids: Vec<i64> = self.results.iter().map(|u| u.0).collect();
             counters::recount_results(&self.txn, Units::Only(&ids)).await?;

@@ -215,6 +215,29 @@ pub fn respond(mut response: async_graphql::Response, how: &Answering) -> Respon
     http
 }
 
+/// An answer sent again as it was kept: 200, the operation ran without an error.
+pub fn kept(body: axum::body::Bytes, media: Media) -> Response {
+    let mut http = (StatusCode::OK, body).into_response();
+    http.extensions_mut().insert(Outcome {
+        ran: true,
+        codes: Vec::new(),
+    });
+    http.headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    http
+}
+
+/// Whether an answer may be kept: 200, the operation ran, no error, nothing but its type in
+/// the headers.
+pub fn is_clean(http: &Response) -> bool {
+    http.status() == StatusCode::OK
+        && http
+            .extensions()
+            .get::<Outcome>()
+            .is_some_and(|o| o.ran && o.codes.is_empty())
+        && http.headers().len() == 1
+}
+
 pub fn code_of(error: &ServerError) -> Option<&str> {
     match error.extensions.as_ref()?.get("code")? {
         Value::String(code) => Some(code.as_str()),

@@ -73,7 +73,11 @@ fn latency_histogram() -> Histogram {
 }
 
 impl RequestMetrics {
-    pub fn new(db: Db, cache: Arc<Cache>) -> RequestMetrics {
+    pub fn new(
+        db: Db,
+        cache: Arc<Cache>,
+        answers: Option<Arc<super::answers::Answers>>,
+    ) -> RequestMetrics {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: Latency = Family::new_with_constructor(latency_histogram);
@@ -99,7 +103,7 @@ impl RequestMetrics {
             "GraphQL requests being answered.",
             in_flight.clone(),
         );
-        registry.register_collector(Box::new(StoreCounters { db, cache }));
+        registry.register_collector(Box::new(StoreCounters { db, cache, answers }));
         RequestMetrics {
             registry,
             requests,
@@ -175,6 +179,7 @@ impl Drop for InFlight {
 struct StoreCounters {
     db: Db,
     cache: Arc<Cache>,
+    answers: Option<Arc<super::answers::Answers>>,
 }
 
 impl std::fmt::Debug for StoreCounters {
@@ -185,7 +190,7 @@ impl std::fmt::Debug for StoreCounters {
 
 /// The counters of the cache and the database, by name and help, in the order
 /// [`StoreCounters`] reads them.
-const STORE_COUNTERS: [(&str, &str); 5] = [
+const STORE_COUNTERS: [(&str, &str); 7] = [
     ("steering_cache_hits", "Aggregates answered from the cache."),
     ("steering_cache_misses", "Aggregates computed and stored."),
     ("steering_cache_errors", "Failed or unreadable cache calls."),
@@ -194,6 +199,14 @@ const STORE_COUNTERS: [(&str, &str); 5] = [
         "Aggregates computed without the cache because it was unavailable.",
     ),
     ("steering_sql_statements", "SQL statements run."),
+    (
+        "steering_answer_cache_hits",
+        "Whole answers sent again, their units unchanged.",
+    ),
+    (
+        "steering_answer_cache_misses",
+        "Answers that could be kept but were not there or had changed.",
+    ),
 ];
 
 impl Collector for StoreCounters {
@@ -205,6 +218,8 @@ impl Collector for StoreCounters {
             stats.errors.load(Relaxed),
             stats.bypassed.load(Relaxed),
             self.db.statement_count(),
+            self.answers.as_ref().map_or(0, |a| a.hits.load(Relaxed)),
+            self.answers.as_ref().map_or(0, |a| a.misses.load(Relaxed)),
         ];
         for ((name, help), value) in STORE_COUNTERS.into_iter().zip(values) {
             let counter = ConstCounter::new(value);

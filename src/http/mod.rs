@@ -1,6 +1,7 @@
 //! HTTP: the routes, the layers around them and serving with graceful shutdown.
 
 mod answer;
+pub mod answers;
 mod documents;
 mod export;
 mod graphiql;

@@ -22,6 +22,7 @@ mod hostile;
 mod http;
 mod import;
 mod import_members;
+mod kept_answers;
 mod mixed_roles;
 mod mutations;
 mod pagination;
@@ -63,6 +64,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(mixed_roles::tests());
     tests.extend(mutations::tests());
     tests.extend(persisted::tests());
+    tests.extend(kept_answers::tests());
     tests.extend(pagination::tests());
     tests.extend(plans::tests());
     tests.extend(reorganise::tests());
