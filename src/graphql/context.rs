@@ -14,6 +14,10 @@ use crate::domain::Rules;
 use crate::error::AppError;
 use crate::hooks::Hooks;
 
+/// Units a request looked up by code before it ran (to version the answer it may keep): the
+/// resolvers use them rather than read them again.
+pub struct UnitsFound(pub Vec<crate::domain::units::Unit>);
+
 /// The gateway's parts a resolver works with. It is built once, with every part: there is no
 /// schema without after-commit hooks, so a change cannot skip them.
 #[derive(Clone)]

@@ -40,6 +40,13 @@ pub(crate) async fn unit_by_code(ctx: &Context<'_>, code: &str) -> Result<Unit, 
     let cache = ctx.service().cache();
     let epoch = ctx.data_opt::<Epoch>().copied();
     let code = code.trim();
+    // Looked up for this request already (to version its kept answer).
+    if let Some(unit) = ctx
+        .data_opt::<crate::graphql::context::UnitsFound>()
+        .and_then(|found| found.0.iter().find(|u| u.code == code))
+    {
+        return Ok(unit.clone());
+    }
     cache
         .units
         .get_or_load(epoch, code.to_owned(), units::any_by_code(&db.conn, code))

@@ -71,13 +71,15 @@ struct Root {
 
 impl Reading {
     /// The units whose counters version the answer (looked up only when it must be computed);
-    /// `None` when a unit named is unknown (the operation says so).
+    /// `None` when a unit named is unknown (the operation says so). The units looked up by
+    /// code are added to `found`, for the operation to use rather than read them again.
     pub async fn units(
         &self,
         db: &Db,
         cache: &Cache,
         epoch: Option<Epoch>,
         access: &Access,
+        found: &mut Vec<units::Unit>,
     ) -> Option<Vec<UnitId>> {
         let mut units = Vec::new();
         for root in &self.roots {
@@ -85,15 +87,20 @@ impl Reading {
                 (_, true) => COUNTRY,
                 (Some(code), false) => {
                     let code = code.trim();
-                    let found = cache
+                    let looked_up = cache
                         .units
                         .get_or_load(epoch, code.to_owned(), units::any_by_code(&db.conn, code))
                         .await;
-                    match found {
-                        Ok(Some(unit)) if unit.valid_to.is_none() => unit.id,
-                        Ok(Some(_)) => COUNTRY,
-                        _ => return None,
-                    }
+                    let Ok(Some(unit)) = looked_up else {
+                        return None;
+                    };
+                    let read_under = if unit.valid_to.is_none() {
+                        unit.id
+                    } else {
+                        COUNTRY
+                    };
+                    found.push(unit);
+                    read_under
                 }
                 (None, false) => {
                     let resource = if root.teams {

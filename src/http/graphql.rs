@@ -251,13 +251,14 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         _ => None,
     };
     let mut versions = None;
+    let mut found = Vec::new();
     if let (Some(answers), Some(reading)) = (answers, &keeping) {
         if let Some(body) = answers.find(reading, state.cache()).await {
             return answer::kept(body, media);
         }
         // Read before the operation runs: a change after this makes what it reads unkept.
         if let Some(units) = reading
-            .units(state.db(), state.cache(), epoch, &access)
+            .units(state.db(), state.cache(), epoch, &access, &mut found)
             .await
         {
             versions = state
@@ -274,6 +275,9 @@ async fn handle(state: &AppState, arrived: Arrived, operation: &mut Option<Strin
         .data(arrived.address);
     if let Some(epoch) = epoch {
         request = request.data(epoch);
+    }
+    if !found.is_empty() {
+        request = request.data(crate::graphql::context::UnitsFound(found));
     }
     let response = if mutation {
         // A change runs to its end even if the client goes away: its after-commit work (the
