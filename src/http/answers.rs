@@ -243,7 +243,10 @@ pub fn reading(
             match value {
                 None => Some(None),
                 Some(value) => value
-                    .into_const_with(|var: Name| variables.get(&var).cloned().ok_or(()))
+                    // A variable not sent is null: the argument is absent.
+                    .into_const_with(|var: Name| {
+                        Ok::<_, ()>(variables.get(&var).cloned().unwrap_or_default())
+                    })
                     .ok()
                     .map(|v| match v {
                         async_graphql::Value::Null => None,

@@ -171,6 +171,14 @@ async fn a_page_of_a_closed_unit_s_villages_sees_a_change_in_them(b: Arc<Backend
     let app = b.fresh_today().await;
     let first = app.data_as("officer.643", PAGE, json!({})).await;
     assert!(first["teams"]["totalCount"].as_i64().unwrap() > 0);
+    // Without `unitCode` (a variable not sent): kept, under the unit above the villages held.
+    let kept = hits(&app);
+    assert_eq!(app.data_as("officer.643", PAGE, json!({})).await, first);
+    assert_eq!(
+        hits(&app),
+        kept + 1,
+        "the closed district's page was not kept"
+    );
     let dated = app
         .data_as("officer.643", PAGE, json!({ "u": "643" }))
         .await;
