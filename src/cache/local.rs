@@ -14,16 +14,6 @@ pub struct LocalStore {
 }
 
 impl LocalStore {
-    pub fn versions(&self, unit: UnitId) -> (u64, u64) {
-        let global = self.global.load(Ordering::SeqCst);
-        let unit = self
-            .units
-            .lock()
-            .map(|m| m.get(&unit).copied().unwrap_or(0))
-            .unwrap_or(0);
-        (global, unit)
-    }
-
     pub fn versions_of(&self, units: &[UnitId]) -> (u64, Vec<u64>) {
         let global = self.global.load(Ordering::SeqCst);
         let versions = match self.units.lock() {

@@ -178,14 +178,13 @@ impl Cache {
         K: CacheKey,
         F: Future<Output = Result<K::Value>>,
     {
-        let versions = match &self.store {
-            Store::Local(local) => Some(local.versions(key.unit())),
-            Store::Redis(redis) if self.lease.trusted() => redis.versions(key.unit()).await,
-            // A change may be owed to Redis: the database answers until it is delivered.
-            Store::Redis(_) => None,
-            Store::Disabled => return compute.await.map(Arc::new),
-        };
-        let Some((global, unit)) = versions else {
+        if let Store::Disabled = self.store {
+            return compute.await.map(Arc::new);
+        }
+        let versions = self.versions_of(&[key.unit()]).await;
+        let Some((global, unit)) =
+            versions.map(|(global, units)| (global, units.first().copied().unwrap_or(0)))
+        else {
             self.stats.bypassed.fetch_add(1, Ordering::Relaxed);
             return compute.await.map(Arc::new);
         };
@@ -247,6 +246,7 @@ impl Cache {
         match &self.store {
             Store::Local(local) => Some(local.versions_of(units)),
             Store::Redis(redis) if self.lease.trusted() => redis.versions_of(units).await,
+            // A change may be owed to Redis: the database answers until it is delivered.
             Store::Redis(_) | Store::Disabled => None,
         }
     }

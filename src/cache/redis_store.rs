@@ -183,11 +183,6 @@ impl RedisStore {
         self.global_and_all(keys).await
     }
 
-    /// The global and the unit's counters, or `None` when Redis cannot be trusted now.
-    pub async fn versions(&self, unit: UnitId) -> Option<(u64, u64)> {
-        self.global_and(self.unit_key(unit)).await
-    }
-
     /// The global and the accounts counters, or `None` when Redis cannot be trusted now.
     pub async fn epoch(&self) -> Option<(u64, u64)> {
         self.global_and(self.accounts_key()).await
