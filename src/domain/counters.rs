@@ -197,7 +197,6 @@ fn bound(ids: &[i64]) -> Args {
 }
 
 /// A counter row locked by a change: the unit, where it lies, and its figures before.
-#[derive(Clone, Debug)]
 pub struct Locked {
     pub owed: Owed,
     pub path: String,

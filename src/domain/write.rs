@@ -26,10 +26,12 @@ pub struct Tx {
     actor: Actor,
     /// The programme's rules in force for this change.
     pub(crate) rules: Rules,
+    /// Units whose figures may have changed: recounted.
     touched: BTreeSet<UnitId>,
-    /// Units with a record changed that no figure counts (a name, a phone): not recounted, but
-    /// announced like the touched ones, for the answers kept of what lies under them.
-    changed: BTreeSet<UnitId>,
+    /// Every unit the change is announced for (its counter row marked changed): the touched
+    /// ones, and those with a record changed that no figure counts (a name, a phone), for the
+    /// answers kept of what lies under them.
+    announced: BTreeSet<UnitId>,
     /// Units whose approved results may have changed: recounted too.
     results: BTreeSet<UnitId>,
     /// The day of the change.
@@ -61,7 +63,7 @@ impl Tx {
             actor: actor.clone(),
             rules,
             touched: BTreeSet::new(),
-            changed: BTreeSet::new(),
+            announced: BTreeSet::new(),
             results: BTreeSet::new(),
             today: crate::scalars::today(),
         })
@@ -103,7 +105,7 @@ impl Tx {
             ..Default::default()
         };
         audit_entry::Entity::insert(entry).exec(&self.txn).await?;
-        self.changed.insert(unit);
+        self.announced.insert(unit);
         if moved {
             self.touched.insert(unit);
             if entity == "report" {
@@ -130,11 +132,13 @@ impl Tx {
     /// Notes a unit whose figures may have changed without an audit entry of its own.
     pub fn touch(&mut self, unit: UnitId) {
         self.touched.insert(unit);
+        self.announced.insert(unit);
     }
 
     /// Notes a unit whose approved results may have changed (a team with reports moved).
     pub fn touch_results(&mut self, unit: UnitId) {
         self.touched.insert(unit);
+        self.announced.insert(unit);
         self.results.insert(unit);
     }
 
@@ -142,9 +146,7 @@ impl Tx {
     /// they are recounted (see [`counters`]), and stay locked until the commit. The rows of units
     /// only changed are locked and marked changed too, not recounted.
     pub async fn commit(self) -> Result<Committed> {
-        let mut announced = self.touched.clone();
-        announced.extend(self.changed.iter().copied());
-        if !announced.is_empty() && self.txn.get_database_backend() == DbBackend::Postgres {
+        if !self.announced.is_empty() && self.txn.get_database_backend() == DbBackend::Postgres {
             // The counters' statements are the same text for every change of as many units,
             // and one plan serves them all: planning each (the pool's default, for the path
             // ranges of reads) would cost more than the recount, with the village's row held.
@@ -152,11 +154,12 @@ impl Tx {
                 .execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
                 .await?;
         }
-        let locked = counters::lock(&self.txn, &announced).await?;
+        let locked = counters::lock(&self.txn, &self.announced).await?;
+        let owed = locked.iter().map(|l| l.owed).collect();
+        let paths = locked.iter().map(|l| l.path.clone()).collect();
         let recounted: Vec<counters::Locked> = locked
-            .iter()
+            .into_iter()
             .filter(|l| self.touched.contains(&l.owed.unit))
-            .cloned()
             .collect();
         counters::recount_locked(&self.txn, &recounted).await?;
         if !self.results.is_empty() {
@@ -166,8 +169,8 @@ impl Tx {
         self.txn.commit().await?;
         Ok(Committed {
             units: self.touched.into_iter().collect(),
-            owed: locked.iter().map(|l| l.owed).collect(),
-            paths: locked.into_iter().map(|l| l.path).collect(),
+            owed,
+            paths,
         })
     }
 }
