@@ -244,12 +244,7 @@ pub(crate) async fn fetch_page<T: FromQueryResult + Keyed>(
     if let Some(path) = under {
         select.cond_where(subtree_range((Units, U::Path), path));
     }
-    let mut counting = select.clone();
-    counting.clear_selects().expr(query::count_all());
-    select.expr_as(
-        Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(counting))),
-        "total_count",
-    );
+    count_alongside(&mut select);
     let filter = select.clone();
     if let Some(cursor) = page.after {
         let column = Expr::col(id.clone());
@@ -271,17 +266,41 @@ pub(crate) async fn fetch_page<T: FromQueryResult + Keyed>(
     };
     select.limit(u64::try_from(page.first + 1).unwrap_or(1));
     let rows = query::rows(conn, &select).await?;
-    let total = match rows.first() {
-        Some(row) => row.try_get::<i64>("", "total_count")?,
-        // The first page of nothing.
-        None if page.after.is_none() => 0,
-        None => query::count(conn, &filter).await?,
-    };
+    let total = carried_total(conn, &rows, &page, &filter).await?;
     let nodes = rows
         .iter()
         .map(|row| T::from_query_result(row, ""))
         .collect::<Result<Vec<T>, _>>()?;
     Ok(Page::from_rows(nodes, &page, total, T::key))
+}
+
+/// Has `select` carry the size of its whole list as `total_count`: the same statement with
+/// `COUNT(*)` for columns, so that both see exactly the same rows, as a subquery the database
+/// evaluates once.
+pub(crate) fn count_alongside(select: &mut SelectStatement) {
+    let mut counting = select.clone();
+    counting.clear_selects().expr(query::count_all());
+    select.expr_as(
+        Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(counting))),
+        "total_count",
+    );
+}
+
+/// The size of the list a page of `rows` came from ([`count_alongside`]): what its first row
+/// carries; for a page that came back empty, nothing on the first page, and after a cursor the
+/// list counted again by `filter` (its statement without the cursor).
+pub(crate) async fn carried_total(
+    conn: &impl ConnectionTrait,
+    rows: &[sea_orm::QueryResult],
+    page: &PageRequest,
+    filter: &SelectStatement,
+) -> Result<i64> {
+    Ok(match rows.first() {
+        Some(row) => row.try_get::<i64>("", "total_count")?,
+        // The first page of nothing.
+        None if page.after.is_none() => 0,
+        None => query::count(conn, filter).await?,
+    })
 }
 
 fn encode_cursor(id: i64) -> String {

@@ -2,11 +2,11 @@
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{
-    self, Alias, Condition, Expr, ExprTrait, JoinType, LikeExpr, SelectStatement, SubQueryStatement,
+    self, Alias, Condition, Expr, ExprTrait, JoinType, LikeExpr, SelectStatement,
 };
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult};
 
-use super::page::{Keyed, Listing, Order, encode_place_cursor};
+use super::page::{Keyed, Listing, Order, carried_total, count_alongside, encode_place_cursor};
 use super::units::{AdminLevel, Unit, unit_columns};
 use super::{MemberId, Page, TeamId, UnitId};
 use crate::authz::{Places, Scope, subtree_range};
@@ -215,12 +215,7 @@ async fn by_place(
     let path = || Expr::col((Units, U::Path));
     let filter = select.clone();
     if counted.is_none() {
-        let mut counting = select.clone();
-        counting.clear_selects().expr(query::count_all());
-        select.expr_as(
-            Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(counting))),
-            "total_count",
-        );
+        count_alongside(&mut select);
     }
     if let (Some(id), Some(place)) = (page.after, &page.after_place) {
         // After the cursor's row: a later place, or the same place and a later id. The first
@@ -249,11 +244,9 @@ async fn by_place(
         .iter()
         .map(|row| TeamWithUnit::from_query_result(row, ""))
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let total = match (from_counters, rows.first()) {
-        (Some(total), _) => total,
-        (None, Some(row)) => row.try_get::<i64>("", "total_count")?,
-        (None, None) if page.after.is_none() => 0,
-        (None, None) => query::count(conn, &filter).await?,
+    let total = match from_counters {
+        Some(total) => total,
+        None => carried_total(conn, &rows, page, &filter).await?,
     };
     Ok(Page::from_rows_by(nodes, page, total, |t| {
         encode_place_cursor(&t.unit.path, t.team.id.0)
