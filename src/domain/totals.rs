@@ -230,23 +230,17 @@ async fn counter_groups(
     let mut args = Args::new();
     let columns = counters::columns();
     let listed = columns.join(", ");
-    let rows_of = |args: &mut Args, table: &str, levels: &str| {
-        format!(
-            "SELECT u.path, {} FROM admin_unit u JOIN {table} c ON c.unit_id = u.id \
-             WHERE u.level IN ({levels}) AND {}",
-            columns
-                .iter()
-                .map(|c| format!("c.{c}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            subtree_sql(args, "u.path", path)
-        )
-    };
     let from = if by_commune {
         format!(
             "({} UNION ALL {}) u",
-            rows_of(&mut args, "commune_total", "'COMMUNE'"),
-            rows_of(&mut args, "unit_total", "'PROVINCE', 'DISTRICT'")
+            counter_rows(&mut args, &columns, "commune_total", "'COMMUNE'", path),
+            counter_rows(
+                &mut args,
+                &columns,
+                "unit_total",
+                "'PROVINCE', 'DISTRICT'",
+                path
+            )
         )
     } else {
         format!(
@@ -288,18 +282,23 @@ pub async fn teams_in(conn: &impl ConnectionTrait, places: &Places) -> Result<i6
     for root in &places.subtrees {
         // Communes' subtree rows, the own rows of the units above communes, and a village's own
         // row when the subtree is a single village: each team counted once.
-        parts.push(format!(
-            "SELECT c.teams FROM admin_unit u JOIN commune_total c ON c.unit_id = u.id \
-             WHERE u.level = 'COMMUNE' AND {}",
-            subtree_sql(&mut args, "u.path", root)
+        let teams = ["teams"];
+        parts.push(counter_rows(
+            &mut args,
+            &teams,
+            "commune_total",
+            "'COMMUNE'",
+            root,
+        ));
+        parts.push(counter_rows(
+            &mut args,
+            &teams,
+            "unit_total",
+            "'PROVINCE', 'DISTRICT'",
+            root,
         ));
         parts.push(format!(
-            "SELECT c.teams FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
-             WHERE u.level IN ('PROVINCE', 'DISTRICT') AND {}",
-            subtree_sql(&mut args, "u.path", root)
-        ));
-        parts.push(format!(
-            "SELECT c.teams FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
+            "SELECT u.path, c.teams FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
              WHERE u.level = 'VILLAGE' AND u.path = {}",
             args.bind(root.clone())
         ));
@@ -307,7 +306,7 @@ pub async fn teams_in(conn: &impl ConnectionTrait, places: &Places) -> Result<i6
     if !places.units.is_empty() {
         let listed: Vec<String> = places.units.iter().map(|u| args.bind(u.clone())).collect();
         parts.push(format!(
-            "SELECT c.teams FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
+            "SELECT u.path, c.teams FROM admin_unit u JOIN unit_total c ON c.unit_id = u.id \
              WHERE u.path IN ({})",
             listed.join(", ")
         ));
@@ -321,6 +320,28 @@ pub async fn teams_in(conn: &impl ConnectionTrait, places: &Places) -> Result<i6
         Some(row) => row.try_get_by_index::<i64>(0)?,
         None => 0,
     })
+}
+
+/// `SELECT u.path, c.<column>…` of the counter rows of `table` (`unit_total`, or the communes'
+/// subtree rows `commune_total`) of the units at `levels` in the subtree at `path`: one range of
+/// the `(level, path)` index per level.
+fn counter_rows(
+    args: &mut Args,
+    columns: &[impl AsRef<str>],
+    table: &str,
+    levels: &str,
+    path: &str,
+) -> String {
+    let listed: Vec<String> = columns
+        .iter()
+        .map(|c| format!("c.{}", c.as_ref()))
+        .collect();
+    format!(
+        "SELECT u.path, {} FROM admin_unit u JOIN {table} c ON c.unit_id = u.id \
+         WHERE u.level IN ({levels}) AND {}",
+        listed.join(", "),
+        subtree_sql(args, "u.path", path)
+    )
 }
 
 /// The path segment of `column` that starts at character `start` (1-based): the id of the
