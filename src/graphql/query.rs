@@ -47,11 +47,24 @@ pub(crate) async fn unit_by_code(ctx: &Context<'_>, code: &str) -> Result<Unit, 
     {
         return Ok(unit.clone());
     }
+    remembered_unit(db, cache, epoch, code)
+        .await?
+        .ok_or(AppError::NotFound("administrative unit"))
+}
+
+/// The unit holding `code` as [`unit_by_code`] finds it, read through the units remembered
+/// between requests; `None` when no unit holds it.
+pub(crate) async fn remembered_unit(
+    db: &Db,
+    cache: &crate::cache::Cache,
+    epoch: Option<Epoch>,
+    code: &str,
+) -> Result<Option<Unit>, AppError> {
+    let code = code.trim();
     cache
         .units
         .get_or_load(epoch, code.to_owned(), units::any_by_code(&db.conn, code))
-        .await?
-        .ok_or(AppError::NotFound("administrative unit"))
+        .await
 }
 
 /// The path of the unit a list is narrowed to, if the caller named one, and the day the list

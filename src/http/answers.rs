@@ -30,7 +30,8 @@ use crate::authz::{Access, Action, Resource, Scope};
 use crate::cache::{COUNTRY, Cache, Epoch};
 use crate::db::Db;
 use crate::domain::UnitId;
-use crate::domain::units;
+use crate::domain::units::Unit;
+use crate::graphql::query::remembered_unit;
 
 /// The root fields whose answers may be kept.
 const ROOTS: &[&str] = &["totals", "teams"];
@@ -79,18 +80,14 @@ impl Reading {
         cache: &Cache,
         epoch: Option<Epoch>,
         access: &Access,
-        found: &mut Vec<units::Unit>,
+        found: &mut Vec<Unit>,
     ) -> Option<Vec<UnitId>> {
         let mut units = Vec::new();
         for root in &self.roots {
             let read_under = match (&root.unit_code, root.dated) {
                 (_, true) => COUNTRY,
                 (Some(code), false) => {
-                    let code = code.trim();
-                    let looked_up = cache
-                        .units
-                        .get_or_load(epoch, code.to_owned(), units::any_by_code(&db.conn, code))
-                        .await;
+                    let looked_up = remembered_unit(db, cache, epoch, code).await;
                     let Ok(Some(unit)) = looked_up else {
                         return None;
                     };
@@ -179,22 +176,6 @@ impl Answers {
             }),
         );
     }
-
-    /// Answers kept now (for tests and metrics).
-    pub fn len(&self) -> u64 {
-        self.kept.run_pending_tasks();
-        self.kept.entry_count()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The memory the kept answers take, as weighed, in bytes.
-    pub fn weight(&self) -> u64 {
-        self.kept.run_pending_tasks();
-        self.kept.weighted_size()
-    }
 }
 
 /// What the request reads, if its answer may be kept: a query of a signed-in caller whose
@@ -207,7 +188,6 @@ pub fn reading(
     query: &str,
     variables: &Variables,
 ) -> Option<Reading> {
-    let fingerprint = access.fingerprint()?;
     let operation = match (&document.operations, operation_name) {
         (DocumentOperations::Single(op), _) => op,
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
@@ -269,6 +249,7 @@ pub fn reading(
     if roots.is_empty() {
         return None;
     }
+    let fingerprint = access.fingerprint()?;
     let today = crate::scalars::today();
     let variables = serde_json::to_string(variables).ok()?;
     let key = format!(
@@ -337,6 +318,40 @@ fn only_kept_fields(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_answers_stay_within_their_memory() {
+        let answers = Answers::new(1, Duration::from_secs(60)).unwrap();
+        let body = Bytes::from(vec![b' '; 300 * 1024]);
+        for n in 0..10 {
+            let reading = Reading {
+                key: format!("caller {n}"),
+                roots: Vec::new(),
+            };
+            answers.keep(reading, vec![COUNTRY], (1, vec![1]), body.clone());
+        }
+        answers.kept.run_pending_tasks();
+        assert!(
+            answers.kept.weighted_size() <= 1024 * 1024,
+            "{} bytes kept in 1 MiB",
+            answers.kept.weighted_size()
+        );
+        // Each weighs 300 KiB: three fit in 1 MiB, not ten.
+        assert!(
+            (1..=3).contains(&answers.kept.entry_count()),
+            "{} answers of 300 KiB kept in 1 MiB",
+            answers.kept.entry_count()
+        );
+        // One answer larger than the largest kept is not kept at all.
+        let huge = Bytes::from(vec![b' '; LARGEST + 1]);
+        let reading = Reading {
+            key: "huge".to_owned(),
+            roots: Vec::new(),
+        };
+        answers.keep(reading, vec![COUNTRY], (1, vec![1]), huge);
+        answers.kept.run_pending_tasks();
+        assert!(answers.kept.get("huge").is_none());
+    }
 
     #[test]
     fn a_scope_is_read_under_the_deepest_unit_above_all_it_reaches() {
