@@ -340,6 +340,24 @@ impl Runner<'_> {
         })
     }
 
+    /// A table of every node of the list at `path` (see [`Runner::all`]), a row per node.
+    async fn list_table(
+        &self,
+        title: &str,
+        headers: Vec<&'static str>,
+        query: &str,
+        variables: Value,
+        path: &str,
+        row: impl Fn(&Value) -> Vec<Cell>,
+    ) -> Result<Table, Failure> {
+        let nodes = self.all(query, variables, path).await?;
+        Ok(Table {
+            title: title.to_owned(),
+            headers,
+            rows: nodes.iter().map(row).collect(),
+        })
+    }
+
     /// Every node of a list, page by page: `path` leads from `data` to the connection, and
     /// the query takes `$after`.
     async fn all(
@@ -609,49 +627,43 @@ async fn teams(runner: &Runner<'_>, params: &HashMap<String, String>) -> Result<
                  pageInfo { hasNextPage endCursor } nodes { name status foundedOn decisionNo \
                  unit { code name parent { code name } } members { id } } } }";
     let status = choice(params, "status", &["ACTIVE", "DISSOLVED"])?;
-    let nodes = runner
-        .all(
+    runner
+        .list_table(
+            "Tổ công nghệ số",
+            vec![
+                "Mã thôn",
+                "Thôn",
+                "Mã xã",
+                "Xã",
+                "Tên tổ",
+                "Trạng thái",
+                "Ngày thành lập",
+                "Số quyết định",
+                "Số thành viên",
+            ],
             query,
             json!({ "u": param(params, "unitCode"), "s": status, "d": param(params, "asOf"),
                     "q": param(params, "search"), "after": null }),
             "teams",
+            |t| {
+                vec![
+                    text_at(t, &["unit", "code"]),
+                    text_at(t, &["unit", "name"]),
+                    text_at(t, &["unit", "parent", "code"]),
+                    text_at(t, &["unit", "parent", "name"]),
+                    text_at(t, &["name"]),
+                    Cell::text(if t["status"] == "ACTIVE" {
+                        "Đang hoạt động"
+                    } else {
+                        "Đã giải thể"
+                    }),
+                    text_at(t, &["foundedOn"]),
+                    text_at(t, &["decisionNo"]),
+                    Cell::Number(t["members"].as_array().map_or(0, |m| m.len() as i64)),
+                ]
+            },
         )
-        .await?;
-    let rows = nodes
-        .iter()
-        .map(|t| {
-            vec![
-                text_at(t, &["unit", "code"]),
-                text_at(t, &["unit", "name"]),
-                text_at(t, &["unit", "parent", "code"]),
-                text_at(t, &["unit", "parent", "name"]),
-                text_at(t, &["name"]),
-                Cell::text(if t["status"] == "ACTIVE" {
-                    "Đang hoạt động"
-                } else {
-                    "Đã giải thể"
-                }),
-                text_at(t, &["foundedOn"]),
-                text_at(t, &["decisionNo"]),
-                Cell::Number(t["members"].as_array().map_or(0, |m| m.len() as i64)),
-            ]
-        })
-        .collect();
-    Ok(Table {
-        title: "Tổ công nghệ số".to_owned(),
-        headers: vec![
-            "Mã thôn",
-            "Thôn",
-            "Mã xã",
-            "Xã",
-            "Tên tổ",
-            "Trạng thái",
-            "Ngày thành lập",
-            "Số quyết định",
-            "Số thành viên",
-        ],
-        rows,
-    })
+        .await
 }
 
 /// `villages.{csv,xlsx}?unitCode=&hasTeam=&asOf=`.
@@ -659,35 +671,29 @@ async fn villages(runner: &Runner<'_>, params: &HashMap<String, String>) -> Resu
     let query = "query($u: String, $h: Boolean, $d: Date, $after: String) { \
                  villages(unitCode: $u, hasTeam: $h, asOf: $d, first: 100, after: $after) { \
                  pageInfo { hasNextPage endCursor } nodes { code name parent { code name } } } }";
-    let nodes = runner
-        .all(
-            query,
-            json!({ "u": param(params, "unitCode"), "h": boolean(params, "hasTeam")?,
-                    "d": param(params, "asOf"), "after": null }),
-            "villages",
-        )
-        .await?;
-    let rows = nodes
-        .iter()
-        .map(|v| {
-            vec![
-                text_at(v, &["code"]),
-                text_at(v, &["name"]),
-                text_at(v, &["parent", "code"]),
-                text_at(v, &["parent", "name"]),
-            ]
-        })
-        .collect();
     let title = match boolean(params, "hasTeam")? {
         Value::Bool(false) => "Thôn chưa có tổ",
         Value::Bool(true) => "Thôn đã có tổ",
         _ => "Thôn",
     };
-    Ok(Table {
-        title: title.to_owned(),
-        headers: vec!["Mã thôn", "Tên thôn", "Mã xã", "Xã"],
-        rows,
-    })
+    runner
+        .list_table(
+            title,
+            vec!["Mã thôn", "Tên thôn", "Mã xã", "Xã"],
+            query,
+            json!({ "u": param(params, "unitCode"), "h": boolean(params, "hasTeam")?,
+                    "d": param(params, "asOf"), "after": null }),
+            "villages",
+            |v| {
+                vec![
+                    text_at(v, &["code"]),
+                    text_at(v, &["name"]),
+                    text_at(v, &["parent", "code"]),
+                    text_at(v, &["parent", "name"]),
+                ]
+            },
+        )
+        .await
 }
 
 /// `reports.{csv,xlsx}?unitCode=&state=&period=&asOf=`.
@@ -697,39 +703,33 @@ async fn reports(runner: &Runner<'_>, params: &HashMap<String, String>) -> Resul
          pageInfo { hasNextPage endCursor } nodes { period state householdsReached vneidActivations \
          onlineApplications cashlessAccounts ecommerceAccounts team { name unit { code name } } } } }";
     let state = choice(params, "state", &["DRAFT", "SUBMITTED", "APPROVED"])?;
-    let nodes = runner
-        .all(
+    let mut headers = vec!["Kỳ báo cáo", "Trạng thái", "Tổ", "Mã thôn", "Thôn"];
+    headers.extend(RESULT_HEADERS.iter().skip(1));
+    runner
+        .list_table(
+            "Báo cáo kết quả",
+            headers,
             query,
             json!({ "u": param(params, "unitCode"), "s": state, "p": param(params, "period"),
                     "d": param(params, "asOf"), "after": null }),
             "resultReports",
+            |r| {
+                let mut cells = vec![
+                    text_at(r, &["period"]),
+                    Cell::text(match r["state"].as_str() {
+                        Some("DRAFT") => "Nháp",
+                        Some("SUBMITTED") => "Chờ duyệt",
+                        _ => "Đã duyệt",
+                    }),
+                    text_at(r, &["team", "name"]),
+                    text_at(r, &["team", "unit", "code"]),
+                    text_at(r, &["team", "unit", "name"]),
+                ];
+                cells.extend(results(r).into_iter().skip(1));
+                cells
+            },
         )
-        .await?;
-    let rows = nodes
-        .iter()
-        .map(|r| {
-            let mut cells = vec![
-                text_at(r, &["period"]),
-                Cell::text(match r["state"].as_str() {
-                    Some("DRAFT") => "Nháp",
-                    Some("SUBMITTED") => "Chờ duyệt",
-                    _ => "Đã duyệt",
-                }),
-                text_at(r, &["team", "name"]),
-                text_at(r, &["team", "unit", "code"]),
-                text_at(r, &["team", "unit", "name"]),
-            ];
-            cells.extend(results(r).into_iter().skip(1));
-            cells
-        })
-        .collect();
-    let mut headers = vec!["Kỳ báo cáo", "Trạng thái", "Tổ", "Mã thôn", "Thôn"];
-    headers.extend(RESULT_HEADERS.iter().skip(1));
-    Ok(Table {
-        title: "Báo cáo kết quả".to_owned(),
-        headers,
-        rows,
-    })
+        .await
 }
 
 /// `committees.{csv,xlsx}?unitCode=&asOf=`: each steering committee with its head.
@@ -741,49 +741,43 @@ async fn committees(
                  steeringCommittees(unitCode: $u, asOf: $d, first: 100, after: $after) { \
                  pageInfo { hasNextPage endCursor } nodes { name decisionNo foundedOn dissolvedOn \
                  unit { code name level } members { fullName position } } } }";
-    let nodes = runner
-        .all(
+    runner
+        .list_table(
+            "Ban chỉ đạo",
+            vec![
+                "Mã đơn vị",
+                "Đơn vị",
+                "Cấp",
+                "Tên ban chỉ đạo",
+                "Số quyết định",
+                "Ngày thành lập",
+                "Ngày giải thể",
+                "Trưởng ban",
+                "Số thành viên",
+            ],
             query,
             json!({ "u": param(params, "unitCode"), "d": param(params, "asOf"), "after": null }),
             "steeringCommittees",
+            |c| {
+                let members = c["members"].as_array().cloned().unwrap_or_default();
+                let head = members
+                    .iter()
+                    .find(|m| m["position"] == "HEAD")
+                    .map_or(Cell::Empty, |m| text_at(m, &["fullName"]));
+                vec![
+                    text_at(c, &["unit", "code"]),
+                    text_at(c, &["unit", "name"]),
+                    level(&c["unit"]["level"]),
+                    text_at(c, &["name"]),
+                    text_at(c, &["decisionNo"]),
+                    text_at(c, &["foundedOn"]),
+                    text_at(c, &["dissolvedOn"]),
+                    head,
+                    Cell::Number(members.len() as i64),
+                ]
+            },
         )
-        .await?;
-    let rows = nodes
-        .iter()
-        .map(|c| {
-            let members = c["members"].as_array().cloned().unwrap_or_default();
-            let head = members
-                .iter()
-                .find(|m| m["position"] == "HEAD")
-                .map_or(Cell::Empty, |m| text_at(m, &["fullName"]));
-            vec![
-                text_at(c, &["unit", "code"]),
-                text_at(c, &["unit", "name"]),
-                level(&c["unit"]["level"]),
-                text_at(c, &["name"]),
-                text_at(c, &["decisionNo"]),
-                text_at(c, &["foundedOn"]),
-                text_at(c, &["dissolvedOn"]),
-                head,
-                Cell::Number(members.len() as i64),
-            ]
-        })
-        .collect();
-    Ok(Table {
-        title: "Ban chỉ đạo".to_owned(),
-        headers: vec![
-            "Mã đơn vị",
-            "Đơn vị",
-            "Cấp",
-            "Tên ban chỉ đạo",
-            "Số quyết định",
-            "Ngày thành lập",
-            "Ngày giải thể",
-            "Trưởng ban",
-            "Số thành viên",
-        ],
-        rows,
-    })
+        .await
 }
 
 /// `sessions.{csv,xlsx}?unitCode=&asOf=`: each training session with its organiser and how
@@ -793,48 +787,42 @@ async fn sessions(runner: &Runner<'_>, params: &HashMap<String, String>) -> Resu
                  trainingSessions(unitCode: $u, asOf: $d, first: 100, after: $after) { \
                  pageInfo { hasNextPage endCursor } nodes { title topic format startsAt endsAt \
                  location organizer { code name } attendeeCount } } }";
-    let nodes = runner
-        .all(
+    runner
+        .list_table(
+            "Lớp tập huấn",
+            vec![
+                "Tên lớp",
+                "Nội dung",
+                "Hình thức",
+                "Bắt đầu",
+                "Kết thúc",
+                "Địa điểm",
+                "Mã đơn vị tổ chức",
+                "Đơn vị tổ chức",
+                "Số người tham dự",
+            ],
             query,
             json!({ "u": param(params, "unitCode"), "d": param(params, "asOf"), "after": null }),
             "trainingSessions",
+            |s| {
+                vec![
+                    text_at(s, &["title"]),
+                    text_at(s, &["topic"]),
+                    Cell::text(match s["format"].as_str() {
+                        Some("ONLINE") => "Trực tuyến",
+                        Some("IN_PERSON") => "Trực tiếp",
+                        _ => "Kết hợp",
+                    }),
+                    text_at(s, &["startsAt"]),
+                    text_at(s, &["endsAt"]),
+                    text_at(s, &["location"]),
+                    text_at(s, &["organizer", "code"]),
+                    text_at(s, &["organizer", "name"]),
+                    number(s, "attendeeCount"),
+                ]
+            },
         )
-        .await?;
-    let rows = nodes
-        .iter()
-        .map(|s| {
-            vec![
-                text_at(s, &["title"]),
-                text_at(s, &["topic"]),
-                Cell::text(match s["format"].as_str() {
-                    Some("ONLINE") => "Trực tuyến",
-                    Some("IN_PERSON") => "Trực tiếp",
-                    _ => "Kết hợp",
-                }),
-                text_at(s, &["startsAt"]),
-                text_at(s, &["endsAt"]),
-                text_at(s, &["location"]),
-                text_at(s, &["organizer", "code"]),
-                text_at(s, &["organizer", "name"]),
-                number(s, "attendeeCount"),
-            ]
-        })
-        .collect();
-    Ok(Table {
-        title: "Lớp tập huấn".to_owned(),
-        headers: vec![
-            "Tên lớp",
-            "Nội dung",
-            "Hình thức",
-            "Bắt đầu",
-            "Kết thúc",
-            "Địa điểm",
-            "Mã đơn vị tổ chức",
-            "Đơn vị tổ chức",
-            "Số người tham dự",
-        ],
-        rows,
-    })
+        .await
 }
 
 /// `member-template.{csv,xlsx}?unitCode=`: the member list's columns, a row per village of
@@ -847,35 +835,29 @@ async fn member_template(
     let query = "query($u: String, $after: String) { \
                  villages(unitCode: $u, hasTeam: true, first: 100, after: $after) { \
                  pageInfo { hasNextPage endCursor } nodes { code name } } }";
-    let nodes = runner
-        .all(
+    runner
+        .list_table(
+            "Danh sách thành viên",
+            vec![
+                "Họ và tên",
+                "Mã thôn",
+                "Thôn",
+                "Vai trò",
+                "Lực lượng",
+                "Số điện thoại",
+                "Năm sinh",
+                "Giới tính",
+            ],
             query,
             json!({ "u": param(params, "unitCode"), "after": null }),
             "villages",
+            |v| {
+                let mut cells = vec![Cell::Empty, text_at(v, &["code"]), text_at(v, &["name"])];
+                cells.extend(std::iter::repeat_n(Cell::Empty, 5));
+                cells
+            },
         )
-        .await?;
-    let rows = nodes
-        .iter()
-        .map(|v| {
-            let mut cells = vec![Cell::Empty, text_at(v, &["code"]), text_at(v, &["name"])];
-            cells.extend(std::iter::repeat_n(Cell::Empty, 5));
-            cells
-        })
-        .collect();
-    Ok(Table {
-        title: "Danh sách thành viên".to_owned(),
-        headers: vec![
-            "Họ và tên",
-            "Mã thôn",
-            "Thôn",
-            "Vai trò",
-            "Lực lượng",
-            "Số điện thoại",
-            "Năm sinh",
-            "Giới tính",
-        ],
-        rows,
-    })
+        .await
 }
 
 #[cfg(test)]
