@@ -231,9 +231,8 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &Scope, id: SessionId) -> R
     super::found(conn, &select, "training session").await
 }
 
-/// Narrows a statement over `attendance` to the members of teams in `scope`: joins each
-/// record's member, their team and its unit.
-fn attendees_in(select: &mut SelectStatement, scope: &Scope) {
+/// Joins to a statement over `attendance` each record's member and the member's team.
+pub(crate) fn with_attendees_teams(select: &mut SelectStatement) -> &mut SelectStatement {
     select
         .inner_join(
             Members,
@@ -243,6 +242,12 @@ fn attendees_in(select: &mut SelectStatement, scope: &Scope) {
             Teams,
             Expr::col((Teams, T::Id)).equals((Members, M::TeamId)),
         )
+}
+
+/// Narrows a statement over `attendance` to the members of teams in `scope`: joins each
+/// record's member, their team and its unit.
+fn attendees_in(select: &mut SelectStatement, scope: &Scope) {
+    with_attendees_teams(select)
         .inner_join(Units, Expr::col((Units, U::Id)).equals((Teams, T::UnitId)))
         .cond_where(scope.over_teams((Units, U::Path), (Teams, T::Id)));
 }

@@ -183,20 +183,13 @@ pub async fn update(
 pub async fn delete(tx: &mut Tx, grant: &WriteGrant, id: SessionId) -> Result<Session> {
     let before = editable(tx, grant, id).await?;
     // Its attendees may no longer count as trained: their villages' figures change too.
-    let attended_at = Query::select()
+    let mut attended_at = Query::select()
         .distinct()
         .column((Teams, T::UnitId))
         .from(Attendances)
-        .inner_join(
-            Members,
-            Expr::col((Members, M::Id)).equals((Attendances, A::MemberId)),
-        )
-        .inner_join(
-            Teams,
-            Expr::col((Teams, T::Id)).equals((Members, M::TeamId)),
-        )
-        .and_where(Expr::col((Attendances, A::SessionId)).eq(id.0))
         .to_owned();
+    training::with_attendees_teams(&mut attended_at)
+        .and_where(Expr::col((Attendances, A::SessionId)).eq(id.0));
     for row in query::rows(&tx.txn, &attended_at).await? {
         tx.touch(super::UnitId(row.try_get("", "unit_id")?));
     }
