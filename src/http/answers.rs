@@ -197,9 +197,6 @@ pub fn reading(
     if operation.node.ty != OperationType::Query {
         return None;
     }
-    if !only_kept_fields(&operation.node.selection_set, document, 0) {
-        return None;
-    }
     let mut roots = Vec::new();
     for selection in &operation.node.selection_set.node.items {
         let Selection::Field(field) = &selection.node else {
@@ -246,7 +243,8 @@ pub fn reading(
             dated,
         });
     }
-    if roots.is_empty() {
+    // The whole document is walked only for an operation whose roots may be kept.
+    if roots.is_empty() || !only_kept_fields(&operation.node.selection_set, document, 0) {
         return None;
     }
     let fingerprint = access.fingerprint()?;
